@@ -1,0 +1,30 @@
+# Two commands on a fresh machine: `make run` and `make test` (both install first).
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+PYTEST_WORKERS ?= 2
+
+.PHONY: install run test bench clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+# The main job: the cardinality-constrained frontier of the bundled S&P 500 sample.
+run: install
+	$(VENV)/bin/geo frontier sp500-sample -k 5 --points 20 --method local-search --seed 7 \
+		--output results/sp500-sample-k5.json
+
+test: install
+	$(PY) -m pytest -q -n $(PYTEST_WORKERS)
+
+bench: install
+	$(PY) benchmarks/run_all.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache results

@@ -1,0 +1,99 @@
+"""What every frontier method shares: the protocol, the deadline, turning selections into points.
+
+A method receives the shared :class:`SelectionEvaluator` (problem + parameter grid + memo),
+a seeded ``numpy.random.Generator``, an evaluation budget and a :class:`Deadline`, and returns
+a :class:`MethodRun`. The CLI and the GEO loop compose methods through this protocol only.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Protocol, Sequence
+
+import numpy as np
+
+from geo.frontier.result import FrontierPoint
+from geo.problem.evaluator import SelectionEvaluator
+
+ProgressCallback = Callable[[int, int], None]
+"""Called as ``progress(done, total)`` after each unit of work (a target, an iteration)."""
+
+
+class Deadline:
+    """Wall-clock limit shared by all the targets of one command (``--time-limit``)."""
+
+    def __init__(self, seconds: float | None) -> None:
+        self.seconds = seconds
+        self._start = time.monotonic()
+
+    def elapsed(self) -> float:
+        return time.monotonic() - self._start
+
+    def remaining(self) -> float:
+        return math.inf if self.seconds is None else max(0.0, self.seconds - self.elapsed())
+
+    def expired(self) -> bool:
+        return self.remaining() <= 0.0
+
+    def share(self, parts_left: int) -> float | None:
+        """A fair slice of the remaining time for one of ``parts_left`` pieces of work."""
+        if self.seconds is None:
+            return None
+        return self.remaining() / max(1, parts_left)
+
+
+@dataclass
+class MethodRun:
+    """A method's frontier points (one per parameter of the grid) and what it spent."""
+
+    points: list[FrontierPoint]
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+class FrontierMethod(Protocol):
+    name: str
+
+    def solve(self, evaluator: SelectionEvaluator, rng: np.random.Generator, budget: int | None,
+              deadline: Deadline, progress: ProgressCallback | None = None) -> MethodRun: ...
+
+
+def point_from_selection(evaluator: SelectionEvaluator, selection: np.ndarray | None, column: int,
+                         status: str = "heuristic", unsolved_status: str = "infeasible",
+                         **extras: Any) -> FrontierPoint:
+    """The frontier point of the best selection found for one parameter.
+
+    ``selection`` None means nothing feasible was found: ``unsolved_status`` says whether
+    that is because there is nothing ("infeasible") or time ran out ("time_limit").
+    """
+    parameter = float(evaluator.grid.values[column])
+    if selection is None:
+        return FrontierPoint(parameter=parameter, status=unsolved_status, extras=extras)
+    solution = evaluator.solve(selection, column)
+    if not solution.feasible:
+        return FrontierPoint(parameter=parameter, status="infeasible", extras=extras)
+    tickers = evaluator.problem.tickers
+    weights = {tickers[i]: float(solution.weights[i]) for i in np.flatnonzero(solution.selection)}
+    return FrontierPoint(parameter=parameter, status=status, expected_return=solution.expected_return,
+                         variance=solution.variance, weights=weights, extras=extras)
+
+
+def heuristic_points(evaluator: SelectionEvaluator, found: list[np.ndarray],
+                     deadline: Deadline) -> list[FrontierPoint]:
+    """Each target's point from the best of every selection a heuristic kept."""
+    n_columns = len(evaluator.grid)
+    chosen = best_selections_per_column(evaluator, np.array(found)) if found else [None] * n_columns
+    unsolved = "time_limit" if deadline.expired() else "infeasible"
+    return [point_from_selection(evaluator, sel, j, unsolved_status=unsolved) for j, sel in enumerate(chosen)]
+
+
+def best_selections_per_column(evaluator: SelectionEvaluator, candidates: np.ndarray,
+                               columns: Sequence[int] | None = None) -> list[np.ndarray | None]:
+    """For each parameter column, the cheapest feasible selection among ``candidates``."""
+    cols = np.arange(len(evaluator.grid)) if columns is None else np.asarray(columns)
+    if len(candidates) == 0:
+        return [None] * len(cols)
+    table = evaluator.costs(candidates, cols)
+    best = np.argmin(table, axis=0)
+    return [candidates[b].copy() if np.isfinite(table[b, j]) else None for j, b in enumerate(best)]

@@ -1,0 +1,82 @@
+"""Starting selections for the search heuristics, built for one frontier parameter."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from geo.problem.evaluator import SelectionEvaluator
+from geo.problem.selection_qp import SelectionQP, solve_bounded
+
+
+def universe_weights(evaluator: SelectionEvaluator, column: int) -> np.ndarray | None:
+    """Long-only optimum over the whole universe (no cardinality) at one parameter.
+
+    Its largest weights are where a K-asset portfolio is likely to live (the idea behind
+    the relaxation seeds of the literature, without a cvxpy call on the hot path).
+    """
+    problem = evaluator.problem
+    w_max = max(problem.w_max, 1.0 / problem.n_assets)
+    qp = SelectionQP(problem.cov, problem.mu, evaluator.grid.kind, float(evaluator.grid.values[column]), 0.0, w_max)
+    return solve_bounded(qp)
+
+
+def greedy_selection(evaluator: SelectionEvaluator, column: int) -> np.ndarray:
+    """The cheapest of a few constructed selections at ``column``; if none is feasible, the
+    one whose return range comes closest to the target (a search can walk on from there).
+
+    Candidates: the K largest weights of the universe optimum, completed greedily (adding the
+    asset that lowers the cost most) when that optimum holds fewer than K assets; and the K
+    highest-return assets, which reach every attainable target.
+    """
+    problem = evaluator.problem
+    size = max(problem.feasible_sizes)
+    candidates = []
+    weights = universe_weights(evaluator, column)
+    if weights is not None:
+        order = np.argsort(-weights, kind="stable")
+        held = order[: min(size, int(np.sum(weights > 1e-9)))]
+        candidates.append(_complete_greedily(evaluator, column, held, size))
+    top_return = np.zeros(problem.n_assets, dtype=bool)
+    top_return[np.argsort(-problem.mu, kind="stable")[:size]] = True
+    candidates.append(top_return)
+    if problem.cardinality == "at-most" and candidates[0] is not None:
+        for smaller in problem.feasible_sizes:
+            if weights is not None and smaller < size:
+                sel = np.zeros(problem.n_assets, dtype=bool)
+                sel[np.argsort(-weights, kind="stable")[:smaller]] = True
+                candidates.append(sel)
+    stack = np.array([c for c in candidates if c is not None])
+    costs = evaluator.costs(stack, [column])[:, 0]
+    if np.isfinite(costs).any():
+        return stack[int(np.argmin(costs))].copy()
+    return stack[int(np.argmin(evaluator.reach_gap(stack, column)))].copy()
+
+
+def _complete_greedily(evaluator: SelectionEvaluator, column: int, held: np.ndarray, size: int) -> np.ndarray:
+    problem = evaluator.problem
+    selection = np.zeros(problem.n_assets, dtype=bool)
+    selection[held] = True
+    while selection.sum() < size:
+        free = np.flatnonzero(~selection)
+        trials = np.repeat(selection[None, :], len(free), axis=0)
+        trials[np.arange(len(free)), free] = True
+        if trials[0].sum() in problem.feasible_sizes:
+            costs = evaluator.costs(trials, [column])[:, 0]
+        else:
+            # Intermediate sizes are not priced (not allowed in exact mode): prefer low variance.
+            costs = np.diag(problem.cov)[free]
+        selection[free[int(np.argmin(costs))]] = True
+    return selection
+
+
+def starting_selection(evaluator: SelectionEvaluator, column: int,
+                       previous: np.ndarray | None) -> tuple[np.ndarray, float]:
+    """The better of the greedy construction and the previous target's answer, with its cost.
+
+    Sweeping the frontier target by target, the previous answer is usually one or two swaps
+    from the next optimum, so it is the natural warm start.
+    """
+    starts = np.array([s for s in (greedy_selection(evaluator, column), previous) if s is not None])
+    costs = evaluator.costs(starts, [column])[:, 0]
+    best = int(np.argmin(costs)) if np.isfinite(costs).any() else 0
+    return starts[best].copy(), float(costs[best])

@@ -1,0 +1,103 @@
+"""Greedy construction followed by swap local search, target by target along the frontier.
+
+For each parameter: steepest descent over the whole move neighbourhood (swaps; drops and adds
+in at-most mode) from the best of a greedy construction and the previous target's answer,
+then ``kicks`` rounds of iterated local search (a random double move from the best, then
+descent again). The sweep along the frontier is :func:`geo.classical.sweep.sweep_targets`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from geo.classical.base import Deadline, MethodRun, ProgressCallback, best_selections_per_column, heuristic_points
+from geo.classical.construction import starting_selection
+from geo.classical.neighbourhood import all_neighbours, random_neighbour
+from geo.classical.sweep import sweep_targets
+from geo.problem.evaluator import SelectionEvaluator
+
+# A move must lower the cost by more than this relative amount: guards against cycling on
+# round-off when two selections have (numerically) the same cost.
+IMPROVEMENT_RTOL = 1e-12
+
+
+@dataclass
+class LocalSearchMethod:
+    """Swap local search with iterated kicks; ``kicks`` bounds the restarts per target."""
+
+    kicks: int = 5
+    kick_moves: int = 2
+    name: str = "local-search"
+
+    def solve(self, evaluator: SelectionEvaluator, rng: np.random.Generator, budget: int | None,
+              deadline: Deadline, progress: ProgressCallback | None = None) -> MethodRun:
+        stop_at = np.inf if budget is None else evaluator.n_evaluations + budget
+        found = sweep_targets(self._search_column, evaluator, rng, budget, deadline, progress)
+        found += self._backward_pass(evaluator, found, rng, deadline, stop_at)
+        return MethodRun(heuristic_points(evaluator, found, deadline), {"stopped_by_deadline": deadline.expired()})
+
+    def _backward_pass(self, evaluator: SelectionEvaluator, found: list[np.ndarray], rng: np.random.Generator,
+                       deadline: Deadline, stop_at: float) -> list[np.ndarray]:
+        """Descend once more at each target from the best selection any target found for it.
+
+        The forward sweep only passes answers to the next target; this pass lets a good
+        selection found later along the frontier improve the targets before it.
+        """
+        if not found:
+            return []
+        improved = []
+        for column in reversed(range(len(evaluator.grid))):
+            if evaluator.n_evaluations >= stop_at or deadline.expired():
+                break
+            start = best_selections_per_column(evaluator, np.array(found + improved), [column])[0]
+            if start is not None:
+                improved.append(descend(evaluator, start, column, rng, stop_at, deadline)[0])
+        return improved
+
+    def _search_column(self, evaluator: SelectionEvaluator, column: int, previous: np.ndarray | None,
+                       rng: np.random.Generator, stop_at: float, deadline: Deadline) -> np.ndarray | None:
+        start, _ = starting_selection(evaluator, column, previous)
+        best, best_cost = descend(evaluator, start, column, rng, stop_at, deadline)
+        for _ in range(self.kicks):
+            if evaluator.n_evaluations >= stop_at or deadline.expired():
+                break
+            kicked = best
+            for _ in range(self.kick_moves):
+                kicked = random_neighbour(evaluator.problem, kicked, rng)
+            candidate, cost = descend(evaluator, kicked, column, rng, stop_at, deadline)
+            if cost < best_cost:
+                best, best_cost = candidate, cost
+        return best if np.isfinite(best_cost) else None
+
+
+def descend(evaluator: SelectionEvaluator, selection: np.ndarray, column: int, rng: np.random.Generator,
+            stop_at: float = np.inf, deadline: Deadline | None = None) -> tuple[np.ndarray, float]:
+    """Steepest descent from ``selection`` at one parameter; returns the local optimum and its cost.
+
+    From an infeasible start (the target out of the selection's reach) it first moves to the
+    neighbour closest to reaching the target, until a feasible selection turns up.
+    """
+    current = selection.copy()
+    current_cost = float(evaluator.costs(current, [column])[0, 0])
+    current_gap = 0.0 if np.isfinite(current_cost) else float(evaluator.reach_gap(current, column)[0])
+    while evaluator.n_evaluations < stop_at and not (deadline and deadline.expired()):
+        neighbours = all_neighbours(evaluator.problem, current)
+        left = stop_at - evaluator.n_evaluations
+        if left < len(neighbours):
+            # Not enough budget for the whole neighbourhood: a random part of it, fairly.
+            neighbours = neighbours[rng.permutation(len(neighbours))[: int(max(left, 1))]]
+        costs = evaluator.costs(neighbours, [column])[:, 0]
+        best = int(np.argmin(costs))
+        if np.isfinite(costs[best]):
+            if np.isfinite(current_cost) and not costs[best] < current_cost - IMPROVEMENT_RTOL * abs(current_cost):
+                break
+            current, current_cost, current_gap = neighbours[best].copy(), float(costs[best]), 0.0
+            continue
+        gaps = evaluator.reach_gap(neighbours, column)
+        closest = int(np.argmin(gaps))
+        if not gaps[closest] < current_gap:
+            break
+        current, current_gap = neighbours[closest].copy(), float(gaps[closest])
+    return current, current_cost

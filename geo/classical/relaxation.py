@@ -1,0 +1,194 @@
+"""Continuous relaxation of the cardinality MIQP, rounded to selections and priced exactly.
+
+Relaxation (per grid value, z relaxed from {0,1} to [0,1]):
+    min risk  s.t.  sum(w) = 1,  w_min z <= w <= w_max z,  sum(z) <= K (or == K),  mu'w = r
+(or the risk-aversion cost). It is compiled once with cvxpy as a parametrised problem and
+re-solved per grid value with Clarabel. Its optimum is a lower bound on the cardinality-
+constrained optimum at that value, reported as ``relaxation_bound`` in each point's extras.
+
+Caveat: with z free in [0,1] the relaxation is weak: ``z = w / w_max`` satisfies the linking
+constraints and ``sum(z) = 1/w_max <= K``, so for plain bounds it is the UEF. The relaxed
+weights are still a good ranking of assets, which is all the rounding uses.
+
+Rounding (candidates per grid value):
+- the K largest relaxed weights, and the K largest relaxed z;
+- in at-most mode with ``w_min > 0``: the s largest weights for every other feasible size s
+  (a held-asset minimum can make a smaller support better; with ``w_min = 0`` adding assets
+  never hurts, so size K dominates);
+- ``roundings`` randomised ones: K assets drawn without replacement with probability
+  proportional to the relaxed weights (a small floor lets zero-weight assets in).
+Every candidate is priced by the evaluator at *all* grid columns (a candidate rounded for one
+target serves every other target), and each point takes the best candidate for its column.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+import numpy as np
+
+from geo.classical.base import Deadline, MethodRun, ProgressCallback, best_selections_per_column, point_from_selection
+from geo.classical.unconstrained import CLARABEL_OPTIONS, ScaledMoments, scaled_risk_aversion
+from geo.problem.evaluator import SelectionEvaluator
+from geo.problem.problem import Problem
+
+DEFAULT_ROUNDINGS = 8
+# Share of the sampling probability spread evenly over all assets, so that a randomised
+# rounding can pick assets the relaxation left at zero (and always has K to choose from).
+SAMPLING_FLOOR = 0.02
+
+
+class RelaxedProblem:
+    """The relaxed MIQP for one problem and objective form, re-solved per grid value."""
+
+    def __init__(self, problem: Problem, kind: str) -> None:
+        import cvxpy as cp  # lazy: ~1 s import
+
+        self.problem, self.kind = problem, kind
+        self.scaled = ScaledMoments.of(problem)
+        n = problem.n_assets
+        self.weights = cp.Variable(n)
+        self.held = cp.Variable(n)  # the relaxed selection z
+        risk = cp.sum_squares(self.scaled.factor.T @ self.weights)
+        count = cp.sum(self.held)
+        constraints = [cp.sum(self.weights) == 1, self.held >= 0, self.held <= 1,
+                       self.weights >= problem.w_min * self.held, self.weights <= problem.w_max * self.held,
+                       count == problem.k if problem.cardinality == "exact" else count <= problem.k]
+        if kind == "target-return":
+            self.parameter = cp.Parameter()
+            constraints.append(self.scaled.mu @ self.weights == self.parameter)
+            self.objective = risk
+        else:
+            self.parameter = cp.Parameter(nonneg=True)
+            self.complement = cp.Parameter(nonneg=True)
+            self.objective = self.parameter * risk - self.complement * (self.scaled.mu @ self.weights)
+        self.cvx_problem = cp.Problem(cp.Minimize(self.objective), constraints)
+
+    def solve(self, value: float) -> tuple[np.ndarray, np.ndarray, float] | None:
+        """Relaxed ``(w, z, bound)`` at one grid value (bound in cost units), None if infeasible."""
+        import cvxpy as cp
+
+        if self.kind == "target-return":
+            self.parameter.value = value / self.scaled.mu_scale
+        else:
+            self.parameter.value, self.complement.value = scaled_risk_aversion(value, self.scaled)
+        try:
+            self.cvx_problem.solve(solver=cp.CLARABEL, **CLARABEL_OPTIONS)
+        except cp.SolverError:
+            return None
+        if self.cvx_problem.status not in (cp.OPTIMAL, cp.OPTIMAL_INACCURATE):
+            return None
+        weights = np.clip(np.asarray(self.weights.value, dtype=float), 0.0, None)
+        held = np.clip(np.asarray(self.held.value, dtype=float), 0.0, 1.0)
+        return weights, held, self._bound(weights, value)
+
+    def _bound(self, weights: np.ndarray, value: float) -> float:
+        """The relaxed optimum in the problem's own cost units (variance, or the lambda cost)."""
+        variance = float(weights @ self.problem.cov @ weights)
+        if self.kind == "target-return":
+            return variance
+        return value * variance - (1 - value) * float(self.problem.mu @ weights)
+
+
+def _largest(scores: np.ndarray, size: int, n: int) -> np.ndarray:
+    """Selection of the ``size`` largest scores (ties: lower index first, reproducible)."""
+    selection = np.zeros(n, dtype=bool)
+    selection[np.argsort(-scores, kind="stable")[:size]] = True
+    return selection
+
+
+def round_relaxed(problem: Problem, weights: np.ndarray, held: np.ndarray, rng: np.random.Generator,
+                  roundings: int) -> list[np.ndarray]:
+    """Candidate selections from one relaxed solution: deterministic ones first, then random."""
+    n, k = problem.n_assets, problem.k
+    # Ranking by weight, ties (e.g. many zeros in exact mode) broken by z: fills up to K assets.
+    by_weight = weights + 1e-12 * held
+    candidates = [_largest(by_weight, k, n), _largest(held + 1e-12 * weights, k, n)]
+    if problem.cardinality == "at-most" and problem.w_min > 0:
+        candidates += [_largest(by_weight, s, n) for s in problem.feasible_sizes if s != k]
+    probability = (1 - SAMPLING_FLOOR) * weights / max(weights.sum(), 1e-300) + SAMPLING_FLOOR / n
+    probability /= probability.sum()
+    for _ in range(roundings):
+        selection = np.zeros(n, dtype=bool)
+        selection[rng.choice(n, size=k, replace=False, p=probability)] = True
+        candidates.append(selection)
+    return [c for c in candidates if problem.valid_size(int(c.sum()))]
+
+
+def _relaxed_rounds(evaluator: SelectionEvaluator, rng: np.random.Generator, roundings: int,
+                    deadline: Deadline | None) -> Iterator[tuple[int, float | None, list[np.ndarray]]]:
+    """Per grid column: ``(column, relaxation bound or None, candidates)``; stops at the deadline."""
+    relaxed = RelaxedProblem(evaluator.problem, evaluator.grid.kind)
+    for column, value in enumerate(evaluator.grid.values):
+        if deadline is not None and deadline.expired():
+            return
+        solution = relaxed.solve(float(value))
+        if solution is None:
+            yield column, None, []
+            continue
+        weights, held, bound = solution
+        yield column, bound, round_relaxed(evaluator.problem, weights, held, rng, roundings)
+
+
+def _unique(selections: list[np.ndarray], n: int) -> np.ndarray:
+    if not selections:
+        return np.zeros((0, n), dtype=bool)
+    return np.unique(np.array(selections, dtype=bool), axis=0)
+
+
+def relaxation_candidates(evaluator: SelectionEvaluator, rng: np.random.Generator,
+                          roundings: int = DEFAULT_ROUNDINGS, deadline: Deadline | None = None) -> np.ndarray:
+    """The rounded candidate pool (unique boolean rows, valid sizes), not yet priced.
+
+    GEO seeds its pool from this; the caller prices it (``evaluator.costs``) within its budget.
+    """
+    pool = [c for _, _, batch in _relaxed_rounds(evaluator, rng, roundings, deadline) for c in batch]
+    return _unique(pool, evaluator.problem.n_assets)
+
+
+class RelaxationMethod:
+    """Relax, round, price exactly: a fast heuristic frontier (``--method relaxation``)."""
+
+    name = "relaxation"
+
+    def __init__(self, roundings: int = DEFAULT_ROUNDINGS) -> None:
+        self.roundings = roundings
+
+    def solve(self, evaluator: SelectionEvaluator, rng: np.random.Generator, budget: int | None,
+              deadline: Deadline, progress: ProgressCallback | None = None) -> MethodRun:
+        n, n_columns = evaluator.problem.n_assets, len(evaluator.grid)
+        bounds: list[float | None] = [None] * n_columns
+        priced: set[bytes] = set()
+        pool: list[np.ndarray] = []
+        stopped_by = None
+        for column, bound, batch in _relaxed_rounds(evaluator, rng, self.roundings, deadline):
+            bounds[column] = bound
+            fresh = [c for c in _unique(batch, n) if np.packbits(c).tobytes() not in priced]
+            if budget is not None:
+                # A new selection costs at most one evaluation per column: price only what fits.
+                room = max(0, budget - evaluator.n_evaluations) // n_columns
+                if room < len(fresh):
+                    fresh, stopped_by = fresh[:room], "budget"
+            if fresh:
+                evaluator.costs(np.array(fresh))
+                priced.update(np.packbits(c).tobytes() for c in fresh)
+                pool.extend(fresh)
+            if progress is not None:
+                progress(column + 1, n_columns)
+            if stopped_by:
+                break
+        if stopped_by is None and deadline.expired():
+            stopped_by = "time_limit"
+        candidates = _unique(pool, n)
+        best = best_selections_per_column(evaluator, candidates)
+        points = [point_from_selection(evaluator, selection, j, **_bound_extras(bounds[j]))
+                  for j, selection in enumerate(best)]
+        details: dict[str, Any] = {"candidates": int(len(candidates)), "roundings": self.roundings,
+                                   "solver": "CLARABEL"}
+        if stopped_by:
+            details["stopped_by"] = stopped_by
+        return MethodRun(points, details=details)
+
+
+def _bound_extras(bound: float | None) -> dict[str, Any]:
+    return {} if bound is None else {"relaxation_bound": bound}

@@ -1,0 +1,269 @@
+"""The ``geo`` command line (click). DESIGN.md, "Contracts", fixes the commands and options.
+
+Errors a user can fix (:class:`GeoError`) become one line on stderr and exit code 2.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import sys
+from pathlib import Path
+from typing import Any, Callable
+
+import click
+import numpy as np
+
+from geo import __version__
+from geo.errors import GeoError
+from geo.frontier.methods import make_method, method_names
+from geo.frontier.result import FrontierResult
+from geo.problem.problem import CARDINALITIES
+
+log = logging.getLogger("geo")
+
+EXIT_USER_ERROR = 2
+EXIT_INTERRUPTED = 130
+
+
+def data_options(command: Callable) -> Callable:
+    """Options that say how a DATASET becomes expected returns and a covariance."""
+    options = [
+        click.option("--kind", type=click.Choice(["prices", "returns"]), default="prices", show_default=True,
+                     help="What a csv: file holds."),
+        click.option("--start", default=None, help="First date of the estimation window (YYYY-MM-DD)."),
+        click.option("--end", default=None, help="Last date of the estimation window (YYYY-MM-DD)."),
+        click.option("--frequency", type=click.Choice(["daily", "weekly", "monthly"]), default=None,
+                     help="Resample prices before computing returns (default: the data's own)."),
+        click.option("--return-kind", type=click.Choice(["simple", "log"]), default="simple", show_default=True),
+        click.option("--estimator", type=click.Choice(["sample", "ledoit-wolf"]), default="sample",
+                     show_default=True, help="Covariance estimator."),
+        click.option("--max-missing", type=float, default=None,
+                     help="Drop tickers missing more than this share of prices (default 0.05)."),
+        click.option("--tickers-file", type=click.Path(dir_okay=False), default=None,
+                     help="Tickers for yahoo:sp500 when Wikipedia cannot be reached."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def problem_options(command: Callable) -> Callable:
+    options = [
+        click.option("-k", "--k", "k", type=int, required=True, help="Number of assets to hold."),
+        click.option("--cardinality", type=click.Choice(CARDINALITIES), default="exact", show_default=True,
+                     help="Hold exactly K assets, or at most K."),
+        click.option("--w-min", type=float, default=0.0, show_default=True, help="Minimum weight of a held asset."),
+        click.option("--w-max", type=float, default=1.0, show_default=True, help="Maximum weight of an asset."),
+        click.option("--method", default="local-search", show_default=True,
+                     help=f"Solver: {', '.join(method_names())}."),
+        click.option("--seed", type=int, default=0, show_default=True, help="Seed of every random choice."),
+        click.option("--time-limit", type=float, default=None, help="Seconds for the whole command."),
+        click.option("--budget", type=int, default=None, help="Selection evaluations a heuristic may spend."),
+        click.option("--output", type=click.Path(dir_okay=False), default=None, help="Write results JSON here."),
+        click.option("--quiet", is_flag=True, help="No progress bar."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def reports_errors(command: Callable) -> Callable:
+    """Turn a GeoError into one line and exit code 2, Ctrl-C into exit 130; no traceback."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except GeoError as error:
+            click.echo(f"geo: error: {error.one_line()}", err=True)
+            sys.exit(EXIT_USER_ERROR)
+        except KeyboardInterrupt:
+            click.echo("geo: interrupted", err=True)
+            sys.exit(EXIT_INTERRUPTED)
+
+    return wrapper
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="geo")
+@click.option("--verbose", "-v", is_flag=True, help="Log what geo does.")
+def main(verbose: bool) -> None:
+    """geo: cardinality-constrained portfolio optimisation with Generator-Enhanced Optimization."""
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="geo: %(message)s")
+
+
+def _load(dataset_spec: str, data_opts: dict[str, Any]):
+    from geo.data import load_dataset
+
+    options = {key: value for key, value in data_opts.items() if value is not None}
+    return load_dataset(dataset_spec, **options)
+
+
+def _split_options(kwargs: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    data_keys = ("kind", "start", "end", "frequency", "return_kind", "estimator", "max_missing", "tickers_file")
+    return ({k: kwargs.pop(k) for k in data_keys}, kwargs)
+
+
+@main.command()
+@click.argument("dataset")
+@problem_options
+@click.option("--points", type=int, default=None, help="Evenly spaced target returns (default 20).")
+@click.option("--targets", "targets_file", type=click.Path(dir_okay=False), default=None,
+              help="File of target returns, one per line.")
+@data_options
+@reports_errors
+def frontier(dataset: str, **kwargs: Any) -> None:
+    """The cardinality-constrained efficient frontier of DATASET."""
+    from geo.frontier.targets import evenly_spaced_targets, read_targets_file
+    from geo.problem import ObjectiveGrid, Problem
+
+    data_opts, opts = _split_options(kwargs)
+    if opts["points"] is not None and opts["targets_file"] is not None:
+        raise GeoError("--points and --targets were both given", "use one of them")
+    method = make_method(opts["method"])
+    data = _load(dataset, data_opts)
+    problem = Problem.from_dataset(data, opts["k"], cardinality=opts["cardinality"], w_min=opts["w_min"],
+                                   w_max=opts["w_max"])
+    if opts["targets_file"]:
+        targets = read_targets_file(opts["targets_file"])
+    else:
+        targets = evenly_spaced_targets(problem, opts["points"] or 20)
+    result = _run(problem, ObjectiveGrid.target_returns(targets), method, data, opts)
+    click.echo(format_frontier_table(result))
+
+
+@main.command()
+@click.argument("dataset")
+@problem_options
+@click.option("--target-return", type=float, default=None, help="Minimise variance at this return.")
+@click.option("--risk-aversion", type=float, default=None, help="Minimise L*variance - (1-L)*return, L in [0, 1].")
+@data_options
+@reports_errors
+def optimize(dataset: str, **kwargs: Any) -> None:
+    """One optimal K-asset portfolio of DATASET."""
+    from geo.problem import ObjectiveGrid, Problem
+
+    data_opts, opts = _split_options(kwargs)
+    if (opts["target_return"] is None) == (opts["risk_aversion"] is None):
+        raise GeoError("optimize needs exactly one of --target-return and --risk-aversion", "give one of them")
+    method = make_method(opts["method"])
+    data = _load(dataset, data_opts)
+    problem = Problem.from_dataset(data, opts["k"], cardinality=opts["cardinality"], w_min=opts["w_min"],
+                                   w_max=opts["w_max"])
+    if opts["target_return"] is not None:
+        grid = ObjectiveGrid.target_returns([opts["target_return"]])
+    else:
+        grid = ObjectiveGrid.risk_aversions([opts["risk_aversion"]])
+    result = _run(problem, grid, method, data, opts)
+    click.echo(format_portfolio(result))
+
+
+def _run(problem, grid, method, data, opts: dict[str, Any]) -> FrontierResult:
+    from geo.frontier.run import compute_frontier
+
+    if opts["budget"] is not None and opts["budget"] < 1:
+        raise GeoError(f"--budget must be a positive number of evaluations (got {opts['budget']})",
+                       "use for example --budget 20000")
+    if opts["time_limit"] is not None and opts["time_limit"] <= 0:
+        raise GeoError(f"--time-limit must be positive (got {opts['time_limit']})", "give seconds, e.g. 60")
+    dataset_info = {"name": data.name, **data.metadata}
+    with _progress_bar(len(grid), f"{method.name}", opts["quiet"]) as progress:
+        result = compute_frontier(problem, grid, method, seed=opts["seed"], budget=opts["budget"],
+                                  time_limit=opts["time_limit"], dataset=dataset_info, progress=progress)
+    result.details["command"] = " ".join(["geo", *sys.argv[1:]])
+    if opts["output"]:
+        result.write_json(opts["output"])
+        log.info("results written to %s", opts["output"])
+    return result
+
+
+class _progress_bar:
+    """A tqdm bar on stderr fed by a method's ``progress(done, total)`` calls."""
+
+    def __init__(self, total: int, label: str, quiet: bool) -> None:
+        self.total, self.label, self.quiet = total, label, quiet
+        self.bar = None
+
+    def __enter__(self):
+        if self.quiet:
+            return None
+        from tqdm import tqdm
+
+        self.bar = tqdm(total=self.total, desc=self.label, unit="target", file=sys.stderr, leave=False,
+                        disable=None)
+
+        def update(done: int, total: int) -> None:
+            self.bar.total = total
+            self.bar.n = done
+            self.bar.refresh()
+
+        return update
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def format_frontier_table(result: FrontierResult) -> str:
+    """The frontier as a fixed-width table: one line per target."""
+    header = f"{'target':>12} {'return':>12} {'variance':>12} {'stdev':>10} {'assets':>6}  status"
+    lines = [f"{result.method} | {result.problem.get('dataset')} | K={result.problem['k']} "
+             f"({result.problem['cardinality']}) | seed {result.seed} | {result.timing['wall_s']:.2f} s | "
+             f"{result.details.get('evaluations', 0)} evaluations", header]
+    for point in result.points:
+        if point.feasible:
+            lines.append(f"{point.parameter:12.6g} {point.expected_return:12.6g} {point.variance:12.6g} "
+                         f"{np.sqrt(point.variance):10.4g} {len(point.weights):6d}  {point.status}")
+        else:
+            lines.append(f"{point.parameter:12.6g} {'':>12} {'':>12} {'':>10} {'':>6}  {point.status}")
+    return "\n".join(lines)
+
+
+def format_portfolio(result: FrontierResult) -> str:
+    point = result.points[0]
+    if not point.feasible:
+        return f"no feasible portfolio ({point.status})"
+    lines = [f"return {point.expected_return:.6g}  variance {point.variance:.6g}  "
+             f"stdev {np.sqrt(point.variance):.4g}  status {point.status}"]
+    for ticker, weight in sorted(point.weights.items(), key=lambda item: -item[1]):
+        lines.append(f"  {ticker:<10} {weight:8.4f}")
+    return "\n".join(lines)
+
+
+@main.group()
+def data() -> None:
+    """Inspect data sets."""
+
+
+@data.command("info")
+@click.argument("dataset")
+@data_options
+@reports_errors
+def data_info(dataset: str, **data_opts: Any) -> None:
+    """Tickers, window, cleaning report and a moments summary of DATASET."""
+    loaded = _load(dataset, data_opts)
+    click.echo(format_dataset_info(loaded))
+
+
+def format_dataset_info(dataset) -> str:
+    meta = dataset.metadata
+    vols = np.sqrt(np.diag(dataset.cov))
+    lines = [f"data set     {dataset.name}", f"assets       {dataset.n_assets}",
+             f"tickers      {', '.join(dataset.tickers[:12])}{' ...' if dataset.n_assets > 12 else ''}"]
+    for key in ("source", "start", "end", "frequency", "return_kind", "estimator", "n_observations"):
+        if meta.get(key) is not None:
+            lines.append(f"{key:<12} {meta[key]}")
+    lines.append(f"mean         min {dataset.mu.min():.4g}  median {np.median(dataset.mu):.4g}  max {dataset.mu.max():.4g}")
+    lines.append(f"stdev        min {vols.min():.4g}  median {np.median(vols):.4g}  max {vols.max():.4g}")
+    cleaning = meta.get("cleaning") or {}
+    for key, value in cleaning.items():
+        if value:
+            lines.append(f"cleaning     {key}: {value}")
+    if dataset.published_uef is not None:
+        lines.append(f"published    unconstrained frontier with {len(dataset.published_uef)} points")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()

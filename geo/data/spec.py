@@ -1,0 +1,99 @@
+"""DATASET specs (DESIGN.md, "Contracts"): one string names a data source.
+
+    sp500-sample            20 S&P 500 stocks, daily 1990-2022, bundled (offline)
+    orlib:PATH              OR-Library portN.txt (moments) or indtrackN.txt (prices)
+    csv:PATH                wide prices or returns: a date column, one column per ticker
+    moments:DIR             DIR/mean.csv (ticker,mean) and DIR/cov.csv (square matrix)
+    yahoo:T1,T2,...         live adjusted closes through yfinance, cached
+    yahoo:sp500             the same for the current S&P 500 list
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from geo.data.dataset import Dataset
+from geo.data.moments import load_moments
+from geo.data.options import ESTIMATION_OPTION_NAMES, EstimationOptions, reject_unknown
+from geo.data.orlib import load_orlib
+from geo.data.pipeline import dataset_from_table
+from geo.data.sample import load_sp500_sample
+from geo.data.tables import read_wide_table
+from geo.data.yahoo import YAHOO_OPTIONS, load_yahoo
+from geo.errors import GeoError
+
+SPEC_HELP = "use sp500-sample, orlib:PATH, csv:PATH, moments:DIR, yahoo:T1,T2,... or yahoo:sp500"
+CSV_OPTIONS = ("kind", "sep", "sectors_file")
+PREFIXES = ("orlib", "csv", "moments", "yahoo")
+
+
+def load_dataset(spec: str, **options: Any) -> Dataset:
+    """Load the data set named by ``spec`` and estimate its moments.
+
+    Options of price and return sources (sp500-sample, csv:, yahoo:): ``start``, ``end``
+    (inclusive dates), ``frequency`` (daily | weekly | monthly; default: the data's own),
+    ``return_kind`` (simple | log), ``estimator`` (sample | ledoit-wolf), ``ddof`` (1),
+    ``max_missing`` (0.05), ``detect_jumps`` (True). ``csv:`` also takes ``kind``
+    (prices | returns), ``sep`` (",") and ``sectors_file``; ``yahoo:`` takes the options
+    listed in :data:`YAHOO_OPTIONS`. ``orlib:`` and ``moments:`` data are
+    used as given and take no options.
+    """
+    if not isinstance(spec, str) or not spec.strip():
+        raise GeoError("no data set given", SPEC_HELP)
+    spec = spec.strip()
+    options = dict(options)
+    if spec.lower() == "sp500-sample":
+        estimation = EstimationOptions.pop_from(options)
+        reject_unknown(options, "sp500-sample", ESTIMATION_OPTION_NAMES)
+        return load_sp500_sample(spec, estimation)
+    prefix, separator, body = spec.partition(":")
+    prefix = prefix.strip().lower()
+    if not separator or prefix not in PREFIXES:
+        raise GeoError(f"unknown data set {spec!r}", SPEC_HELP)
+    body = body.strip()
+    if not body:
+        raise GeoError(f"{prefix}: needs a {'folder' if prefix == 'moments' else 'path' if prefix != 'yahoo' else 'ticker list'}", SPEC_HELP)
+    if prefix == "orlib":
+        reject_unknown(options, "orlib:", ())
+        return load_orlib(body, spec)
+    if prefix == "moments":
+        reject_unknown(options, "moments:", ())
+        return load_moments(body, spec)
+    if prefix == "csv":
+        return _load_csv(body, spec, options)
+    return load_yahoo(body, spec, EstimationOptions.pop_from(options), options)
+
+
+def _load_csv(path: str, spec: str, options: dict[str, Any]) -> Dataset:
+    estimation = EstimationOptions.pop_from(options)
+    kind = options.pop("kind", "prices")
+    sep = options.pop("sep", ",")
+    sectors_file = options.pop("sectors_file", None)
+    reject_unknown(options, "csv:", CSV_OPTIONS + ESTIMATION_OPTION_NAMES)
+    table, report = read_wide_table(path, kind=kind, sep=sep)
+    sectors = read_sectors_file(sectors_file) if sectors_file is not None else None
+    return dataset_from_table(
+        table, kind=kind, name=Path(path).name.split(".")[0], spec=spec, source="csv", options=estimation,
+        sectors=sectors, sorted_dates=report["sorted_dates"], extra_metadata={"path": str(Path(path).expanduser())},
+    )
+
+
+def read_sectors_file(path: str) -> dict[str, str]:
+    """``Symbol,Sector`` CSV (extra columns ignored), e.g. the shared kaggle_tickers_sectors.csv."""
+    path = Path(path).expanduser()
+    if not path.is_file():
+        raise GeoError(f"sectors file {path} does not exist", "give a CSV with Symbol and Sector columns")
+    try:
+        table = pd.read_csv(path, dtype=str)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError) as exc:
+        raise GeoError(f"sectors file {path} cannot be read ({type(exc).__name__})", "give a CSV with Symbol and Sector columns") from None
+    columns = {str(c).strip().lower(): c for c in table.columns}
+    symbol = columns.get("symbol") or columns.get("ticker")
+    sector = columns.get("sector") or columns.get("gics sector")
+    if symbol is None or sector is None:
+        raise GeoError(f"sectors file {path} has columns {list(table.columns)[:5]}", "give it Symbol and Sector columns")
+    rows = table[[symbol, sector]].dropna()
+    return {str(s).strip(): str(v).strip() for s, v in zip(rows[symbol], rows[sector])}

@@ -1,0 +1,39 @@
+"""Names of the frontier methods the CLI and the Python API accept, and how to build them.
+
+Imports are lazy: naming a method must not pay for cvxpy or the generators' libraries when
+another method is used.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
+from geo.classical.base import FrontierMethod
+from geo.errors import GeoError
+
+# name -> (module, class); every class follows the FrontierMethod protocol.
+METHODS: dict[str, tuple[str, str]] = {
+    "local-search": ("geo.classical.local_search", "LocalSearchMethod"),
+    "annealing": ("geo.classical.annealing", "AnnealingMethod"),
+    "relaxation": ("geo.classical.relaxation", "RelaxationMethod"),
+    "exact": ("geo.classical.exact", "ExactMethod"),
+    "unconstrained": ("geo.classical.unconstrained", "UnconstrainedMethod"),
+}
+
+# Methods whose answers are proven (or bounded) rather than heuristic.
+EXACT_METHODS = ("exact", "unconstrained")
+
+
+def method_names() -> tuple[str, ...]:
+    return tuple(METHODS)
+
+
+def make_method(name: str, **settings: Any) -> FrontierMethod:
+    """An instance of the method called ``name`` with ``settings`` passed to its constructor."""
+    try:
+        module_name, class_name = METHODS[name]
+    except KeyError:
+        raise GeoError(f"unknown method {name!r}", f"use one of: {', '.join(METHODS)}") from None
+    method_class = getattr(import_module(module_name), class_name)
+    return method_class(**settings)

@@ -1,0 +1,128 @@
+"""The frontier results file (DESIGN.md, "Contracts"): what every method returns and writes.
+
+Statuses of a point:
+- ``optimal``: proven optimal by an exact solver (MIP gap within tolerance) or by enumeration;
+- ``time_limit``: an exact solver stopped at its limit; ``mip_gap`` says how far from proven;
+- ``heuristic``: the best selection a heuristic found, with no proof of optimality;
+- ``infeasible``: no portfolio meets this target under the constraints (or none was found);
+- ``error``: the solver failed; ``message`` says how.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from geo.atomic import atomic_write_text
+from geo.errors import GeoError
+
+POINT_STATUSES = ("optimal", "time_limit", "heuristic", "infeasible", "error")
+OBJECTIVES = ("target-return", "risk-aversion")
+
+
+@dataclass
+class FrontierPoint:
+    """One optimised portfolio. ``parameter`` is the target return or the risk aversion."""
+
+    parameter: float
+    status: str
+    expected_return: float = math.nan
+    variance: float = math.nan
+    weights: dict[str, float] = field(default_factory=dict)
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def feasible(self) -> bool:
+        return self.status in ("optimal", "time_limit", "heuristic") and math.isfinite(self.variance)
+
+    def to_dict(self, objective: str) -> dict[str, Any]:
+        key = "target_return" if objective == "target-return" else "risk_aversion"
+        return {key: self.parameter, "return": _finite_or_none(self.expected_return),
+                "variance": _finite_or_none(self.variance), "status": self.status,
+                "weights": {t: float(w) for t, w in self.weights.items()}, **self.extras}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "FrontierPoint":
+        data = dict(data)
+        parameter = data.pop("target_return", None)
+        if parameter is None:
+            parameter = data.pop("risk_aversion")
+        return cls(parameter=float(parameter), status=data.pop("status"),
+                   expected_return=_none_to_nan(data.pop("return", None)),
+                   variance=_none_to_nan(data.pop("variance", None)),
+                   weights={str(t): float(w) for t, w in data.pop("weights", {}).items()}, extras=data)
+
+
+@dataclass
+class FrontierResult:
+    """A method's frontier over a list of target returns (or risk aversions)."""
+
+    method: str
+    objective: str
+    problem: dict[str, Any]
+    points: list[FrontierPoint]
+    seed: int | None = None
+    timing: dict[str, float] = field(default_factory=dict)
+    versions: dict[str, str] = field(default_factory=dict)
+    dataset: dict[str, Any] = field(default_factory=dict)
+    details: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def parameters(self) -> np.ndarray:
+        return np.array([p.parameter for p in self.points])
+
+    @property
+    def variances(self) -> np.ndarray:
+        return np.array([p.variance if p.feasible else math.nan for p in self.points])
+
+    @property
+    def returns(self) -> np.ndarray:
+        return np.array([p.expected_return if p.feasible else math.nan for p in self.points])
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"method": self.method, "objective": self.objective, "seed": self.seed,
+                "problem": self.problem, "dataset": self.dataset,
+                "points": [p.to_dict(self.objective) for p in self.points],
+                "timing": self.timing, "versions": self.versions, "details": self.details}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "FrontierResult":
+        return cls(method=data["method"], objective=data.get("objective", "target-return"),
+                   problem=data["problem"], points=[FrontierPoint.from_dict(p) for p in data["points"]],
+                   seed=data.get("seed"), timing=data.get("timing", {}), versions=data.get("versions", {}),
+                   dataset=data.get("dataset", {}), details=data.get("details", {}))
+
+    def write_json(self, path: str | Path) -> None:
+        atomic_write_text(path, json.dumps(self.to_dict(), indent=2, default=_json_default) + "\n")
+
+    @classmethod
+    def read_json(cls, path: str | Path) -> "FrontierResult":
+        try:
+            data = json.loads(Path(path).read_text())
+            return cls.from_dict(data)
+        except FileNotFoundError:
+            raise GeoError(f"results file {path} does not exist", "check the path") from None
+        except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+            raise GeoError(f"{path} is not a geo results file ({type(exc).__name__}: {exc})",
+                           "give a JSON file written by 'geo frontier --output'") from None
+
+
+def _finite_or_none(value: float) -> float | None:
+    return float(value) if value is not None and math.isfinite(value) else None
+
+
+def _none_to_nan(value: Any) -> float:
+    return math.nan if value is None else float(value)
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    raise TypeError(f"cannot serialise {type(value).__name__}")

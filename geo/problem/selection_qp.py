@@ -1,0 +1,159 @@
+"""The small QP that prices one asset selection: the hot path of every method.
+
+For a selection S of K assets the weights solve, in the target-return form,
+``min w' Sigma_S w  s.t.  mu_S' w = r, 1' w = 1, w_min <= w <= w_max`` and, in the
+risk-aversion form, ``min lambda w' Sigma_S w - (1 - lambda) mu_S' w  s.t.  1' w = 1, bounds``.
+
+Two exact routes, cheapest first:
+1. Closed form, batched over selections and parameters. Without the bounds the optimum is
+   affine in the parameter (two-fund separation): ``w(t) = a + t b``. Where that point
+   satisfies the bounds it is the optimum of the bounded QP too (the QP is convex), so for
+   the good selections every method cares about, a whole frontier costs a few K x K solves.
+2. Otherwise a dense active-set QP (DAQP, microseconds at K = 10). An active-set method ends
+   by solving the KKT system of its working set directly, so the answer is exact to linear-
+   algebra precision; the primal tolerance only bounds how far an inactive bound may be crossed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import daqp
+import numpy as np
+
+from geo.problem.problem import best_first_allocation
+
+# A selection whose returns are (nearly) all equal cannot be steered to a target return:
+# the two-fund formula divides by D = AC - B^2, which vanishes then.
+DEGENERACY_RTOL = 1e-12
+DAQP_SETTINGS = {"primal_tol": 1e-10, "iter_limit": 1000}
+_DAQP_EQUALITY = 5
+
+
+@dataclass(frozen=True)
+class SelectionQP:
+    """Data of one selection's QP in a given objective form, at one parameter."""
+
+    cov: np.ndarray
+    mu: np.ndarray
+    kind: str
+    parameter: float
+    w_min: float
+    w_max: float
+
+
+def return_bounds(mu_sel: np.ndarray, w_min: float, w_max: float) -> tuple[np.ndarray, np.ndarray]:
+    """Lowest and highest attainable return of each selection (rows of ``mu_sel``)."""
+    desc = -np.sort(-mu_sel, axis=-1)
+    alloc = best_first_allocation(mu_sel.shape[-1], w_min, w_max)
+    return desc[..., ::-1] @ alloc, desc @ alloc
+
+
+def closed_form(cov_sel: np.ndarray, mu_sel: np.ndarray, kind: str, params: np.ndarray,
+                w_min: float, w_max: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Bound-free optimum for M selections at T parameters.
+
+    Returns ``(weights (M, K, T), cost (M, T), exact (M, T))`` where ``exact`` marks the
+    pairs whose bound-free optimum satisfies the bounds, i.e. is the true optimum.
+    """
+    m, size = mu_sel.shape
+    t = len(params)
+    rhs = np.stack([np.ones_like(mu_sel), mu_sel], axis=-1)
+    try:
+        solved = np.linalg.solve(cov_sel, rhs)
+    except np.linalg.LinAlgError:
+        solved = np.full((m, size, 2), np.nan)
+        for i in range(m):
+            try:
+                solved[i] = np.linalg.solve(cov_sel[i], rhs[i])
+            except np.linalg.LinAlgError:
+                pass
+    x1, xm = solved[..., 0], solved[..., 1]
+    a_ = x1.sum(-1)
+    b_ = xm.sum(-1)
+    c_ = np.einsum("mk,mk->m", mu_sel, xm)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if kind == "target-return":
+            d_ = a_ * c_ - b_ * b_
+            usable = np.isfinite(d_) & (d_ > DEGENERACY_RTOL * np.abs(a_ * c_)) & (a_ > 0)
+            base = (c_[:, None] * x1 - b_[:, None] * xm) / d_[:, None]
+            slope = (a_[:, None] * xm - b_[:, None] * x1) / d_[:, None]
+            weights = base[:, :, None] + slope[:, :, None] * params[None, None, :]
+            cost = (a_[:, None] * params**2 - 2 * b_[:, None] * params + c_[:, None]) / d_[:, None]
+            usable_pairs = np.broadcast_to(usable[:, None], (m, t))
+        else:
+            lam = params
+            rho = np.where(lam > 0, (1 - lam) / (2 * np.where(lam > 0, lam, 1)), np.nan)
+            gmv = x1 / a_[:, None]
+            tilt = xm - (b_ / a_)[:, None] * x1
+            weights = gmv[:, :, None] + tilt[:, :, None] * rho[None, None, :]
+            spread = c_ - b_ * b_ / a_
+            variance = 1 / a_[:, None] + rho[None, :] ** 2 * spread[:, None]
+            ret = (b_ / a_)[:, None] + rho[None, :] * spread[:, None]
+            cost = lam[None, :] * variance - (1 - lam[None, :]) * ret
+            usable_pairs = (np.isfinite(a_) & (a_ > 0))[:, None] & (lam > 0)[None, :]
+    inside = np.all((weights >= w_min - 1e-12) & (weights <= w_max + 1e-12), axis=1)
+    exact = usable_pairs & inside & np.isfinite(cost)
+    return weights, cost, exact
+
+
+def selection_cost(weights: np.ndarray, cov_sel: np.ndarray, mu_sel: np.ndarray, kind: str, parameter: float) -> float:
+    variance = float(weights @ cov_sel @ weights)
+    if kind == "target-return":
+        return variance
+    return parameter * variance - (1 - parameter) * float(mu_sel @ weights)
+
+
+def _qp_matrices(qp: SelectionQP) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``min 0.5 w'Hw + f'w  s.t.  E w = e``, scaled so DAQP's absolute tolerances fit."""
+    size = len(qp.mu)
+    scale = float(np.max(np.abs(np.diag(qp.cov)))) or 1.0
+    ones = np.ones((1, size))
+    if qp.kind == "target-return":
+        hess = 2 * qp.cov / scale
+        lin = np.zeros(size)
+        mu_norm = float(np.linalg.norm(qp.mu)) or 1.0
+        eq = np.vstack([qp.mu / mu_norm, ones])
+        rhs = np.array([qp.parameter / mu_norm, 1.0])
+    else:
+        hess = 2 * qp.parameter * qp.cov / scale
+        lin = -(1 - qp.parameter) * qp.mu / scale
+        eq = ones
+        rhs = np.array([1.0])
+    return np.ascontiguousarray(hess), lin, np.ascontiguousarray(eq), rhs
+
+
+def solve_bounded(qp: SelectionQP) -> np.ndarray | None:
+    """Optimal weights of the bounded QP, or None when no weights meet the constraints."""
+    size = len(qp.mu)
+    if qp.kind == "risk-aversion" and qp.parameter == 0:
+        return _max_return_weights(qp.mu, qp.w_min, qp.w_max)
+    if qp.kind == "target-return":
+        # At either end of the selection's return range the feasible set is a single point.
+        low, high = return_bounds(qp.mu[None, :], qp.w_min, qp.w_max)
+        tol = 1e-12 * (1 + abs(high[0]) + abs(low[0]))
+        if not (low[0] - tol <= qp.parameter <= high[0] + tol):
+            return None
+        if qp.parameter >= high[0] - tol:
+            return _max_return_weights(qp.mu, qp.w_min, qp.w_max)
+        if qp.parameter <= low[0] + tol:
+            return _max_return_weights(-qp.mu, qp.w_min, qp.w_max)
+    hess, lin, eq, rhs = _qp_matrices(qp)
+    upper = np.concatenate([np.full(size, qp.w_max), rhs])
+    lower = np.concatenate([np.full(size, qp.w_min), rhs])
+    sense = np.concatenate([np.zeros(size, dtype=np.int32), np.full(len(rhs), _DAQP_EQUALITY, dtype=np.int32)])
+    w, _, exitflag, _ = daqp.solve(hess, lin, eq, upper, lower, sense, **DAQP_SETTINGS)
+    if exitflag < 1:
+        return None
+    # DAQP solves the KKT system of its final working set directly, so the answer is exact to
+    # linear-algebra precision; the clip only removes the <= primal_tol slack of inactive bounds.
+    return np.clip(np.asarray(w, dtype=float), qp.w_min, qp.w_max)
+
+
+def _max_return_weights(mu_sel: np.ndarray, w_min: float, w_max: float) -> np.ndarray:
+    """The max-return allocation (fractional knapsack); ties broken by asset order."""
+    order = np.argsort(-mu_sel, kind="stable")
+    weights = np.empty(len(mu_sel))
+    weights[order] = best_first_allocation(len(mu_sel), w_min, w_max)
+    return weights
+

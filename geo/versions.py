@@ -1,0 +1,21 @@
+"""Library versions recorded in every results file, so a number can be traced to its stack."""
+
+from __future__ import annotations
+
+import platform
+from importlib import metadata
+
+TRACKED_DISTRIBUTIONS = (
+    "geo", "numpy", "scipy", "pandas", "cvxpy", "clarabel", "pyscipopt", "daqp",
+    "scikit-learn", "skfolio", "yfinance", "tensornetwork", "cirq-core", "qsimcirq", "click",
+)
+
+
+def library_versions() -> dict[str, str]:
+    versions = {"python": platform.python_version()}
+    for name in TRACKED_DISTRIBUTIONS:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "not installed"
+    return versions
