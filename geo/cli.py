@@ -29,15 +29,16 @@ EXIT_INTERRUPTED = 130
 def data_options(command: Callable) -> Callable:
     """Options that say how a DATASET becomes expected returns and a covariance."""
     options = [
-        click.option("--kind", type=click.Choice(["prices", "returns"]), default="prices", show_default=True,
-                     help="What a csv: file holds."),
+        click.option("--kind", type=click.Choice(["prices", "returns"]), default=None,
+                     help="What a csv: file holds (default prices)."),
         click.option("--start", default=None, help="First date of the estimation window (YYYY-MM-DD)."),
         click.option("--end", default=None, help="Last date of the estimation window (YYYY-MM-DD)."),
         click.option("--frequency", type=click.Choice(["daily", "weekly", "monthly"]), default=None,
                      help="Resample prices before computing returns (default: the data's own)."),
-        click.option("--return-kind", type=click.Choice(["simple", "log"]), default="simple", show_default=True),
-        click.option("--estimator", type=click.Choice(["sample", "ledoit-wolf"]), default="sample",
-                     show_default=True, help="Covariance estimator."),
+        click.option("--return-kind", type=click.Choice(["simple", "log"]), default=None,
+                     help="Simple or log returns (default simple)."),
+        click.option("--estimator", type=click.Choice(["sample", "ledoit-wolf"]), default=None,
+                     help="Covariance estimator (default sample)."),
         click.option("--max-missing", type=float, default=None,
                      help="Drop tickers missing more than this share of prices (default 0.05)."),
         click.option("--tickers-file", type=click.Path(dir_okay=False), default=None,
@@ -96,6 +97,7 @@ def main(verbose: bool) -> None:
 def _load(dataset_spec: str, data_opts: dict[str, Any]):
     from geo.data import load_dataset
 
+    # Only what the user set: each source says clearly which options it does not take.
     options = {key: value for key, value in data_opts.items() if value is not None}
     return load_dataset(dataset_spec, **options)
 
@@ -214,10 +216,15 @@ def format_frontier_table(result: FrontierResult) -> str:
     for point in result.points:
         if point.feasible:
             lines.append(f"{point.parameter:12.6g} {point.expected_return:12.6g} {point.variance:12.6g} "
-                         f"{np.sqrt(point.variance):10.4g} {len(point.weights):6d}  {point.status}")
+                         f"{np.sqrt(point.variance):10.4g} {held_count(point):6d}  {point.status}")
         else:
             lines.append(f"{point.parameter:12.6g} {'':>12} {'':>12} {'':>10} {'':>6}  {point.status}")
     return "\n".join(lines)
+
+
+def held_count(point) -> int:
+    """Assets with a non-zero weight (with w_min = 0 a selected asset may hold nothing)."""
+    return sum(1 for weight in point.weights.values() if weight > 1e-9)
 
 
 def format_portfolio(result: FrontierResult) -> str:

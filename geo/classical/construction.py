@@ -16,8 +16,8 @@ def universe_weights(evaluator: SelectionEvaluator, column: int) -> np.ndarray |
     """
     problem = evaluator.problem
     w_max = max(problem.w_max, 1.0 / problem.n_assets)
-    qp = SelectionQP(problem.cov, problem.mu, evaluator.grid.kind, float(evaluator.grid.values[column]), 0.0, w_max)
-    return solve_bounded(qp)
+    qp = SelectionQP(problem.cov, problem.mu, evaluator.grid.kind, 0.0, w_max)
+    return solve_bounded(qp, float(evaluator.grid.values[column]))
 
 
 def greedy_selection(evaluator: SelectionEvaluator, column: int) -> np.ndarray:

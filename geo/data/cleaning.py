@@ -18,7 +18,7 @@ Three rules, applied in this order:
    real rallies of that size (biotech approvals, takeovers) are not data errors. The move
    that undoes a flagged jump within one observation (opposite sign, the two summing to less
    than REVERSAL_TOLERANCE of the jump) is flagged too: a single bad price makes two
-   returns. On the shared S&P 500 2013-2018 closes this flags DISCA/DISCK 2014-08-07,
+   returns. On the shared S&P 500 2013-2018 closes (every ticker kept) this flags DISCA/DISCK 2014-08-07,
    BAX 2015-07-01, NI 2015-07-02, EBAY 2015-07-20, LNT 2016-05-19/20, DHR 2016-07-05,
    YUM 2016-11-01, CAG 2016-11-10, HPE 2017-04-03, BHGE 2017-07-05, NWL 2017-09-14/15, all
    spin-offs, share-class dividends, special dividends or bad prints, and no earnings crash.

@@ -19,7 +19,7 @@ from sklearn.covariance import LedoitWolf
 from geo.errors import GeoError
 
 # Median spacing of the dates (in days) by which a table's own frequency is recognised.
-_SPACING_DAYS = {"daily": (0, 4), "weekly": (5, 10), "monthly": (25, 35)}
+_SPACING_DAYS = {"daily": (0, 4), "weekly": (4, 10), "monthly": (25, 35)}
 _RANK = {"daily": 0, "weekly": 1, "monthly": 2}
 _PERIOD_CODES = {"weekly": "W-SUN", "monthly": "M"}
 
@@ -34,7 +34,7 @@ def infer_frequency(index: pd.DatetimeIndex) -> str:
         return "irregular"
     gap = float(np.median(np.diff(index.values).astype("timedelta64[s]").astype(float))) / 86400.0
     for name, (low, high) in _SPACING_DAYS.items():
-        if low < gap <= high or (name == "daily" and gap == low):
+        if low < gap <= high:
             return name
     return "irregular"
 

@@ -70,7 +70,8 @@ def _read_csv(path: Path, **kwargs) -> pd.DataFrame:
     if not path.is_file():
         raise GeoError(f"{path} does not exist", "a moments: folder needs mean.csv and cov.csv")
     try:
-        frame = pd.read_csv(path, **kwargs)
+        # round_trip: a matrix written by Python reads back bit for bit.
+        frame = pd.read_csv(path, float_precision="round_trip", **kwargs)
     except pd.errors.EmptyDataError:
         raise GeoError(f"{path} is empty", "fill it (see the moments: format in the docs)") from None
     except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:

@@ -73,7 +73,7 @@ class EstimationOptions:
                 f"use e.g. max_missing={MAX_MISSING_SHARE}",
             )
         object.__setattr__(self, "max_missing", share)
-        object.__setattr__(self, "detect_jumps", _parse_bool("detect_jumps", self.detect_jumps))
+        object.__setattr__(self, "detect_jumps", parse_bool(self.detect_jumps, "detect_jumps"))
 
     def as_metadata(self) -> dict[str, Any]:
         out = asdict(self)
@@ -104,7 +104,7 @@ def _parse_date(name: str, value: Any) -> pd.Timestamp | None:
     return stamp.normalize()
 
 
-def _parse_bool(name: str, value: Any) -> bool:
+def parse_bool(value: Any, name: str = "option") -> bool:
     if isinstance(value, bool):
         return value
     text = str(value).strip().lower()

@@ -32,7 +32,7 @@ import pandas as pd
 from geo.data.cache import CachedPrices, PriceCache
 from geo.data.constituents import sp500_constituents, to_yahoo_symbol
 from geo.data.dataset import Dataset
-from geo.data.options import EstimationOptions, reject_unknown
+from geo.data.options import EstimationOptions, parse_bool, reject_unknown
 from geo.data.pipeline import dataset_from_table
 from geo.errors import GeoError
 
@@ -65,7 +65,16 @@ class DownloadFailed(Exception):
 
 def load_yahoo(body: str, spec: str, estimation: EstimationOptions, options: dict[str, Any]) -> Dataset:
     cache_dir = Path(options.pop("cache_dir", DEFAULT_CACHE_DIR)).expanduser()
-    settings = {name: options.pop(name) for name in ("downloader", "batch_size", "max_retries", "backoff_seconds", "sleep", "offline") if name in options}
+    settings = {name: options.pop(name) for name in ("downloader", "sleep") if name in options}
+    # Options may arrive as strings from a command line.
+    for name, convert in (("batch_size", int), ("max_retries", int), ("backoff_seconds", float)):
+        if name in options:
+            try:
+                settings[name] = convert(options.pop(name))
+            except (TypeError, ValueError):
+                raise GeoError(f"yahoo: option {name} has an invalid value", f"give {name} as a number") from None
+    if "offline" in options:
+        settings["offline"] = parse_bool(options.pop("offline"), "offline")
     today = pd.Timestamp(options.pop("today", None) or pd.Timestamp.now()).normalize()
     tickers_file, fetch_html = options.pop("tickers_file", None), options.pop("fetch_html", None)
     reject_unknown(options, "yahoo:", YAHOO_OPTIONS + tuple(EstimationOptions.__dataclass_fields__))

@@ -18,8 +18,8 @@ def min_variance_return(problem: Problem) -> float:
     is the low end of ``--points``. Held-asset minimums (w_min) have no convex form without
     cardinality, so this uses ``0 <= w <= w_max``.
     """
-    qp = SelectionQP(problem.cov, problem.mu, "risk-aversion", 1.0, 0.0, max(problem.w_max, 1.0 / problem.n_assets))
-    weights = solve_bounded(qp)
+    qp = SelectionQP(problem.cov, problem.mu, "risk-aversion", 0.0, max(problem.w_max, 1.0 / problem.n_assets))
+    weights = solve_bounded(qp, 1.0)
     if weights is None:
         raise GeoError("the minimum-variance portfolio could not be computed", "check the covariance matrix")
     return float(problem.mu @ weights)

@@ -15,7 +15,8 @@ import numpy as np
 
 from geo.problem.objective import ObjectiveGrid
 from geo.problem.problem import Problem
-from geo.problem.selection_qp import SelectionQP, closed_form, return_bounds, selection_cost, solve_bounded
+from geo.problem.selection_qp import (SelectionQP, closed_form, return_bounds, selection_cost, solve_bounded,
+                                      solve_bounded_many)
 
 INFEASIBLE = np.inf
 
@@ -127,10 +128,12 @@ class SelectionEvaluator:
             tol = 1e-12 * (1 + np.abs(low) + np.abs(high))
             outside = (params[None, :] < (low - tol)[:, None]) | (params[None, :] > (high + tol)[:, None])
             table[outside] = INFEASIBLE
-        for i, j in zip(*np.nonzero(np.isnan(table) & needed)):
-            qp = SelectionQP(cov_sel[i], mu_sel[i], kind, float(params[j]), problem.w_min, problem.w_max)
-            weights = solve_bounded(qp)
-            table[i, j] = INFEASIBLE if weights is None else selection_cost(weights, qp.cov, qp.mu, kind, qp.parameter)
+        todo = np.isnan(table) & needed
+        for i in np.flatnonzero(todo.any(axis=1)):
+            qp = SelectionQP(cov_sel[i], mu_sel[i], kind, problem.w_min, problem.w_max)
+            columns = np.flatnonzero(todo[i])
+            for j, weights in zip(columns, solve_bounded_many(qp, params[columns])):
+                table[i, j] = INFEASIBLE if weights is None else selection_cost(weights, qp.cov, qp.mu, kind, params[j])
         current = self._costs[np.ix_(rows, cols)]
         self._costs[np.ix_(rows, cols)] = np.where(needed, table, current)
 
@@ -164,9 +167,9 @@ class SelectionEvaluator:
         if not problem.valid_size(int(selection.sum())):
             return SelectionSolution(selection, weights, INFEASIBLE, np.nan, np.nan)
         index = np.flatnonzero(selection)
-        qp = SelectionQP(problem.cov[np.ix_(index, index)], problem.mu[index], kind, param, problem.w_min, problem.w_max)
+        qp = SelectionQP(problem.cov[np.ix_(index, index)], problem.mu[index], kind, problem.w_min, problem.w_max)
         w_closed, cost, exact = closed_form(qp.cov[None], qp.mu[None], kind, np.array([param]), qp.w_min, qp.w_max)
-        sel_weights = w_closed[0, :, 0] if exact[0, 0] else solve_bounded(qp)
+        sel_weights = w_closed[0, :, 0] if exact[0, 0] else solve_bounded(qp, param)
         if sel_weights is None:
             return SelectionSolution(selection, weights, INFEASIBLE, np.nan, np.nan)
         weights[index] = sel_weights

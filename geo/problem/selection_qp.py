@@ -32,12 +32,11 @@ _DAQP_EQUALITY = 5
 
 @dataclass(frozen=True)
 class SelectionQP:
-    """Data of one selection's QP in a given objective form, at one parameter."""
+    """Data of one selection's QP in a given objective form (the parameter comes per solve)."""
 
     cov: np.ndarray
     mu: np.ndarray
     kind: str
-    parameter: float
     w_min: float
     w_max: float
 
@@ -104,50 +103,85 @@ def selection_cost(weights: np.ndarray, cov_sel: np.ndarray, mu_sel: np.ndarray,
     return parameter * variance - (1 - parameter) * float(mu_sel @ weights)
 
 
-def _qp_matrices(qp: SelectionQP) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """``min 0.5 w'Hw + f'w  s.t.  E w = e``, scaled so DAQP's absolute tolerances fit."""
-    size = len(qp.mu)
-    scale = float(np.max(np.abs(np.diag(qp.cov)))) or 1.0
-    ones = np.ones((1, size))
-    if qp.kind == "target-return":
-        hess = 2 * qp.cov / scale
-        lin = np.zeros(size)
-        mu_norm = float(np.linalg.norm(qp.mu)) or 1.0
-        eq = np.vstack([qp.mu / mu_norm, ones])
-        rhs = np.array([qp.parameter / mu_norm, 1.0])
-    else:
-        hess = 2 * qp.parameter * qp.cov / scale
-        lin = -(1 - qp.parameter) * qp.mu / scale
-        eq = ones
-        rhs = np.array([1.0])
-    return np.ascontiguousarray(hess), lin, np.ascontiguousarray(eq), rhs
+class _DaqpForm:
+    """``min 0.5 w'Hw + f'w  s.t.  E w = e, bounds``, built once per selection.
 
+    Scaled so that DAQP's absolute tolerances fit: the Hessian to unit diagonal size and the
+    return row to unit norm (weekly variances near 1e-3 would otherwise look like zero).
+    """
 
-def solve_bounded(qp: SelectionQP) -> np.ndarray | None:
-    """Optimal weights of the bounded QP, or None when no weights meet the constraints."""
-    size = len(qp.mu)
-    if qp.kind == "risk-aversion" and qp.parameter == 0:
-        return _max_return_weights(qp.mu, qp.w_min, qp.w_max)
-    if qp.kind == "target-return":
-        # At either end of the selection's return range the feasible set is a single point.
-        low, high = return_bounds(qp.mu[None, :], qp.w_min, qp.w_max)
-        tol = 1e-12 * (1 + abs(high[0]) + abs(low[0]))
-        if not (low[0] - tol <= qp.parameter <= high[0] + tol):
+    def __init__(self, qp: SelectionQP) -> None:
+        size = len(qp.mu)
+        self.qp = qp
+        self.scale = float(np.max(np.abs(np.diag(qp.cov)))) or 1.0
+        self.mu_norm = float(np.linalg.norm(qp.mu)) or 1.0
+        if qp.kind == "target-return":
+            self.hess = np.ascontiguousarray(2 * qp.cov / self.scale)
+            self.eq = np.ascontiguousarray(np.vstack([qp.mu / self.mu_norm, np.ones(size)]))
+        else:
+            self.hess = None
+            self.eq = np.ones((1, size))
+        n_eq = len(self.eq)
+        self.sense = np.concatenate([np.zeros(size, dtype=np.int32), np.full(n_eq, _DAQP_EQUALITY, dtype=np.int32)])
+        self.upper = np.concatenate([np.full(size, qp.w_max), np.zeros(n_eq)])
+        self.lower = np.concatenate([np.full(size, qp.w_min), np.zeros(n_eq)])
+        self.zeros = np.zeros(size)
+
+    def solve(self, parameter: float, start: np.ndarray | None) -> np.ndarray | None:
+        qp = self.qp
+        size = len(qp.mu)
+        if qp.kind == "target-return":
+            hess, lin = self.hess, self.zeros
+            self.upper[size:] = self.lower[size:] = (parameter / self.mu_norm, 1.0)
+        else:
+            hess = np.ascontiguousarray(2 * parameter * qp.cov / self.scale)
+            lin = -(1 - parameter) * qp.mu / self.scale
+            self.upper[size:] = self.lower[size:] = 1.0
+        w, _, exitflag, _ = daqp.solve(hess, lin, self.eq, self.upper, self.lower, self.sense,
+                                       primal_start=start, **DAQP_SETTINGS)
+        if exitflag < 1:
             return None
-        if qp.parameter >= high[0] - tol:
-            return _max_return_weights(qp.mu, qp.w_min, qp.w_max)
-        if qp.parameter <= low[0] + tol:
-            return _max_return_weights(-qp.mu, qp.w_min, qp.w_max)
-    hess, lin, eq, rhs = _qp_matrices(qp)
-    upper = np.concatenate([np.full(size, qp.w_max), rhs])
-    lower = np.concatenate([np.full(size, qp.w_min), rhs])
-    sense = np.concatenate([np.zeros(size, dtype=np.int32), np.full(len(rhs), _DAQP_EQUALITY, dtype=np.int32)])
-    w, _, exitflag, _ = daqp.solve(hess, lin, eq, upper, lower, sense, **DAQP_SETTINGS)
-    if exitflag < 1:
-        return None
-    # DAQP solves the KKT system of its final working set directly, so the answer is exact to
-    # linear-algebra precision; the clip only removes the <= primal_tol slack of inactive bounds.
-    return np.clip(np.asarray(w, dtype=float), qp.w_min, qp.w_max)
+        # DAQP solves the KKT system of its final working set directly, so the answer is exact
+        # to linear-algebra precision; the clip only removes the <= primal_tol slack of
+        # inactive bounds.
+        return np.clip(np.asarray(w, dtype=float), qp.w_min, qp.w_max)
+
+
+def solve_bounded(qp: SelectionQP, parameter: float) -> np.ndarray | None:
+    """Optimal weights of the bounded QP, or None when no weights meet the constraints."""
+    return solve_bounded_many(qp, [parameter])[0]
+
+
+def solve_bounded_many(qp: SelectionQP, parameters) -> list[np.ndarray | None]:
+    """:func:`solve_bounded` at several parameters of one selection, each solve warm-started
+    from the previous answer (neighbouring targets share most of their active set)."""
+    form: _DaqpForm | None = None
+    low, high = return_bounds(qp.mu[None, :], qp.w_min, qp.w_max)
+    low, high = float(low[0]), float(high[0])
+    tol = 1e-12 * (1 + abs(high) + abs(low))
+    answers: list[np.ndarray | None] = []
+    previous = None
+    for parameter in parameters:
+        parameter = float(parameter)
+        if qp.kind == "risk-aversion" and parameter == 0:
+            answers.append(_max_return_weights(qp.mu, qp.w_min, qp.w_max))
+            continue
+        if qp.kind == "target-return":
+            # At either end of the selection's return range the feasible set is one point.
+            if not (low - tol <= parameter <= high + tol):
+                answers.append(None)
+                continue
+            if parameter >= high - tol:
+                answers.append(_max_return_weights(qp.mu, qp.w_min, qp.w_max))
+                continue
+            if parameter <= low + tol:
+                answers.append(_max_return_weights(-qp.mu, qp.w_min, qp.w_max))
+                continue
+        form = form or _DaqpForm(qp)
+        weights = form.solve(parameter, previous)
+        previous = weights if weights is not None else previous
+        answers.append(weights)
+    return answers
 
 
 def _max_return_weights(mu_sel: np.ndarray, w_min: float, w_max: float) -> np.ndarray:
