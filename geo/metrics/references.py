@@ -137,3 +137,16 @@ def _tab_rows(path: Path) -> list[tuple[int, list[str]]]:
 def _malformed(path: Path, line: int, why: str) -> GeoError:
     return GeoError(f"{path} line {line} is not in the published frontier format ({why})",
                     "give an OR-Library RetRisk<n>_SolVal.txt or Xi<n>K<k>_SolVal.txt file")
+
+
+def pick_reference_targets(reference: pd.DataFrame, count: int) -> pd.DataFrame:
+    """``count`` rows of a reference frontier, evenly spaced over its feasible rows.
+
+    Benchmarks solve at these exact targets so the gap is taken point by point, never
+    through interpolation of the reference.
+    """
+    feasible = reference[np.isfinite(reference["variance"])].reset_index(drop=True)
+    if len(feasible) <= count:
+        return feasible
+    rows = np.unique(np.round(np.linspace(0, len(feasible) - 1, count)).astype(int))
+    return feasible.iloc[rows].reset_index(drop=True)

@@ -62,6 +62,11 @@ class Problem:
         object.__setattr__(self, "w_min", float(self.w_min))
         object.__setattr__(self, "w_max", float(self.w_max))
         self._validate()
+        # Asked once per priced batch on the hot path: computed once here.
+        object.__setattr__(self, "_feasible_sizes", self._compute_feasible_sizes())
+        size_ok = np.zeros(len(mu) + 1, dtype=bool)
+        size_ok[list(self._feasible_sizes)] = True
+        object.__setattr__(self, "_size_ok", size_ok)
 
     @classmethod
     def from_dataset(cls, dataset: Any, k: int, **constraints: Any) -> "Problem":
@@ -96,7 +101,7 @@ class Problem:
                            "this is a long-only model: use non-negative bounds")
         if self.w_min > self.w_max:
             raise GeoError(f"w_min = {self.w_min} is larger than w_max = {self.w_max}", "swap or relax the bounds")
-        if not self.feasible_sizes:
+        if not self._compute_feasible_sizes():
             if self.k * self.w_max < 1:
                 raise GeoError(f"K * w_max = {self.k * self.w_max:g} < 1: K assets cannot hold the whole budget",
                                f"raise --w-max to at least {1 / self.k:.4g} or raise K")
@@ -111,13 +116,16 @@ class Problem:
     @property
     def feasible_sizes(self) -> tuple[int, ...]:
         """Selection sizes s allowed by the cardinality mode for which bounds admit sum(w) = 1."""
+        return self._feasible_sizes
+
+    def _compute_feasible_sizes(self) -> tuple[int, ...]:
         sizes = [self.k] if self.cardinality == "exact" else range(1, self.k + 1)
         eps = 1e-12
         return tuple(s for s in sizes if s * self.w_min <= 1 + eps and s * self.w_max >= 1 - eps)
 
     def valid_size(self, sizes: np.ndarray | int) -> np.ndarray | bool:
         """Whether selections of these sizes are allowed (and feasible in the budget sense)."""
-        return np.isin(sizes, self.feasible_sizes)
+        return self._size_ok[sizes]
 
     def return_range(self) -> tuple[float, float]:
         """Lowest and highest portfolio return reachable under cardinality and bounds."""
