@@ -61,6 +61,13 @@ def problem_options(command: Callable) -> Callable:
         click.option("--seed", type=int, default=0, show_default=True, help="Seed of every random choice."),
         click.option("--time-limit", type=float, default=None, help="Seconds for the whole command."),
         click.option("--budget", type=int, default=None, help="Selection evaluations a heuristic may spend."),
+        click.option("--generator", default=None,
+                     help="GEO's generative model: mps, qcbm, independent, uniform (default mps)."),
+        click.option("--seed-method", default=None,
+                     help="GEO's starting pool: random (stand-alone) or local-search, annealing, relaxation, exact "
+                          "(booster). Default random."),
+        click.option("--iterations", type=int, default=None, help="GEO iterations (default 20 without --budget)."),
+        click.option("--samples", type=int, default=None, help="GEO samples per iteration (default 200)."),
         click.option("--output", type=click.Path(dir_okay=False), default=None, help="Write results JSON here."),
         click.option("--quiet", is_flag=True, help="No progress bar."),
     ]
@@ -123,7 +130,7 @@ def frontier(dataset: str, **kwargs: Any) -> None:
     data_opts, opts = _split_options(kwargs)
     if opts["points"] is not None and opts["targets_file"] is not None:
         raise GeoError("--points and --targets were both given", "use one of them")
-    method = make_method(opts["method"])
+    method = _method_from_options(opts)
     data = _load(dataset, data_opts)
     problem = Problem.from_dataset(data, opts["k"], cardinality=opts["cardinality"], w_min=opts["w_min"],
                                    w_max=opts["w_max"])
@@ -149,7 +156,7 @@ def optimize(dataset: str, **kwargs: Any) -> None:
     data_opts, opts = _split_options(kwargs)
     if (opts["target_return"] is None) == (opts["risk_aversion"] is None):
         raise GeoError("optimize needs exactly one of --target-return and --risk-aversion", "give one of them")
-    method = make_method(opts["method"])
+    method = _method_from_options(opts)
     data = _load(dataset, data_opts)
     problem = Problem.from_dataset(data, opts["k"], cardinality=opts["cardinality"], w_min=opts["w_min"],
                                    w_max=opts["w_max"])
@@ -159,6 +166,25 @@ def optimize(dataset: str, **kwargs: Any) -> None:
         grid = ObjectiveGrid.risk_aversions([opts["risk_aversion"]])
     result = _run(problem, grid, method, data, opts)
     click.echo(format_portfolio(result))
+
+
+GEO_OPTIONS = {"generator": "generator", "seed_method": "seed_method", "iterations": "iterations",
+               "samples": "samples_per_iteration"}
+
+
+def _method_from_options(opts: dict[str, Any]):
+    """The method named by --method, with the GEO options when it is GEO (an error otherwise)."""
+    given = {setting: opts[option] for option, setting in GEO_OPTIONS.items() if opts.get(option) is not None}
+    if given and opts["method"] != "geo":
+        flags = ", ".join("--" + option.replace("_", "-") for option in GEO_OPTIONS if opts.get(option) is not None)
+        raise GeoError(f"{flags} only apply to --method geo (the method is {opts['method']})",
+                       "add --method geo or drop those options")
+    method = make_method(opts["method"], **given)
+    if opts["method"] == "geo":
+        from geo.generators import make_generator
+
+        make_generator(method.generator)  # an unknown generator name fails here, before data is loaded
+    return method
 
 
 def _run(problem, grid, method, data, opts: dict[str, Any]) -> FrontierResult:
@@ -216,15 +242,10 @@ def format_frontier_table(result: FrontierResult) -> str:
     for point in result.points:
         if point.feasible:
             lines.append(f"{point.parameter:12.6g} {point.expected_return:12.6g} {point.variance:12.6g} "
-                         f"{np.sqrt(point.variance):10.4g} {held_count(point):6d}  {point.status}")
+                         f"{np.sqrt(point.variance):10.4g} {len(point.weights):6d}  {point.status}")
         else:
             lines.append(f"{point.parameter:12.6g} {'':>12} {'':>12} {'':>10} {'':>6}  {point.status}")
     return "\n".join(lines)
-
-
-def held_count(point) -> int:
-    """Assets with a non-zero weight (with w_min = 0 a selected asset may hold nothing)."""
-    return sum(1 for weight in point.weights.values() if weight > 1e-9)
 
 
 def format_portfolio(result: FrontierResult) -> str:

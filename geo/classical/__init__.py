@@ -8,8 +8,8 @@ from geo.classical.base import (Deadline, FrontierMethod, MethodRun, ProgressCal
                                 point_from_selection)
 from geo.classical.exact import ExactMethod
 from geo.classical.relaxation import RelaxationMethod, relaxation_candidates
-from geo.classical.unconstrained import UnconstrainedMethod, min_variance_portfolio, unconstrained_frontier
+from geo.classical.unconstrained import UnconstrainedMethod, unconstrained_frontier
 
 __all__ = ["Deadline", "ExactMethod", "FrontierMethod", "MethodRun", "ProgressCallback", "RelaxationMethod",
-           "UnconstrainedMethod", "best_selections_per_column", "min_variance_portfolio", "point_from_selection",
+           "UnconstrainedMethod", "best_selections_per_column", "point_from_selection",
            "relaxation_candidates", "unconstrained_frontier"]

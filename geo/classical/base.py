@@ -17,6 +17,9 @@ import numpy as np
 from geo.frontier.result import FrontierPoint
 from geo.problem.evaluator import SelectionEvaluator
 
+# Weights at or below this are the QP's zero bound, not a position.
+ZERO_WEIGHT = 1e-12
+
 ProgressCallback = Callable[[int, int], None]
 """Called as ``progress(done, total)`` after each unit of work (a target, an iteration)."""
 
@@ -60,12 +63,12 @@ class FrontierMethod(Protocol):
 
 
 def point_from_selection(evaluator: SelectionEvaluator, selection: np.ndarray | None, column: int,
-                         status: str = "heuristic", unsolved_status: str = "infeasible",
+                         status: str = "heuristic", unsolved_status: str = "not_found",
                          **extras: Any) -> FrontierPoint:
     """The frontier point of the best selection found for one parameter.
 
-    ``selection`` None means nothing feasible was found: ``unsolved_status`` says whether
-    that is because there is nothing ("infeasible") or time ran out ("time_limit").
+    ``selection`` None means nothing feasible was found: ``unsolved_status`` says why
+    ("not_found" by a heuristic, "infeasible" when proven, "time_limit" when time ran out).
     """
     parameter = float(evaluator.grid.values[column])
     if selection is None:
@@ -74,7 +77,8 @@ def point_from_selection(evaluator: SelectionEvaluator, selection: np.ndarray | 
     if not solution.feasible:
         return FrontierPoint(parameter=parameter, status="infeasible", extras=extras)
     tickers = evaluator.problem.tickers
-    weights = {tickers[i]: float(solution.weights[i]) for i in np.flatnonzero(solution.selection)}
+    # Assets the QP left at zero (possible with w_min = 0) are not holdings: leave them out.
+    weights = {tickers[i]: float(solution.weights[i]) for i in np.flatnonzero(solution.weights > ZERO_WEIGHT)}
     return FrontierPoint(parameter=parameter, status=status, expected_return=solution.expected_return,
                          variance=solution.variance, weights=weights, extras=extras)
 
@@ -84,7 +88,7 @@ def heuristic_points(evaluator: SelectionEvaluator, found: list[np.ndarray],
     """Each target's point from the best of every selection a heuristic kept."""
     n_columns = len(evaluator.grid)
     chosen = best_selections_per_column(evaluator, np.array(found)) if found else [None] * n_columns
-    unsolved = "time_limit" if deadline.expired() else "infeasible"
+    unsolved = "time_limit" if deadline.expired() else "not_found"
     return [point_from_selection(evaluator, sel, j, unsolved_status=unsolved) for j, sel in enumerate(chosen)]
 
 

@@ -27,10 +27,11 @@ Status of a point (never "optimal" unless SCIP proved it):
 - ``time_limit``: SCIP stopped on a limit (time, or an interrupt) with an incumbent; extras carry
   ``mip_gap`` (relative: (cost - best_bound) / cost, using the exact re-priced cost),
   ``best_bound`` (a proven lower bound on the cost at that target), ``solve_seconds``, ``nodes``;
-- ``infeasible``: SCIP proved infeasibility (``proven``: True), or no incumbent was found in
-  time (``proven``: False, with a message);
+- ``infeasible``: SCIP proved infeasibility (``proven``: True);
+- no incumbent and no proof: ``time_limit`` (SCIP hit its limit) or ``not_found`` (another
+  stop), without a portfolio and with a message;
 - points not started because the command's deadline had passed take the best known selection
-  from the evaluator's memo with status ``heuristic`` (or ``infeasible`` if there is none).
+  from the evaluator's memo with status ``heuristic`` (or ``time_limit`` if there is none).
 The reported portfolio is SCIP's selection re-priced exactly by the evaluator (the weights of
 the selection's own small QP), so variance and weights are exact for that support.
 """
@@ -218,12 +219,14 @@ class ExactMethod:
             limit = self._time_limit(deadline, n_columns - column)
             if deadline.expired() or (limit is not None and limit < MIN_POINT_SECONDS):
                 points.append(point_from_selection(evaluator, known_best.selection(column), column,
+                                                   unsolved_status="time_limit",
                                                    message="not solved by SCIP: the time limit was reached"))
             else:
                 points.append(self._solve_point(model, evaluator, known_best, column, limit))
             if progress is not None:
                 progress(column + 1, n_columns)
-        counts = {s: sum(p.status == s for p in points) for s in ("optimal", "time_limit", "infeasible", "heuristic")}
+        counts = {s: sum(p.status == s for p in points)
+                  for s in ("optimal", "time_limit", "heuristic", "infeasible", "not_found")}
         return MethodRun(points, details={"solver": "SCIP", "scip_version": model.version,
                                           "perspective": model.delta > 0, "point_time_limit": self.point_time_limit,
                                           "points": counts})
@@ -248,12 +251,11 @@ class ExactMethod:
         candidates = [s for s in (outcome.selection, start_selection) if s is not None]
         costs = [float(evaluator.costs(s, [column])[0, 0]) for s in candidates]
         if not candidates or not math.isfinite(min(costs)):
-            proven = outcome.scip_status == "infeasible"
-            extras["proven"] = proven
-            if not proven:
-                extras["message"] = (f"SCIP found no portfolio (status {outcome.scip_status}); "
-                                     "infeasibility is not proven")
-            return FrontierPoint(parameter=value, status="infeasible", extras=extras)
+            if outcome.scip_status == "infeasible":
+                return FrontierPoint(parameter=value, status="infeasible", extras={**extras, "proven": True})
+            extras["message"] = f"SCIP found no portfolio (status {outcome.scip_status}); infeasibility is not proven"
+            unsolved = "time_limit" if outcome.scip_status == "timelimit" else "not_found"
+            return FrontierPoint(parameter=value, status=unsolved, extras=extras)
         chosen = candidates[int(np.argmin(costs))]
         cost = min(costs)
         if math.isfinite(outcome.bound):

@@ -63,20 +63,24 @@ class RelaxedProblem:
             self.complement = cp.Parameter(nonneg=True)
             self.objective = self.parameter * risk - self.complement * (self.scaled.mu @ self.weights)
         self.cvx_problem = cp.Problem(cp.Minimize(self.objective), constraints)
+        self.proven_infeasible = False  # set by solve(): was the last value certified infeasible?
 
     def solve(self, value: float) -> tuple[np.ndarray, np.ndarray, float] | None:
-        """Relaxed ``(w, z, bound)`` at one grid value (bound in cost units), None if infeasible."""
+        """Relaxed ``(w, z, bound)`` at one grid value (bound in cost units), None if unsolved."""
         import cvxpy as cp
 
         if self.kind == "target-return":
             self.parameter.value = value / self.scaled.mu_scale
         else:
             self.parameter.value, self.complement.value = scaled_risk_aversion(value, self.scaled)
+        self.proven_infeasible = False
         try:
             self.cvx_problem.solve(solver=cp.CLARABEL, **CLARABEL_OPTIONS)
         except cp.SolverError:
             return None
         if self.cvx_problem.status not in (cp.OPTIMAL, cp.OPTIMAL_INACCURATE):
+            # A certified infeasible relaxation proves the MIQP infeasible (it is a superset).
+            self.proven_infeasible = self.cvx_problem.status == cp.INFEASIBLE
             return None
         weights = np.clip(np.asarray(self.weights.value, dtype=float), 0.0, None)
         held = np.clip(np.asarray(self.held.value, dtype=float), 0.0, 1.0)
@@ -116,18 +120,18 @@ def round_relaxed(problem: Problem, weights: np.ndarray, held: np.ndarray, rng: 
 
 
 def _relaxed_rounds(evaluator: SelectionEvaluator, rng: np.random.Generator, roundings: int,
-                    deadline: Deadline | None) -> Iterator[tuple[int, float | None, list[np.ndarray]]]:
-    """Per grid column: ``(column, relaxation bound or None, candidates)``; stops at the deadline."""
+                    deadline: Deadline | None) -> Iterator[tuple[int, float | None, bool, list[np.ndarray]]]:
+    """Per grid column: ``(column, bound or None, proven infeasible, candidates)``; stops at the deadline."""
     relaxed = RelaxedProblem(evaluator.problem, evaluator.grid.kind)
     for column, value in enumerate(evaluator.grid.values):
         if deadline is not None and deadline.expired():
             return
         solution = relaxed.solve(float(value))
         if solution is None:
-            yield column, None, []
+            yield column, None, relaxed.proven_infeasible, []
             continue
         weights, held, bound = solution
-        yield column, bound, round_relaxed(evaluator.problem, weights, held, rng, roundings)
+        yield column, bound, False, round_relaxed(evaluator.problem, weights, held, rng, roundings)
 
 
 def _unique(selections: list[np.ndarray], n: int) -> np.ndarray:
@@ -142,7 +146,7 @@ def relaxation_candidates(evaluator: SelectionEvaluator, rng: np.random.Generato
 
     GEO seeds its pool from this; the caller prices it (``evaluator.costs``) within its budget.
     """
-    pool = [c for _, _, batch in _relaxed_rounds(evaluator, rng, roundings, deadline) for c in batch]
+    pool = [c for _, _, _, batch in _relaxed_rounds(evaluator, rng, roundings, deadline) for c in batch]
     return _unique(pool, evaluator.problem.n_assets)
 
 
@@ -161,8 +165,13 @@ class RelaxationMethod:
         priced: set[bytes] = set()
         pool: list[np.ndarray] = []
         stopped_by = None
-        for column, bound, batch in _relaxed_rounds(evaluator, rng, self.roundings, deadline):
+        reached: set[int] = set()  # columns whose relaxation was attempted
+        infeasible: set[int] = set()  # columns whose relaxation was certified infeasible
+        for column, bound, proven_infeasible, batch in _relaxed_rounds(evaluator, rng, self.roundings, deadline):
             bounds[column] = bound
+            reached.add(column)
+            if proven_infeasible:
+                infeasible.add(column)
             fresh = [c for c in _unique(batch, n) if np.packbits(c).tobytes() not in priced]
             if budget is not None:
                 # A new selection costs at most one evaluation per column: price only what fits.
@@ -181,13 +190,28 @@ class RelaxationMethod:
             stopped_by = "time_limit"
         candidates = _unique(pool, n)
         best = best_selections_per_column(evaluator, candidates)
-        points = [point_from_selection(evaluator, selection, j, **_bound_extras(bounds[j]))
+        points = [point_from_selection(evaluator, selection, j,
+                                       unsolved_status=_unsolved(j, reached, infeasible, stopped_by),
+                                       **_bound_extras(bounds[j]))
                   for j, selection in enumerate(best)]
         details: dict[str, Any] = {"candidates": int(len(candidates)), "roundings": self.roundings,
                                    "solver": "CLARABEL"}
         if stopped_by:
             details["stopped_by"] = stopped_by
         return MethodRun(points, details=details)
+
+
+def _unsolved(column: int, reached: set[int], infeasible: set[int], stopped_by: str | None) -> str:
+    """Status of a column that no candidate serves.
+
+    A certified infeasible relaxation proves the MIQP infeasible; a column never reached
+    because time ran out is ``time_limit``; otherwise nothing feasible was found.
+    """
+    if column in infeasible:
+        return "infeasible"
+    if column not in reached and stopped_by == "time_limit":
+        return "time_limit"
+    return "not_found"
 
 
 def _bound_extras(bound: float | None) -> dict[str, Any]:

@@ -23,7 +23,6 @@ from typing import Any
 import numpy as np
 
 from geo.classical.base import Deadline, MethodRun, ProgressCallback
-from geo.errors import GeoError
 from geo.frontier.result import FrontierPoint
 from geo.problem.evaluator import SelectionEvaluator
 from geo.problem.objective import ObjectiveGrid
@@ -98,6 +97,7 @@ class _UnconstrainedQP:
             self.complement = cp.Parameter(nonneg=True)
             objective = self.parameter * risk - self.complement * (self.scaled.mu @ self.weights)
         self.cvx_problem = cp.Problem(cp.Minimize(objective), constraints)
+        self.failure: str | None = None  # set by solve() when the solver failed (no proof)
 
     def solve(self, value: float) -> np.ndarray | None:
         """Optimal weights at this target return / risk aversion, None when infeasible."""
@@ -107,11 +107,13 @@ class _UnconstrainedQP:
             self.parameter.value = value / self.scaled.mu_scale
         else:
             self.parameter.value, self.complement.value = scaled_risk_aversion(value, self.scaled)
+        self.failure = None
         try:
             self.cvx_problem.solve(solver=cp.CLARABEL, **CLARABEL_OPTIONS)
-        except cp.SolverError:
-            # Clarabel gives up on (nearly) infeasible targets at the edge of the return range
-            # instead of certifying infeasibility; treat that like infeasible, the caller checks.
+        except cp.SolverError as exc:
+            # Clarabel can give up on targets at the very edge of the return range instead of
+            # certifying infeasibility: reported as an error, not as a proof.
+            self.failure = f"Clarabel failed: {exc}"
             return None
         if self.cvx_problem.status not in (cp.OPTIMAL, cp.OPTIMAL_INACCURATE):
             return None
@@ -142,7 +144,8 @@ def _point(problem: Problem, parameter: float, weights: np.ndarray | None, **ext
 
 def unconstrained_frontier(problem: Problem, grid: ObjectiveGrid, deadline: Deadline | None = None,
                            progress: ProgressCallback | None = None) -> list[FrontierPoint]:
-    """UEF points at every grid value (status ``optimal`` or ``infeasible``; K and w_min ignored).
+    """UEF points at every grid value (status ``optimal``, ``infeasible``, or ``error`` if Clarabel
+    fails; K and w_min ignored).
 
     When ``deadline`` expires, the remaining points are returned with status ``error`` and a
     message rather than silently dropped (each point is a millisecond solve, so this is rare).
@@ -154,30 +157,14 @@ def unconstrained_frontier(problem: Problem, grid: ObjectiveGrid, deadline: Dead
             points.append(FrontierPoint(parameter=float(value), status="error",
                                         extras={"message": "not solved: the time limit was reached"}))
         else:
-            points.append(_point(problem, float(value), qp.solve(float(value))))
+            weights = qp.solve(float(value))
+            if qp.failure is not None:
+                points.append(FrontierPoint(parameter=float(value), status="error", extras={"message": qp.failure}))
+            else:
+                points.append(_point(problem, float(value), weights))
         if progress is not None:
             progress(j + 1, len(grid))
     return points
-
-
-def min_variance_portfolio(problem: Problem) -> tuple[float, float]:
-    """``(return, variance)`` of the UEF's left end: the global minimum-variance portfolio.
-
-    Used to place ``--points`` targets: below this return the frontier bends back (inefficient).
-    """
-    import cvxpy as cp
-
-    scaled = ScaledMoments.of(problem)
-    weights = cp.Variable(problem.n_assets)
-    cvx_problem = cp.Problem(cp.Minimize(cp.sum_squares(scaled.factor.T @ weights)),
-                             [cp.sum(weights) == 1, weights >= 0, weights <= problem.w_max])
-    cvx_problem.solve(solver=cp.CLARABEL, **CLARABEL_OPTIONS)
-    if cvx_problem.status not in (cp.OPTIMAL, cp.OPTIMAL_INACCURATE):
-        raise GeoError(f"the minimum-variance portfolio could not be computed (Clarabel: {cvx_problem.status})",
-                       "check the covariance matrix (geo data info DATASET) and the weight bounds")
-    w = np.clip(np.asarray(weights.value, dtype=float), 0.0, problem.w_max)
-    w /= w.sum()
-    return float(problem.mu @ w), float(w @ problem.cov @ w)
 
 
 class UnconstrainedMethod:

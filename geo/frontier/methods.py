@@ -19,6 +19,7 @@ METHODS: dict[str, tuple[str, str]] = {
     "relaxation": ("geo.classical.relaxation", "RelaxationMethod"),
     "exact": ("geo.classical.exact", "ExactMethod"),
     "unconstrained": ("geo.classical.unconstrained", "UnconstrainedMethod"),
+    "geo": ("geo.geo", "GEOMethod"),
 }
 
 # Methods whose answers are proven (or bounded) rather than heuristic.

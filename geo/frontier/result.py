@@ -4,7 +4,9 @@ Statuses of a point:
 - ``optimal``: proven optimal by an exact solver (MIP gap within tolerance) or by enumeration;
 - ``time_limit``: an exact solver stopped at its limit; ``mip_gap`` says how far from proven;
 - ``heuristic``: the best selection a heuristic found, with no proof of optimality;
-- ``infeasible``: no portfolio meets this target under the constraints (or none was found);
+- ``infeasible``: no portfolio meets this target under the constraints (proven, or the
+  target is out of reach of every allowed selection);
+- ``not_found``: a heuristic found no feasible selection for this target (no proof either way);
 - ``error``: the solver failed; ``message`` says how.
 """
 
@@ -21,7 +23,7 @@ import numpy as np
 from geo.atomic import atomic_write_text
 from geo.errors import GeoError
 
-POINT_STATUSES = ("optimal", "time_limit", "heuristic", "infeasible", "error")
+POINT_STATUSES = ("optimal", "time_limit", "heuristic", "infeasible", "not_found", "error")
 OBJECTIVES = ("target-return", "risk-aversion")
 
 

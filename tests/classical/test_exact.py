@@ -107,7 +107,15 @@ def test_the_deadline_is_shared_between_points(port4_hard):
     _, result = run_exact(problem, grid, deadline=1.2)
     assert result.points[0].extras["time_limit_s"] <= 0.6 + 1e-6
     for point in result.points:
-        if point.status in ("optimal", "time_limit"):
+        if point.status in ("optimal", "time_limit") and "scip_status" in point.extras and point.feasible:
             assert_honest(point, 1.2)
-        else:  # no time left, or no incumbent found in time: never claimed as solved
-            assert point.status in ("heuristic", "infeasible") and point.extras.get("proven") is not True
+        else:  # no time left (memo fallback), or no incumbent in time: never claimed as solved
+            assert point.status in ("heuristic", "time_limit", "not_found") and not point.extras.get("proven")
+
+
+def test_an_unreachable_target_is_proven_infeasible():
+    problem = tiny_problem("exact")
+    high = problem.return_range()[1]
+    _, result = run_exact(problem, ObjectiveGrid.target_returns([high + 0.1 * abs(high)]))
+    point = result.points[0]
+    assert point.status == "infeasible" and point.extras["proven"] is True and not point.weights

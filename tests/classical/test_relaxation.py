@@ -67,4 +67,12 @@ def test_respects_the_evaluation_budget(case):
     evaluator, result = run(problem, grid, seed=0, budget=budget)
     assert evaluator.n_evaluations <= budget
     assert result.details["stopped_by"] == "budget"
-    assert all(p.status in ("heuristic", "infeasible") for p in result.points)
+    assert all(p.status in ("heuristic", "not_found") for p in result.points)
+
+
+def test_unreachable_targets_are_proven_infeasible_by_the_relaxation(port1):
+    problem = Problem.from_dataset(port1, 5, cardinality="exact")
+    high = problem.return_range()[1]
+    grid = ObjectiveGrid.target_returns([0.6 * high, 1.05 * high])
+    _, result = run(problem, grid, seed=0)
+    assert [p.status for p in result.points] == ["heuristic", "infeasible"]

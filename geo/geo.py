@@ -1,0 +1,225 @@
+"""The Generator-Enhanced Optimization loop (DESIGN.md, "GEO"), frontier-wide.
+
+1. A pool of selections, each priced at every target of the frontier, is seeded by a
+   classical method ("booster") or by random valid selections ("stand-alone").
+2. A softmax surrogate turns the pool into a training distribution: each selection is scored
+   by how close it comes to the best known cost at its best target,
+   ``score = min_j (cost_j - best_j) / |best_j|``, so a selection that is good for *any* part of
+   the frontier is a good example; ``p ∝ exp(-score / T)`` over the best ``training_size``.
+3. The generator is fitted (warm-started) on that distribution and sampled.
+4. New, valid, distinct samples are priced exactly at every target and merged into the pool.
+Repeat until the evaluation budget, the iteration count or the deadline is spent; each target
+then takes the best selection of the pool.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from geo.classical.base import Deadline, MethodRun, ProgressCallback, heuristic_points
+from geo.classical.neighbourhood import random_selections
+from geo.errors import GeoError
+from geo.generators import make_generator
+from geo.metrics.generator_quality import GeneratorQuality
+from geo.problem.evaluator import SelectionEvaluator
+from geo.problem.problem import Problem
+
+SEED_METHODS = ("random", "local-search", "annealing", "relaxation", "exact")
+DEFAULT_ITERATIONS = 20
+# Booster mode: how many of the seed method's best selections per target enter the pool
+# beside its answers (its memo holds many more, priced at one target each).
+SEEDS_PER_TARGET = 10
+
+
+@dataclass
+class GEOMethod:
+    """GEO with a named generator; ``seed_method`` "random" is the stand-alone mode."""
+
+    generator: str = "mps"
+    seed_method: str = "random"
+    seed_fraction: float = 0.3
+    initial_pool: int = 200
+    training_size: int = 200
+    samples_per_iteration: int = 200
+    temperature: float | None = None
+    iterations: int | None = None
+    generator_options: dict[str, Any] = field(default_factory=dict)
+    name: str = "geo"
+
+    def __post_init__(self) -> None:
+        if self.seed_method not in SEED_METHODS:
+            raise GeoError(f"unknown seed method {self.seed_method!r}", f"use one of: {', '.join(SEED_METHODS)}")
+        if not 0.0 <= self.seed_fraction < 1.0:
+            raise GeoError(f"seed fraction must be in [0, 1) (got {self.seed_fraction})", "use e.g. 0.3")
+
+    def solve(self, evaluator: SelectionEvaluator, rng: np.random.Generator, budget: int | None,
+              deadline: Deadline, progress: ProgressCallback | None = None) -> MethodRun:
+        problem = evaluator.problem
+        start = evaluator.n_evaluations
+        stop_at = np.inf if budget is None else start + budget
+        iterations = self.iterations if self.iterations is not None else (None if budget else DEFAULT_ITERATIONS)
+        generator = make_generator(self.generator, **self.generator_options)
+        pool = Pool(evaluator)
+        pool.add(self._seed_selections(evaluator, rng, budget, deadline), stop_at)
+        seeded_evaluations = evaluator.n_evaluations - start
+        history = []
+        sizes = sampling_sizes(problem)
+        iteration = 0
+        while pool.size and not deadline.expired() and evaluator.n_evaluations < stop_at:
+            if iterations is not None and iteration >= iterations:
+                break
+            record = self._iterate(generator, pool, sizes, rng, stop_at)
+            history.append({"iteration": iteration + 1, **record})
+            iteration += 1
+            if progress:
+                progress(iteration, iterations or iteration + 1)
+            if record["n_samples"] == 0:
+                break
+        points = heuristic_points(evaluator, list(pool.selections), deadline)
+        details = {"generator": self.generator, "seed_method": self.seed_method,
+                   "mode": "stand-alone" if self.seed_method == "random" else "booster",
+                   "seed_evaluations": seeded_evaluations, "pool_size": pool.size, "iterations": history,
+                   "sampling_sizes": list(map(int, sizes)), "stopped_by_deadline": deadline.expired()}
+        return MethodRun(points, details)
+
+    # -- one iteration ----------------------------------------------------------------------
+    def _iterate(self, generator, pool: "Pool", sizes: tuple[int, ...], rng: np.random.Generator,
+                 stop_at: float) -> dict[str, Any]:
+        problem = pool.evaluator.problem
+        scores = pool.scores()
+        order = np.argsort(scores, kind="stable")
+        train = order[np.isfinite(scores[order])][: self.training_size]
+        temperature = self.temperature or max(float(np.mean(scores[train])), 1e-9)
+        weights = np.exp(-(scores[train] - scores[train].min()) / temperature)
+        weights /= weights.sum()
+        columns = sub_universe(generator, pool.selections[train], weights, problem.n_assets)
+        generator.fit(pool.selections[train][:, columns], weights, rng)
+        raw = generator.sample(self.samples_per_iteration, rng, sizes)
+        samples = np.zeros((len(raw), problem.n_assets), dtype=bool)
+        samples[:, columns] = raw
+        valid = problem.valid_size(samples.sum(axis=1))
+        new_mask = first_unseen(samples, pool)
+        new_valid = samples[new_mask & valid]
+        best_before = pool.best_costs()
+        priced = pool.add(new_valid, stop_at)
+        n_better = int(np.sum(np.any(priced < best_before[None, :], axis=1))) if len(priced) else 0
+        quality = GeneratorQuality(len(samples), int(new_mask.sum()), int(len(new_valid)), n_better)
+        best = pool.best_costs()
+        return {**quality.to_dict(), "temperature": temperature, "training_size": int(len(train)),
+                "sub_universe": int(len(columns)), "evaluations": pool.evaluator.n_evaluations,
+                "targets_improved": int(np.sum(best < best_before)),
+                "mean_best_cost": float(np.mean(best[np.isfinite(best)])) if np.isfinite(best).any() else None}
+
+    # -- seeding ------------------------------------------------------------------------------
+    def _seed_selections(self, evaluator: SelectionEvaluator, rng: np.random.Generator, budget: int | None,
+                         deadline: Deadline) -> np.ndarray:
+        problem = evaluator.problem
+        if self.seed_method == "random":
+            count = self.initial_pool
+            if budget is not None:
+                count = max(1, min(count, int(self.seed_fraction * budget) // len(evaluator.grid)))
+            selections = random_selections(problem, count, rng)
+            return selections[problem.valid_size(selections.sum(axis=1))]
+        from geo.frontier.methods import make_method
+
+        seed_budget = None if budget is None else int(self.seed_fraction * budget)
+        run = make_method(self.seed_method).solve(evaluator, rng, seed_budget, deadline)
+        answers = [problem.selection_from_tickers(list(p.weights)) for p in run.points if p.weights]
+        return np.array(answers + top_selections_per_target(evaluator, SEEDS_PER_TARGET), dtype=bool).reshape(
+            -1, problem.n_assets)
+
+
+class Pool:
+    """Selections priced at every target, with their cost table (rows: selections)."""
+
+    def __init__(self, evaluator: SelectionEvaluator) -> None:
+        self.evaluator = evaluator
+        n, t = evaluator.problem.n_assets, len(evaluator.grid)
+        self.selections = np.zeros((0, n), dtype=bool)
+        self.costs = np.zeros((0, t))
+        self.keys: set[bytes] = set()
+
+    @property
+    def size(self) -> int:
+        return len(self.selections)
+
+    def add(self, selections: np.ndarray, stop_at: float) -> np.ndarray:
+        """Price unseen ``selections`` at every target (within the budget); returns their costs."""
+        if len(selections) == 0:
+            return np.zeros((0, len(self.evaluator.grid)))
+        selections = np.unique(selections, axis=0)
+        keys = [row.tobytes() for row in np.packbits(selections, axis=1)]
+        fresh = np.array([key not in self.keys for key in keys])
+        selections = selections[fresh]
+        affordable = len(selections)
+        if np.isfinite(stop_at):
+            left = max(0.0, stop_at - self.evaluator.n_evaluations)
+            affordable = int(left // len(self.evaluator.grid))
+        selections = selections[:affordable]
+        costs = self.evaluator.costs(selections)
+        self.selections = np.concatenate([self.selections, selections])
+        self.costs = np.concatenate([self.costs, costs])
+        self.keys.update(row.tobytes() for row in np.packbits(selections, axis=1))
+        return costs
+
+    def contains(self, selections: np.ndarray) -> np.ndarray:
+        return np.array([row.tobytes() in self.keys for row in np.packbits(selections, axis=1)], dtype=bool)
+
+    def best_costs(self) -> np.ndarray:
+        if not self.size:
+            return np.full(len(self.evaluator.grid), np.inf)
+        return self.costs.min(axis=0)
+
+    def scores(self) -> np.ndarray:
+        """Per selection: relative excess over the best known cost at its best target."""
+        best = self.best_costs()
+        finite = np.isfinite(best)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            excess = (self.costs[:, finite] - best[finite]) / np.maximum(np.abs(best[finite]), 1e-300)
+        if excess.shape[1] == 0:
+            return np.full(self.size, np.inf)
+        return np.nanmin(np.where(np.isfinite(excess), excess, np.inf), axis=1)
+
+
+def sampling_sizes(problem: Problem) -> tuple[int, ...]:
+    """Sizes the generator samples. In at-most mode with ``w_min = 0`` size K dominates: a
+    smaller selection's portfolio is also feasible for any K-superset (zero extra weights)."""
+    if problem.cardinality == "at-most" and problem.w_min == 0 and problem.k in problem.feasible_sizes:
+        return (problem.k,)
+    return problem.feasible_sizes
+
+
+def first_unseen(samples: np.ndarray, pool: Pool) -> np.ndarray:
+    """True for the first occurrence of each sample that the pool has not seen."""
+    _, first = np.unique(samples, axis=0, return_index=True)
+    mask = np.zeros(len(samples), dtype=bool)
+    mask[first] = True
+    return mask & ~pool.contains(samples)
+
+
+def sub_universe(generator, bitstrings: np.ndarray, weights: np.ndarray, n_assets: int) -> np.ndarray:
+    """Columns the generator models. All assets, unless it has a qubit budget below N.
+
+    Then it models the ``max_qubits`` assets held with the largest total training weight
+    (ties by asset order), the others fixed to 0: the assets the pool finds most promising.
+    """
+    limit = getattr(generator, "max_qubits", None)
+    if limit is None or n_assets <= limit:
+        return np.arange(n_assets)
+    frequency = weights @ bitstrings
+    ranked = np.lexsort((np.arange(n_assets), -frequency))
+    return np.sort(ranked[:limit])
+
+
+def top_selections_per_target(evaluator: SelectionEvaluator, per_target: int) -> list[np.ndarray]:
+    """The ``per_target`` cheapest selections the evaluator has priced at each target."""
+    selections, costs = evaluator.known()
+    chosen: list[np.ndarray] = []
+    for column in range(costs.shape[1]):
+        column_costs = np.where(np.isnan(costs[:, column]), np.inf, costs[:, column])
+        best = np.argsort(column_costs, kind="stable")[:per_target]
+        chosen.extend(selections[i] for i in best if np.isfinite(column_costs[i]))
+    return chosen
