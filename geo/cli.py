@@ -242,10 +242,18 @@ def format_frontier_table(result: FrontierResult) -> str:
     for point in result.points:
         if point.feasible:
             lines.append(f"{point.parameter:12.6g} {point.expected_return:12.6g} {point.variance:12.6g} "
-                         f"{np.sqrt(point.variance):10.4g} {len(point.weights):6d}  {point.status}")
+                         f"{np.sqrt(point.variance):10.4g} {len(point.weights):6d}  {status_text(point)}")
         else:
             lines.append(f"{point.parameter:12.6g} {'':>12} {'':>12} {'':>10} {'':>6}  {point.status}")
     return "\n".join(lines)
+
+
+def status_text(point) -> str:
+    """The status, with the proven MIP gap when a solver stopped at its limit."""
+    gap = point.extras.get("mip_gap")
+    if point.status == "time_limit" and gap is not None:
+        return f"time_limit (MIP gap {100 * gap:.2f}%)"
+    return point.status
 
 
 def format_portfolio(result: FrontierResult) -> str:
@@ -253,7 +261,7 @@ def format_portfolio(result: FrontierResult) -> str:
     if not point.feasible:
         return f"no feasible portfolio ({point.status})"
     lines = [f"return {point.expected_return:.6g}  variance {point.variance:.6g}  "
-             f"stdev {np.sqrt(point.variance):.4g}  status {point.status}"]
+             f"stdev {np.sqrt(point.variance):.4g}  status {status_text(point)}"]
     for ticker, weight in sorted(point.weights.items(), key=lambda item: -item[1]):
         lines.append(f"  {ticker:<10} {weight:8.4f}")
     return "\n".join(lines)
