@@ -69,6 +69,9 @@ def problem_options(command: Callable) -> Callable:
         click.option("--iterations", type=int, default=None, help="GEO iterations (default 20 without --budget)."),
         click.option("--samples", type=int, default=None, help="GEO samples per iteration (default 200)."),
         click.option("--output", type=click.Path(dir_okay=False), default=None, help="Write results JSON here."),
+        click.option("--checkpoint", "checkpoint_dir", type=click.Path(file_okay=False), default=None,
+                     help="Save progress here (default: OUTPUT.checkpoint beside --output)."),
+        click.option("--resume", is_flag=True, help="Continue from the checkpoint of an interrupted run."),
         click.option("--quiet", is_flag=True, help="No progress bar."),
     ]
     for option in reversed(options):
@@ -195,14 +198,23 @@ def _run(problem, grid, method, data, opts: dict[str, Any]) -> FrontierResult:
                        "use for example --budget 20000")
     if opts["time_limit"] is not None and opts["time_limit"] <= 0:
         raise GeoError(f"--time-limit must be positive (got {opts['time_limit']})", "give seconds, e.g. 60")
+    checkpoint_dir = opts["checkpoint_dir"] or (f"{opts['output']}.checkpoint" if opts["output"] else None)
+    if opts["resume"] and checkpoint_dir is None:
+        raise GeoError("--resume needs the checkpoint of the earlier run", "give the same --output (or --checkpoint)")
     dataset_info = {"name": data.name, **data.metadata}
     with _progress_bar(len(grid), f"{method.name}", opts["quiet"]) as progress:
         result = compute_frontier(problem, grid, method, seed=opts["seed"], budget=opts["budget"],
-                                  time_limit=opts["time_limit"], dataset=dataset_info, progress=progress)
+                                  time_limit=opts["time_limit"], dataset=dataset_info, progress=progress,
+                                  checkpoint_dir=checkpoint_dir, resume=opts["resume"])
     result.details["command"] = " ".join(["geo", *sys.argv[1:]])
     if opts["output"]:
         result.write_json(opts["output"])
         log.info("results written to %s", opts["output"])
+    if result.details.get("interrupted"):
+        where = f"partial results written to {opts['output']}" if opts["output"] else "nothing written (no --output)"
+        again = "; run the same command with --resume to continue" if result.details.get("checkpoint") else ""
+        click.echo(f"geo: interrupted: {where}{again}", err=True)
+        sys.exit(EXIT_INTERRUPTED)
     return result
 
 

@@ -22,6 +22,7 @@ import numpy as np
 from geo.classical.base import Deadline, MethodRun, ProgressCallback, heuristic_points
 from geo.classical.neighbourhood import random_selections
 from geo.errors import GeoError
+from geo.frontier.checkpoint import Checkpoint, restore_snapshot, snapshot
 from geo.generators import make_generator
 from geo.metrics.generator_quality import GeneratorQuality
 from geo.problem.evaluator import SelectionEvaluator
@@ -56,26 +57,37 @@ class GEOMethod:
             raise GeoError(f"seed fraction must be in [0, 1) (got {self.seed_fraction})", "use e.g. 0.3")
 
     def solve(self, evaluator: SelectionEvaluator, rng: np.random.Generator, budget: int | None,
-              deadline: Deadline, progress: ProgressCallback | None = None) -> MethodRun:
+              deadline: Deadline, progress: ProgressCallback | None = None,
+              checkpoint: Checkpoint | None = None) -> MethodRun:
         problem = evaluator.problem
-        start = evaluator.n_evaluations
-        stop_at = np.inf if budget is None else start + budget
         iterations = self.iterations if self.iterations is not None else (None if budget else DEFAULT_ITERATIONS)
-        generator = make_generator(self.generator, **self.generator_options)
-        pool = Pool(evaluator)
-        pool.add(self._seed_selections(evaluator, rng, budget, deadline), stop_at)
-        seeded_evaluations = evaluator.n_evaluations - start
-        history = []
+        saved = checkpoint.load() if checkpoint else None
+        if saved is None:
+            start = evaluator.n_evaluations
+            stop_at = np.inf if budget is None else start + budget
+            generator = make_generator(self.generator, **self.generator_options)
+            pool = Pool(evaluator)
+            pool.add(self._seed_selections(evaluator, rng, budget, deadline), stop_at)
+            seeded_evaluations = evaluator.n_evaluations - start
+            history: list[dict[str, Any]] = []
+        else:
+            state = restore_snapshot(saved, evaluator, rng)
+            stop_at, generator, history = state["stop_at"], state["generator"], state["history"]
+            seeded_evaluations = state["seeded_evaluations"]
+            pool = Pool(evaluator)
+            pool.extend(state["pool_selections"], state["pool_costs"])
         sizes = sampling_sizes(problem)
-        iteration = 0
         while pool.size and not deadline.expired() and evaluator.n_evaluations < stop_at:
-            if iterations is not None and iteration >= iterations:
+            if iterations is not None and len(history) >= iterations:
                 break
             record = self._iterate(generator, pool, sizes, rng, stop_at)
-            history.append({"iteration": iteration + 1, **record})
-            iteration += 1
+            history.append({"iteration": len(history) + 1, **record})
             if progress:
-                progress(iteration, iterations or iteration + 1)
+                progress(len(history), iterations or len(history) + 1)
+            if checkpoint:
+                checkpoint.save(snapshot(evaluator, rng, stop_at=stop_at, generator=generator, history=history,
+                                         seeded_evaluations=seeded_evaluations, pool_selections=pool.selections,
+                                         pool_costs=pool.costs))
             if record["n_samples"] == 0:
                 break
         points = heuristic_points(evaluator, list(pool.selections), deadline)
@@ -160,10 +172,14 @@ class Pool:
             affordable = int(left // len(self.evaluator.grid))
         selections = selections[:affordable]
         costs = self.evaluator.costs(selections)
+        self.extend(selections, costs)
+        return costs
+
+    def extend(self, selections: np.ndarray, costs: np.ndarray) -> None:
+        """Append already-priced selections (from :meth:`add`, or a checkpoint)."""
         self.selections = np.concatenate([self.selections, selections])
         self.costs = np.concatenate([self.costs, costs])
         self.keys.update(row.tobytes() for row in np.packbits(selections, axis=1))
-        return costs
 
     def contains(self, selections: np.ndarray) -> np.ndarray:
         return np.array([row.tobytes() in self.keys for row in np.packbits(selections, axis=1)], dtype=bool)

@@ -20,6 +20,7 @@ from geo.classical.construction import starting_selection
 from geo.classical.local_search import descend
 from geo.classical.neighbourhood import random_neighbour
 from geo.classical.sweep import sweep_targets
+from geo.frontier.checkpoint import Checkpoint
 from geo.problem.evaluator import SelectionEvaluator
 
 TEMPERATURE_SAMPLE = 30  # moves sampled to set the starting temperature
@@ -37,8 +38,9 @@ class AnnealingMethod:
     name: str = "annealing"
 
     def solve(self, evaluator: SelectionEvaluator, rng: np.random.Generator, budget: int | None,
-              deadline: Deadline, progress: ProgressCallback | None = None) -> MethodRun:
-        found = sweep_targets(self._anneal_column, evaluator, rng, budget, deadline, progress)
+              deadline: Deadline, progress: ProgressCallback | None = None,
+              checkpoint: Checkpoint | None = None) -> MethodRun:
+        found, _ = sweep_targets(self._anneal_column, evaluator, rng, budget, deadline, progress, checkpoint)
         return MethodRun(heuristic_points(evaluator, found, deadline), {"stopped_by_deadline": deadline.expired()})
 
     def _anneal_column(self, evaluator: SelectionEvaluator, column: int, previous: np.ndarray | None,

@@ -10,11 +10,14 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable, Protocol, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Protocol, Sequence
 
 import numpy as np
 
 from geo.frontier.result import FrontierPoint
+
+if TYPE_CHECKING:
+    from geo.frontier.checkpoint import Checkpoint
 from geo.problem.evaluator import SelectionEvaluator
 
 # Weights at or below this are the QP's zero bound, not a position.
@@ -56,10 +59,14 @@ class MethodRun:
 
 
 class FrontierMethod(Protocol):
+    """``checkpoint``: where a long method saves its progress and resumes from (may be None);
+    a method that finishes in seconds may ignore it and simply start again."""
+
     name: str
 
     def solve(self, evaluator: SelectionEvaluator, rng: np.random.Generator, budget: int | None,
-              deadline: Deadline, progress: ProgressCallback | None = None) -> MethodRun: ...
+              deadline: Deadline, progress: ProgressCallback | None = None,
+              checkpoint: "Checkpoint | None" = None) -> MethodRun: ...
 
 
 def point_from_selection(evaluator: SelectionEvaluator, selection: np.ndarray | None, column: int,

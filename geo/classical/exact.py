@@ -46,6 +46,7 @@ import numpy as np
 
 from geo.classical.base import Deadline, MethodRun, ProgressCallback, point_from_selection
 from geo.classical.unconstrained import ScaledMoments, scaled_risk_aversion
+from geo.frontier.checkpoint import Checkpoint, restore_snapshot, snapshot
 from geo.frontier.result import FrontierPoint
 from geo.problem.evaluator import SelectionEvaluator
 from geo.problem.problem import Problem
@@ -210,12 +211,16 @@ class ExactMethod:
         return min(limits) if limits else None
 
     def solve(self, evaluator: SelectionEvaluator, rng: np.random.Generator, budget: int | None,
-              deadline: Deadline, progress: ProgressCallback | None = None) -> MethodRun:
+              deadline: Deadline, progress: ProgressCallback | None = None,
+              checkpoint: Checkpoint | None = None) -> MethodRun:
         model = ScipCardinalityModel(evaluator.problem, evaluator.grid.kind, self.perspective, self.scip_params)
-        known_best = _BestKnown(evaluator)
         n_columns = len(evaluator.grid)
-        points = []
-        for column in range(n_columns):
+        points: list[FrontierPoint] = []
+        saved = checkpoint.load() if checkpoint else None
+        if saved is not None:
+            points = restore_snapshot(saved, evaluator, rng)["points"]
+        known_best = _BestKnown(evaluator)
+        for column in range(len(points), n_columns):
             limit = self._time_limit(deadline, n_columns - column)
             if deadline.expired() or (limit is not None and limit < MIN_POINT_SECONDS):
                 points.append(point_from_selection(evaluator, known_best.selection(column), column,
@@ -225,6 +230,9 @@ class ExactMethod:
                 points.append(self._solve_point(model, evaluator, known_best, column, limit))
             if progress is not None:
                 progress(column + 1, n_columns)
+            if checkpoint:
+                # Each point is a SCIP solve of up to its time limit: always worth saving.
+                checkpoint.save(snapshot(evaluator, rng, points=points), force=True)
         counts = {s: sum(p.status == s for p in points)
                   for s in ("optimal", "time_limit", "heuristic", "infeasible", "not_found")}
         return MethodRun(points, details={"solver": "SCIP", "scip_version": model.version,

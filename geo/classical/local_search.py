@@ -16,6 +16,7 @@ from geo.classical.base import Deadline, MethodRun, ProgressCallback, best_selec
 from geo.classical.construction import starting_selection
 from geo.classical.neighbourhood import all_neighbours, random_neighbour
 from geo.classical.sweep import sweep_targets
+from geo.frontier.checkpoint import Checkpoint
 from geo.problem.evaluator import SelectionEvaluator
 
 # A move must lower the cost by more than this relative amount: guards against cycling on
@@ -32,10 +33,10 @@ class LocalSearchMethod:
     name: str = "local-search"
 
     def solve(self, evaluator: SelectionEvaluator, rng: np.random.Generator, budget: int | None,
-              deadline: Deadline, progress: ProgressCallback | None = None) -> MethodRun:
-        stop_at = np.inf if budget is None else evaluator.n_evaluations + budget
-        found = sweep_targets(self._search_column, evaluator, rng, budget, deadline, progress)
-        found += self._backward_pass(evaluator, found, rng, deadline, stop_at)
+              deadline: Deadline, progress: ProgressCallback | None = None,
+              checkpoint: Checkpoint | None = None) -> MethodRun:
+        found, allowance = sweep_targets(self._search_column, evaluator, rng, budget, deadline, progress, checkpoint)
+        found += self._backward_pass(evaluator, found, rng, deadline, allowance.stop_at)
         return MethodRun(heuristic_points(evaluator, found, deadline), {"stopped_by_deadline": deadline.expired()})
 
     def _backward_pass(self, evaluator: SelectionEvaluator, found: list[np.ndarray], rng: np.random.Generator,

@@ -159,8 +159,11 @@ class RelaxationMethod:
         self.roundings = roundings
 
     def solve(self, evaluator: SelectionEvaluator, rng: np.random.Generator, budget: int | None,
-              deadline: Deadline, progress: ProgressCallback | None = None) -> MethodRun:
+              deadline: Deadline, progress: ProgressCallback | None = None,
+              checkpoint: object = None) -> MethodRun:
+        # Seconds of work: an interrupted run simply starts again, so no checkpoint is kept.
         n, n_columns = evaluator.problem.n_assets, len(evaluator.grid)
+        spent_before = evaluator.n_evaluations
         bounds: list[float | None] = [None] * n_columns
         priced: set[bytes] = set()
         pool: list[np.ndarray] = []
@@ -175,7 +178,7 @@ class RelaxationMethod:
             fresh = [c for c in _unique(batch, n) if np.packbits(c).tobytes() not in priced]
             if budget is not None:
                 # A new selection costs at most one evaluation per column: price only what fits.
-                room = max(0, budget - evaluator.n_evaluations) // n_columns
+                room = max(0, budget - (evaluator.n_evaluations - spent_before)) // n_columns
                 if room < len(fresh):
                     fresh, stopped_by = fresh[:room], "budget"
             if fresh:

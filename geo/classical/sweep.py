@@ -13,6 +13,7 @@ import numpy as np
 
 from geo.classical.base import Deadline, ProgressCallback
 from geo.classical.budget import ColumnBudget
+from geo.frontier.checkpoint import Checkpoint, restore_snapshot, snapshot
 from geo.problem.evaluator import SelectionEvaluator
 
 ColumnSearch = Callable[[SelectionEvaluator, int, "np.ndarray | None", np.random.Generator, float, Deadline],
@@ -21,13 +22,25 @@ ColumnSearch = Callable[[SelectionEvaluator, int, "np.ndarray | None", np.random
 
 
 def sweep_targets(search: ColumnSearch, evaluator: SelectionEvaluator, rng: np.random.Generator,
-                  budget: int | None, deadline: Deadline, progress: ProgressCallback | None) -> list[np.ndarray]:
-    """Run ``search`` at every target in order; returns every selection it kept."""
+                  budget: int | None, deadline: Deadline, progress: ProgressCallback | None,
+                  checkpoint: Checkpoint | None = None) -> tuple[list[np.ndarray], ColumnBudget]:
+    """Run ``search`` at every target in order; returns every selection it kept and the budget.
+
+    With a checkpoint, the state after each target is saved, and a resumed run continues
+    from the last saved target with the memo and RNG as they were: the same answer as a run
+    never interrupted.
+    """
     n_columns = len(evaluator.grid)
     allowance = ColumnBudget(evaluator, budget, n_columns)
     found: list[np.ndarray] = []
     previous: np.ndarray | None = None
-    for column in range(n_columns):
+    first_column = 0
+    saved = checkpoint.load() if checkpoint else None
+    if saved is not None:
+        state = restore_snapshot(saved, evaluator, rng)
+        first_column, found, previous = state["column"], state["found"], state["previous"]
+        allowance = ColumnBudget(evaluator, budget, n_columns, start=state["budget_start"])
+    for column in range(first_column, n_columns):
         if deadline.expired():
             break
         best = search(evaluator, column, previous, rng, allowance.start_column(column), deadline)
@@ -36,4 +49,7 @@ def sweep_targets(search: ColumnSearch, evaluator: SelectionEvaluator, rng: np.r
             previous = best
         if progress:
             progress(column + 1, n_columns)
-    return found
+        if checkpoint:
+            checkpoint.save(snapshot(evaluator, rng, column=column + 1, found=found, previous=previous,
+                                     budget_start=allowance.start))
+    return found, allowance

@@ -178,6 +178,8 @@ class UnconstrainedMethod:
     name = "unconstrained"
 
     def solve(self, evaluator: SelectionEvaluator, rng: np.random.Generator, budget: int | None,
-              deadline: Deadline, progress: ProgressCallback | None = None) -> MethodRun:
+              deadline: Deadline, progress: ProgressCallback | None = None,
+              checkpoint: object = None) -> MethodRun:
+        # Seconds of work: an interrupted run simply starts again, so no checkpoint is kept.
         points = unconstrained_frontier(evaluator.problem, evaluator.grid, deadline, progress)
         return MethodRun(points, details={"ignores": ["k", "cardinality", "w_min"], "solver": "CLARABEL"})

@@ -7,6 +7,8 @@ Statuses of a point:
 - ``infeasible``: no portfolio meets this target under the constraints (proven, or the
   target is out of reach of every allowed selection);
 - ``not_found``: a heuristic found no feasible selection for this target (no proof either way);
+- ``interrupted``: the run was stopped (Ctrl-C) before it finished; the point holds the best
+  portfolio known at that moment, with no claim about its quality;
 - ``error``: the solver failed; ``message`` says how.
 """
 
@@ -23,7 +25,7 @@ import numpy as np
 from geo.atomic import atomic_write_text
 from geo.errors import GeoError
 
-POINT_STATUSES = ("optimal", "time_limit", "heuristic", "infeasible", "not_found", "error")
+POINT_STATUSES = ("optimal", "time_limit", "heuristic", "infeasible", "not_found", "interrupted", "error")
 OBJECTIVES = ("target-return", "risk-aversion")
 
 
@@ -40,7 +42,7 @@ class FrontierPoint:
 
     @property
     def feasible(self) -> bool:
-        return self.status in ("optimal", "time_limit", "heuristic") and math.isfinite(self.variance)
+        return self.status in ("optimal", "time_limit", "heuristic", "interrupted") and math.isfinite(self.variance)
 
     def to_dict(self, objective: str) -> dict[str, Any]:
         key = "target_return" if objective == "target-return" else "risk_aversion"

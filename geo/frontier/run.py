@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from geo.classical.base import Deadline, FrontierMethod, ProgressCallback
+from geo.classical.base import Deadline, FrontierMethod, ProgressCallback, point_from_selection
+from geo.frontier.checkpoint import DEFAULT_INTERVAL_S, Checkpoint, fingerprint
 from geo.frontier.result import FrontierResult
 from geo.problem.evaluator import SelectionEvaluator
 from geo.problem.objective import ObjectiveGrid
@@ -18,28 +20,62 @@ from geo.versions import library_versions
 def compute_frontier(problem: Problem, grid: ObjectiveGrid, method: FrontierMethod, *, seed: int | None = 0,
                      budget: int | None = None, time_limit: float | None = None,
                      dataset: dict[str, Any] | None = None, progress: ProgressCallback | None = None,
-                     evaluator: SelectionEvaluator | None = None) -> FrontierResult:
+                     evaluator: SelectionEvaluator | None = None, checkpoint_dir: str | Path | None = None,
+                     resume: bool = False, checkpoint_interval: float = DEFAULT_INTERVAL_S) -> FrontierResult:
     """Solve ``problem`` at every parameter of ``grid`` with ``method``.
 
     All randomness flows from ``seed`` through one ``numpy.random.Generator``; ``budget``
     bounds selection evaluations (heuristics), ``time_limit`` the wall time of the whole run.
+    With ``checkpoint_dir`` the method saves its progress there, and ``resume`` continues from
+    it. Ctrl-C returns the best portfolios known so far, each point marked ``interrupted``
+    and ``details["interrupted"]`` set; the checkpoint stays for a later ``resume``.
     """
     if grid.kind == "target-return":
         problem.check_target_returns(grid.values)
     rng = np.random.default_rng(seed)
     evaluator = evaluator or SelectionEvaluator(problem, grid)
+    checkpoint = None
+    if checkpoint_dir is not None:
+        run_id = fingerprint(mu=problem.mu, cov=problem.cov, problem=problem.to_dict(), grid=grid.values,
+                             objective=grid.kind, method=method.name, settings=_settings_of(method), seed=seed,
+                             budget=budget)
+        checkpoint = Checkpoint(checkpoint_dir, run_id, resume=resume, interval_s=checkpoint_interval)
     deadline = Deadline(time_limit)
     started = time.perf_counter()
-    run = method.solve(evaluator, rng, budget, deadline, progress)
+    details: dict[str, Any] = {}
+    try:
+        run = method.solve(evaluator, rng, budget, deadline, progress, checkpoint)
+        points, details = run.points, dict(run.details)
+        if checkpoint:
+            checkpoint.remove()
+    except KeyboardInterrupt:
+        points = interrupted_points(evaluator)
+        details = {"interrupted": True,
+                   "checkpoint": str(checkpoint.directory) if checkpoint and checkpoint.saves else None}
     wall = time.perf_counter() - started
     details = {"evaluations": evaluator.n_evaluations, "distinct_selections": evaluator.n_selections,
-               "budget": budget, "time_limit": time_limit, "settings": _settings_of(method), **run.details}
+               "budget": budget, "time_limit": time_limit, "settings": _settings_of(method),
+               "resumed": bool(resume and checkpoint is not None), **details}
     problem_info = {"dataset": (dataset or {}).get("name"), **problem.to_dict(), "objective": grid.kind}
-    return FrontierResult(method=method.name, objective=grid.kind, problem=problem_info, points=run.points,
+    return FrontierResult(method=method.name, objective=grid.kind, problem=problem_info, points=points,
                           seed=seed, timing={"wall_s": wall}, versions=library_versions(),
                           dataset=dataset or {}, details=details)
 
 
+def interrupted_points(evaluator: SelectionEvaluator) -> list:
+    """The cheapest selection priced so far at each target (no new pricing), as partial points."""
+    selections, costs = evaluator.known()
+    points = []
+    for column in range(len(evaluator.grid)):
+        column_costs = np.where(np.isnan(costs[:, column]), np.inf, costs[:, column]) if len(costs) else np.array([])
+        best = int(np.argmin(column_costs)) if len(column_costs) else -1
+        chosen = selections[best] if best >= 0 and np.isfinite(column_costs[best]) else None
+        points.append(point_from_selection(evaluator, chosen, column, status="interrupted",
+                                           unsolved_status="interrupted"))
+    return points
+
+
 def _settings_of(method: FrontierMethod) -> dict[str, Any]:
-    fields = getattr(method, "__dataclass_fields__", {})
-    return {name: getattr(method, name) for name in fields if name != "name"}
+    fields = getattr(method, "__dataclass_fields__", None)
+    names = list(fields) if fields else [k for k in vars(method) if not k.startswith("_")]
+    return {name: getattr(method, name) for name in names if name != "name"}

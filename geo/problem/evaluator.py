@@ -68,6 +68,21 @@ class SelectionEvaluator:
         n = self.n_selections
         return self._selections[:n].copy(), self._costs[:n].copy()
 
+    def state(self) -> dict:
+        """Everything priced so far, for a checkpoint (selections bit-packed)."""
+        n = self.n_selections
+        return {"selections": np.packbits(self._selections[:n], axis=1), "costs": self._costs[:n].copy(),
+                "n_evaluations": self.n_evaluations}
+
+    def restore(self, state: dict) -> None:
+        """Continue from :meth:`state` (same problem and grid), memo order included."""
+        n_assets = self.problem.n_assets
+        selections = np.unpackbits(state["selections"], axis=1, count=n_assets).astype(bool)
+        self._selections = selections
+        self._costs = np.array(state["costs"], dtype=float)
+        self._row_of = {row.tobytes(): i for i, row in enumerate(state["selections"])}
+        self.n_evaluations = int(state["n_evaluations"])
+
     def _rows_for(self, selections: np.ndarray) -> np.ndarray:
         rows = np.empty(len(selections), dtype=np.int64)
         keys = np.packbits(selections, axis=1)

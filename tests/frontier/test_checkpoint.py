@@ -1,0 +1,103 @@
+"""Interrupted runs: partial results on Ctrl-C, resume after a kill reaches the same answer."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from geo.errors import GeoError
+from geo.frontier.checkpoint import STATE_FILE, Checkpoint
+from geo.frontier.methods import make_method
+from geo.frontier.run import compute_frontier
+from geo.frontier.targets import evenly_spaced_targets
+from geo.problem import ObjectiveGrid, Problem
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def comparable(result_dict):
+    data = dict(result_dict)
+    data.pop("timing")
+    details = dict(data.pop("details"))
+    for key in ("command", "resumed", "checkpoint"):
+        details.pop(key, None)
+    data["details"] = details
+    return data
+
+
+class StopAfter:
+    """A progress callback that presses Ctrl-C after ``steps`` units of work."""
+
+    def __init__(self, steps):
+        self.steps = steps
+
+    def __call__(self, done, total):
+        if done >= self.steps:
+            raise KeyboardInterrupt
+
+
+@pytest.mark.parametrize("method_name, settings", [
+    ("local-search", {}),
+    ("annealing", {"steps": 300}),
+    ("geo", {"generator": "independent", "iterations": 6}),
+])
+def test_ctrl_c_gives_partial_results_and_resume_matches(sp500_sample, tmp_path, method_name, settings):
+    problem = Problem.from_dataset(sp500_sample, 4, w_min=0.02, w_max=0.6)
+    grid = ObjectiveGrid.target_returns(evenly_spaced_targets(problem, 6)[:-1])
+    kwargs = dict(seed=5, budget=None, checkpoint_interval=0.0)
+    full = compute_frontier(problem, grid, make_method(method_name, **settings), **kwargs)
+    folder = tmp_path / "ckpt"
+    partial = compute_frontier(problem, grid, make_method(method_name, **settings), checkpoint_dir=folder,
+                               progress=StopAfter(3), **kwargs)
+    assert partial.details["interrupted"] and all(p.status == "interrupted" for p in partial.points)
+    assert (folder / STATE_FILE).exists()
+    resumed = compute_frontier(problem, grid, make_method(method_name, **settings), checkpoint_dir=folder,
+                               resume=True, **kwargs)
+    assert comparable(resumed.to_dict()) == comparable(full.to_dict())
+    assert not (folder / STATE_FILE).exists()  # a finished run leaves no stale checkpoint
+
+
+def test_corrupt_or_foreign_checkpoint_is_reported(tmp_path):
+    folder = tmp_path / "c"
+    Checkpoint(folder, "abc", interval_s=0).save({"x": np.arange(3)})
+    assert Checkpoint(folder, "abc", resume=True).load()["x"].tolist() == [0, 1, 2]
+    with pytest.raises(GeoError, match="different command"):
+        Checkpoint(folder, "other", resume=True).load()
+    raw = (folder / STATE_FILE).read_bytes()
+    (folder / STATE_FILE).write_bytes(raw[:-5])
+    with pytest.raises(GeoError, match="truncated or corrupt"):
+        Checkpoint(folder, "abc", resume=True).load()
+    (folder / STATE_FILE).write_bytes(b"garbage")
+    with pytest.raises(GeoError, match="corrupt"):
+        Checkpoint(folder, "abc", resume=True).load()
+
+
+def run_geo(*args, **popen):
+    env = {**os.environ, "PYTHONHASHSEED": "0"}
+    return subprocess.Popen([sys.executable, "-m", "geo.cli", *map(str, args)], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, **popen)
+
+
+def test_sigkill_then_resume_reaches_the_uninterrupted_result(tmp_path):
+    args = ["frontier", "sp500-sample", "-k", 5, "--points", 12, "--method", "annealing", "--seed", 2, "--quiet"]
+    reference = tmp_path / "reference.json"
+    assert run_geo(*args, "--output", reference).wait(timeout=300) == 0
+    out = tmp_path / "killed.json"
+    process = run_geo(*args, "--output", out)
+    state = Path(f"{out}.checkpoint") / STATE_FILE
+    deadline = time.monotonic() + 120
+    while not state.exists() and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert process.poll() is None, "the run finished before it could be killed"
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=30)
+    assert state.exists() and not out.exists()
+    resumed = run_geo(*args, "--output", out, "--resume")
+    assert resumed.wait(timeout=300) == 0, resumed.stderr.read().decode()
+    assert comparable(json.loads(out.read_text())) == comparable(json.loads(reference.read_text()))
