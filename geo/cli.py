@@ -43,6 +43,8 @@ def data_options(command: Callable) -> Callable:
                      help="Drop tickers missing more than this share of prices (default 0.05)."),
         click.option("--tickers-file", type=click.Path(dir_okay=False), default=None,
                      help="Tickers for yahoo:sp500 when Wikipedia cannot be reached."),
+        click.option("--cache-dir", type=click.Path(file_okay=False), default=None,
+                     help="Where yahoo: prices are cached (default data/cache)."),
     ]
     for option in reversed(options):
         command = option(command)
@@ -113,7 +115,8 @@ def _load(dataset_spec: str, data_opts: dict[str, Any]):
 
 
 def _split_options(kwargs: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-    data_keys = ("kind", "start", "end", "frequency", "return_kind", "estimator", "max_missing", "tickers_file")
+    data_keys = ("kind", "start", "end", "frequency", "return_kind", "estimator", "max_missing", "tickers_file",
+                 "cache_dir")
     return ({k: kwargs.pop(k) for k in data_keys}, kwargs)
 
 
@@ -221,8 +224,8 @@ def _run(problem, grid, method, data, opts: dict[str, Any]) -> FrontierResult:
 class _progress_bar:
     """A tqdm bar on stderr fed by a method's ``progress(done, total)`` calls."""
 
-    def __init__(self, total: int, label: str, quiet: bool) -> None:
-        self.total, self.label, self.quiet = total, label, quiet
+    def __init__(self, total: int, label: str, quiet: bool, unit: str = "target") -> None:
+        self.total, self.label, self.quiet, self.unit = total, label, quiet, unit
         self.bar = None
 
     def __enter__(self):
@@ -230,7 +233,7 @@ class _progress_bar:
             return None
         from tqdm import tqdm
 
-        self.bar = tqdm(total=self.total, desc=self.label, unit="target", file=sys.stderr, leave=False,
+        self.bar = tqdm(total=self.total, desc=self.label, unit=self.unit, file=sys.stderr, leave=False,
                         disable=None)
 
         def update(done: int, total: int) -> None:
@@ -292,6 +295,48 @@ def data_info(dataset: str, **data_opts: Any) -> None:
     """Tickers, window, cleaning report and a moments summary of DATASET."""
     loaded = _load(dataset, data_opts)
     click.echo(format_dataset_info(loaded))
+
+
+@data.command("fetch")
+@click.argument("dataset")
+@data_options
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+@reports_errors
+def data_fetch(dataset: str, quiet: bool, **data_opts: Any) -> None:
+    """Download yahoo: prices into the cache (only what it does not hold yet).
+
+    Each batch is cached as it arrives: an interrupted fetch keeps what it got, and running
+    the same command again downloads only the rest.
+    """
+    if not dataset.startswith("yahoo:"):
+        raise GeoError(f"'geo data fetch' downloads yahoo: data sets, not {dataset!r}",
+                       "use yahoo:T1,T2,... or yahoo:sp500 (other data sets need no download)")
+    with _progress_bar(0, "download", quiet, unit="batch") as progress:
+        loaded = _load(dataset, {**data_opts, "progress": progress})
+    report = loaded.metadata.get("download", {})
+    click.echo(f"{loaded.n_assets} tickers cached in {loaded.metadata.get('cache_dir')}: "
+               f"{len(report.get('cache_hits', []))} already there, {len(report.get('downloads', []))} batches "
+               f"downloaded, {len(report.get('failed', {}))} failed")
+
+
+@data.command("list")
+@click.option("--cache-dir", type=click.Path(file_okay=False), default=None,
+              help="The cache folder (default data/cache).")
+@reports_errors
+def data_list(cache_dir: str | None) -> None:
+    """What the price cache holds: one line per ticker with the dates it covers."""
+    from geo.data.cache import PriceCache
+    from geo.data.yahoo import DEFAULT_CACHE_DIR
+
+    cache = PriceCache(cache_dir or DEFAULT_CACHE_DIR)
+    entries = cache.entries()
+    if not entries:
+        click.echo(f"no cached prices in {cache.folder}")
+        return
+    click.echo(f"{len(entries)} tickers cached in {cache.folder}")
+    for entry in entries:
+        click.echo(f"{entry.ticker:<10} {entry.covered_start.date()} .. {entry.covered_end.date()} "
+                   f"{len(entry.closes):6d} closes")
 
 
 def format_dataset_info(dataset) -> str:

@@ -143,3 +143,30 @@ def test_no_network_is_one_line(run_cli, tmp_path, monkeypatch):
     result = run_cli("frontier", "yahoo:AAPL,MSFT,KO", "-k", 2, "--output", tmp_path / "o.json")
     assert_one_line_error(result, "sp500-sample")
     assert not (tmp_path / "o.json").exists()
+
+
+def test_data_fetch_then_list_with_a_fake_yahoo(run_cli, tmp_path, monkeypatch):
+    import geo.data.yahoo as yahoo
+
+    frame = prices_csv(tmp_path / "p.csv", tickers=("AAA", "BBB", "CCC"), rows=400)
+    calls = []
+
+    def fake_download(tickers, start=None, end=None, **kwargs):
+        calls.append(list(tickers))
+        rows = frame.loc[(frame.index >= start) & (frame.index < end)].reindex(columns=list(tickers))
+        result = pd.concat({"Close": rows}, axis=1, names=["Price", "Ticker"])
+        result.index.name = "Date"
+        return result
+
+    monkeypatch.setattr(yahoo, "yfinance_download", fake_download)
+    cache = tmp_path / "cache"
+    args = ("data", "fetch", "yahoo:AAA,BBB,CCC", "--start", "2021-02-01", "--end", "2021-08-01",
+            "--cache-dir", cache, "--quiet")
+    first = run_cli(*args)
+    assert first.exit_code == 0, first.output
+    assert "3 tickers cached" in first.output and calls
+    calls.clear()
+    again = run_cli(*args)
+    assert again.exit_code == 0 and calls == []  # all from the cache
+    listing = run_cli("data", "list", "--cache-dir", cache)
+    assert listing.exit_code == 0 and "3 tickers cached" in listing.output and "AAA" in listing.output

@@ -80,3 +80,12 @@ class PriceCache:
         sink = pa.BufferOutputStream()
         pq.write_table(table.replace_schema_metadata(metadata), sink)
         atomic_write_bytes(self.path(entry.ticker), sink.getvalue().to_pybytes())
+
+    def entries(self) -> list[CachedPrices]:
+        """Every readable cached ticker, by name (unreadable files are skipped with a warning)."""
+        if not self.folder.is_dir():
+            return []
+        from urllib.parse import unquote
+
+        found = (self.read(unquote(path.stem)) for path in sorted(self.folder.glob("*.parquet")))
+        return [entry for entry in found if entry is not None]

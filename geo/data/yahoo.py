@@ -49,7 +49,7 @@ DEFAULT_CACHE_DIR = Path("data") / "cache"
 RESCALE_TOLERANCE = 1e-6
 YAHOO_OPTIONS = (
     "cache_dir", "downloader", "batch_size", "max_retries", "backoff_seconds", "sleep",
-    "offline", "today", "tickers_file", "fetch_html",
+    "offline", "today", "tickers_file", "fetch_html", "progress",
 )
 
 
@@ -65,7 +65,7 @@ class DownloadFailed(Exception):
 
 def load_yahoo(body: str, spec: str, estimation: EstimationOptions, options: dict[str, Any]) -> Dataset:
     cache_dir = Path(options.pop("cache_dir", DEFAULT_CACHE_DIR)).expanduser()
-    settings = {name: options.pop(name) for name in ("downloader", "sleep") if name in options}
+    settings = {name: options.pop(name) for name in ("downloader", "sleep", "progress") if name in options}
     # Options may arrive as strings from a command line.
     for name, convert in (("batch_size", int), ("max_retries", int), ("backoff_seconds", float)):
         if name in options:
@@ -127,8 +127,14 @@ def fetch_prices(
     sleep: Callable[[float], None] = time.sleep,
     offline: bool = False,
     today: pd.Timestamp | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> tuple[pd.DataFrame, dict[str, Any]]:
-    """Adjusted closes of ``tickers`` from ``start`` (inclusive) to ``end`` (exclusive)."""
+    """Adjusted closes of ``tickers`` from ``start`` (inclusive) to ``end`` (exclusive).
+
+    Each batch is written to the cache as soon as it arrives, so an interrupted download
+    (Ctrl-C, a kill, a lost connection) keeps what it fetched: running it again downloads
+    only the rest. ``progress(done, total)`` counts batches.
+    """
     today = pd.Timestamp(today or pd.Timestamp.now()).normalize()
     # Nothing after today exists and today's bar is not final: never count it as covered.
     stop = min(pd.Timestamp(end), today)
@@ -146,32 +152,31 @@ def fetch_prices(
         "downloads": [], "retries": 0, "failed": {}, "rescaled": {}, "stale_days": {}, "no_data": [],
         "non_positive_removed": 0,
     }
-    received: dict[str, list[tuple[pd.Timestamp, pd.Timestamp, pd.Series]]] = defaultdict(list)
-    for (part_start, part_end), group in plan.items():
-        for first in range(0, len(group), max(1, int(batch_size))):
-            batch = group[first : first + max(1, int(batch_size))]
-            if offline:
-                report["failed"].update({t: "offline=True" for t in batch})
-                continue
-            try:
-                frame = _download(downloader, batch, part_start, part_end, max_retries, backoff_seconds, sleep, report)
-            except DownloadFailed as exc:
-                report["failed"].update({t: str(exc) for t in batch})
-                continue
-            report["downloads"].append({"tickers": len(batch), "start": _iso(part_start), "end": _iso(part_end)})
-            closes = close_table(frame, batch)
-            for ticker in batch:
-                series = closes[ticker].dropna() if ticker in closes.columns else pd.Series(dtype=float)
-                bad = series <= 0
-                report["non_positive_removed"] += int(bad.sum())
-                received[ticker].append((part_start, part_end, series[~bad]))
-    for ticker, parts in received.items():
-        if ticker in report["failed"]:
-            continue  # a half-downloaded ticker keeps its old cache; the next run retries it
-        merged = merge_download(ticker, entries[ticker], parts, report)
-        if merged is not None:
-            cache.write(merged)
-            entries[ticker] = merged
+    size = max(1, int(batch_size))
+    batches = [(part, group[first : first + size]) for part, group in plan.items() for first in range(0, len(group), size)]
+    for done, ((part_start, part_end), batch) in enumerate(batches, start=1):
+        if offline:
+            report["failed"].update({t: "offline=True" for t in batch})
+            continue
+        try:
+            frame = _download(downloader, batch, part_start, part_end, max_retries, backoff_seconds, sleep, report)
+        except DownloadFailed as exc:
+            report["failed"].update({t: str(exc) for t in batch})
+            continue
+        report["downloads"].append({"tickers": len(batch), "start": _iso(part_start), "end": _iso(part_end)})
+        closes = close_table(frame, batch)
+        for ticker in batch:
+            series = closes[ticker].dropna() if ticker in closes.columns else pd.Series(dtype=float)
+            bad = series <= 0
+            report["non_positive_removed"] += int(bad.sum())
+            # Each missing part borders the cached stretch, so merging part by part keeps the
+            # cache one contiguous range.
+            merged = merge_download(ticker, entries[ticker], [(part_start, part_end, series[~bad])], report)
+            if merged is not None:
+                cache.write(merged)
+                entries[ticker] = merged
+        if progress:
+            progress(done, len(batches))
     _use_cache_or_fail(report, entries, start, stop, cache.folder)
     columns = {}
     for ticker in tickers:
