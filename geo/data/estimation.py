@@ -102,7 +102,8 @@ def estimate_moments(returns: pd.DataFrame, estimator: str = "sample", ddof: int
         if n_obs < n_assets:
             warnings.warn(
                 f"{n_obs} observations for {n_assets} assets: the sample covariance is singular "
-                "and its small eigenvalues are noise; consider estimator='ledoit-wolf'",
+                "and its small eigenvalues are noise; use shrinkage: --estimator ledoit-wolf "
+                "(estimator='ledoit-wolf' in code)",
                 DataWarning,
                 stacklevel=2,
             )

@@ -3,7 +3,9 @@
 ``DIR/mean.csv`` has columns ``ticker,mean``; ``DIR/cov.csv`` is a square matrix with the
 tickers as header row and as index column. The covariance is reordered to the order of
 ``mean.csv``. It must be symmetric and positive semi-definite (up to rounding), because every
-optimiser downstream assumes so and would otherwise fail far from the cause.
+optimiser downstream assumes so and would otherwise fail far from the cause; a matrix that is
+not PSD is refused unless ``repair_covariance="nearest-psd"`` asks for the nearest PSD matrix
+(see :mod:`geo.data.repair`; the repair is reported, never silent).
 """
 
 from __future__ import annotations
@@ -14,15 +16,16 @@ import numpy as np
 import pandas as pd
 
 from geo.data.dataset import Dataset
+from geo.data.repair import checked_covariance, parse_repair
 from geo.errors import GeoError
 
-# Relative tolerances, against the largest variance: files written with ~10 significant
+# Relative tolerance, against the largest variance: files written with ~10 significant
 # digits pass, a transposed or hand-edited matrix does not.
 SYMMETRY_TOLERANCE = 1e-8
-PSD_TOLERANCE = 1e-10
 
 
-def load_moments(folder: str | Path, spec: str) -> Dataset:
+def load_moments(folder: str | Path, spec: str, repair_covariance: str | None = None) -> Dataset:
+    repair = parse_repair(repair_covariance)
     folder = Path(folder).expanduser()
     if not folder.is_dir():
         raise GeoError(f"moments folder {folder} does not exist", "give a folder holding mean.csv and cov.csv")
@@ -44,12 +47,7 @@ def load_moments(folder: str | Path, spec: str) -> Dataset:
     if asymmetry > SYMMETRY_TOLERANCE * scale:
         raise GeoError(f"{folder}/cov.csv is not symmetric (largest difference {asymmetry:.3g})", "give a symmetric covariance matrix")
     matrix = (matrix + matrix.T) / 2.0
-    smallest = float(np.linalg.eigvalsh(matrix)[0])
-    if smallest < -PSD_TOLERANCE * scale:
-        raise GeoError(
-            f"{folder}/cov.csv is not positive semi-definite (smallest eigenvalue {smallest:.3g})",
-            "give a valid covariance matrix (e.g. estimate it with a shrinkage estimator)",
-        )
+    matrix, repair_report, warning = checked_covariance(matrix, f"{folder}/cov.csv", repair)
     metadata = {
         "source": "moments",
         "spec": spec,
@@ -61,7 +59,8 @@ def load_moments(folder: str | Path, spec: str) -> Dataset:
         "estimator": "given",
         "n_observations": None,
         "n_assets": len(tickers),
-        "cleaning": None,
+        "cleaning": None if repair == "none" else {"covariance_repair": repair_report or "not needed (already positive semi-definite)"},
+        "warnings": [warning] if warning else [],
     }
     return Dataset(name=folder.name, tickers=tuple(tickers), mu=mean.to_numpy(dtype=float), cov=matrix, metadata=metadata)
 

@@ -10,8 +10,11 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import pandas as pd
 
@@ -19,6 +22,7 @@ from geo.data.dataset import Dataset
 from geo.data.moments import load_moments
 from geo.data.options import ESTIMATION_OPTION_NAMES, EstimationOptions, reject_unknown
 from geo.data.orlib import load_orlib
+from geo.data.repair import checked_covariance, parse_repair
 from geo.data.pipeline import dataset_from_table
 from geo.data.sample import load_sp500_sample
 from geo.data.tables import read_wide_table
@@ -28,6 +32,23 @@ from geo.errors import GeoError
 SPEC_HELP = "use sp500-sample, orlib:PATH, csv:PATH, moments:DIR, yahoo:T1,T2,... or yahoo:sp500"
 CSV_OPTIONS = ("kind", "sep", "sectors_file")
 PREFIXES = ("orlib", "csv", "moments", "yahoo")
+# Options every source takes.
+COMMON_OPTIONS = ("repair_covariance",)
+
+# Defaults for load_dataset's options within a ``with loading_defaults(...)`` block: lets a
+# command-line option reach the data layer without every command forwarding it by hand.
+_DEFAULTS: ContextVar[dict[str, Any]] = ContextVar("geo_data_loading_defaults", default={})
+
+
+@contextmanager
+def loading_defaults(**options: Any) -> Iterator[None]:
+    """Within the block, :func:`load_dataset` uses these options unless given explicitly
+    (``None`` values are ignored)."""
+    token = _DEFAULTS.set({**_DEFAULTS.get(), **{k: v for k, v in options.items() if v is not None}})
+    try:
+        yield
+    finally:
+        _DEFAULTS.reset(token)
 
 
 def load_dataset(spec: str, **options: Any) -> Dataset:
@@ -36,18 +57,29 @@ def load_dataset(spec: str, **options: Any) -> Dataset:
     Options of price and return sources (sp500-sample, csv:, yahoo:): ``start``, ``end``
     (inclusive dates), ``frequency`` (daily | weekly | monthly; default: the data's own),
     ``return_kind`` (simple | log), ``estimator`` (sample | ledoit-wolf), ``ddof`` (1),
-    ``max_missing`` (0.05), ``detect_jumps`` (True). ``csv:`` also takes ``kind``
+    ``max_missing`` (0.05), ``detect_jumps`` (True). Every source takes ``repair_covariance``
+    (none | nearest-psd): a covariance that is not positive semi-definite is refused, or with
+    nearest-psd replaced by the nearest PSD matrix and reported (:mod:`geo.data.repair`).
+    ``csv:`` also takes ``kind``
     (prices | returns), ``sep`` (",") and ``sectors_file``; ``yahoo:`` takes the options
     listed in :data:`YAHOO_OPTIONS`. ``orlib:`` and ``moments:`` data are
-    used as given and take no options.
+    used as given and take no other options.
     """
+    options = {**_DEFAULTS.get(), **options}
+    repair = parse_repair(options.pop("repair_covariance", None))
+    dataset = _load(spec, options, repair)
+    if dataset.metadata.get("source") == "moments":
+        return dataset  # checked (and repaired when asked) while reading cov.csv
+    return _check_covariance(dataset, repair)
+
+
+def _load(spec: str, options: dict[str, Any], repair: str) -> Dataset:
     if not isinstance(spec, str) or not spec.strip():
         raise GeoError("no data set given", SPEC_HELP)
     spec = spec.strip()
-    options = dict(options)
     if spec.lower() == "sp500-sample":
         estimation = EstimationOptions.pop_from(options)
-        reject_unknown(options, "sp500-sample", ESTIMATION_OPTION_NAMES)
+        reject_unknown(options, "sp500-sample", ESTIMATION_OPTION_NAMES + COMMON_OPTIONS)
         return load_sp500_sample(spec, estimation)
     prefix, separator, body = spec.partition(":")
     prefix = prefix.strip().lower()
@@ -57,11 +89,11 @@ def load_dataset(spec: str, **options: Any) -> Dataset:
     if not body:
         raise GeoError(f"{prefix}: needs a {'folder' if prefix == 'moments' else 'path' if prefix != 'yahoo' else 'ticker list'}", SPEC_HELP)
     if prefix == "orlib":
-        reject_unknown(options, "orlib:", ())
+        reject_unknown(options, "orlib:", COMMON_OPTIONS)
         return load_orlib(body, spec)
     if prefix == "moments":
-        reject_unknown(options, "moments:", ())
-        return load_moments(body, spec)
+        reject_unknown(options, "moments:", COMMON_OPTIONS)
+        return load_moments(body, spec, repair_covariance=repair)
     if prefix == "csv":
         return _load_csv(body, spec, options)
     return load_yahoo(body, spec, EstimationOptions.pop_from(options), options)
@@ -72,13 +104,26 @@ def _load_csv(path: str, spec: str, options: dict[str, Any]) -> Dataset:
     kind = options.pop("kind", "prices")
     sep = options.pop("sep", ",")
     sectors_file = options.pop("sectors_file", None)
-    reject_unknown(options, "csv:", CSV_OPTIONS + ESTIMATION_OPTION_NAMES)
+    reject_unknown(options, "csv:", CSV_OPTIONS + ESTIMATION_OPTION_NAMES + COMMON_OPTIONS)
     table, report = read_wide_table(path, kind=kind, sep=sep)
     sectors = read_sectors_file(sectors_file) if sectors_file is not None else None
     return dataset_from_table(
         table, kind=kind, name=Path(path).name.split(".")[0], spec=spec, source="csv", options=estimation,
         sectors=sectors, sorted_dates=report["sorted_dates"], extra_metadata={"path": str(Path(path).expanduser())},
     )
+
+
+def _check_covariance(dataset: Dataset, repair: str) -> Dataset:
+    """An estimated covariance is PSD by construction; check it anyway when a repair was asked."""
+    if repair == "none":
+        return dataset
+    cov, report, warning = checked_covariance(dataset.cov, f"the covariance of {dataset.name}", repair)
+    metadata = dict(dataset.metadata)
+    metadata["cleaning"] = {**(metadata.get("cleaning") or {}),
+                            "covariance_repair": report or "not needed (already positive semi-definite)"}
+    if warning:
+        metadata["warnings"] = [*metadata.get("warnings", []), warning]
+    return replace(dataset, cov=cov, metadata=metadata)
 
 
 def read_sectors_file(path: str) -> dict[str, str]:

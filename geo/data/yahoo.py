@@ -89,6 +89,12 @@ def load_yahoo(body: str, spec: str, estimation: EstimationOptions, options: dic
     end = estimation.end if estimation.end is not None else today - pd.Timedelta(days=1)
     start = estimation.start if estimation.start is not None else end - pd.DateOffset(years=DEFAULT_YEARS)
     prices, report = fetch_prices(tickers, start, end + pd.Timedelta(days=1), cache_dir=cache_dir, today=today, **settings)
+    if report["no_data"] and not whole_index and len(report["no_data"]) == len(tickers):
+        raise GeoError(
+            f"Yahoo returned no prices for any of {', '.join(tickers[:10])} between {start.date()} and {end.date()}",
+            "choose a window (--start/--end) with trading days in which these stocks were listed, "
+            "and check the symbols (Yahoo writes share classes with '-', e.g. BRK-B)",
+        )
     if report["no_data"] and not whole_index:
         raise GeoError(
             f"Yahoo returned no prices for {', '.join(report['no_data'][:10])} between {start.date()} and {end.date()}",
@@ -124,7 +130,7 @@ def fetch_prices(
     batch_size: int = YAHOO_BATCH_SIZE,
     max_retries: int = MAX_RETRIES,
     backoff_seconds: float = BACKOFF_SECONDS,
-    sleep: Callable[[float], None] = time.sleep,
+    sleep: Callable[[float], None] | None = None,
     offline: bool = False,
     today: pd.Timestamp | None = None,
     progress: Callable[[int, int], None] | None = None,
@@ -133,8 +139,10 @@ def fetch_prices(
 
     Each batch is written to the cache as soon as it arrives, so an interrupted download
     (Ctrl-C, a kill, a lost connection) keeps what it fetched: running it again downloads
-    only the rest. ``progress(done, total)`` counts batches.
+    only the rest. ``progress(done, total)`` counts batches. ``sleep`` waits between rate-limit
+    retries: ``time.sleep`` by default, looked up at call time so that tests can replace it.
     """
+    sleep = sleep or _sleep
     today = pd.Timestamp(today or pd.Timestamp.now()).normalize()
     # Nothing after today exists and today's bar is not final: never count it as covered.
     stop = min(pd.Timestamp(end), today)
@@ -315,6 +323,10 @@ class _Collect(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         self.messages.append(record.getMessage())
+
+
+def _sleep(seconds: float) -> None:
+    time.sleep(seconds)
 
 
 def _iso(stamp: pd.Timestamp) -> str:

@@ -6,11 +6,10 @@ another method is used.
 
 from __future__ import annotations
 
-from importlib import import_module
 from typing import Any
 
 from geo.classical.base import FrontierMethod
-from geo.errors import GeoError
+from geo.registry import build
 
 # name -> (module, class); every class follows the FrontierMethod protocol.
 METHODS: dict[str, tuple[str, str]] = {
@@ -19,12 +18,9 @@ METHODS: dict[str, tuple[str, str]] = {
     "relaxation": ("geo.classical.relaxation", "RelaxationMethod"),
     "exact": ("geo.classical.exact", "ExactMethod"),
     "unconstrained": ("geo.classical.unconstrained", "UnconstrainedMethod"),
+    "enumeration": ("geo.classical.enumeration", "EnumerationMethod"),
     "geo": ("geo.geo", "GEOMethod"),
 }
-
-# Methods whose answers are proven (or bounded) rather than heuristic.
-EXACT_METHODS = ("exact", "unconstrained")
-
 
 def method_names() -> tuple[str, ...]:
     return tuple(METHODS)
@@ -32,9 +28,4 @@ def method_names() -> tuple[str, ...]:
 
 def make_method(name: str, **settings: Any) -> FrontierMethod:
     """An instance of the method called ``name`` with ``settings`` passed to its constructor."""
-    try:
-        module_name, class_name = METHODS[name]
-    except KeyError:
-        raise GeoError(f"unknown method {name!r}", f"use one of: {', '.join(METHODS)}") from None
-    method_class = getattr(import_module(module_name), class_name)
-    return method_class(**settings)
+    return build(METHODS, "method", name, **settings)

@@ -5,10 +5,9 @@ Imports are lazy: asking for ``mps`` must not import cirq, and the reverse.
 
 from __future__ import annotations
 
-from importlib import import_module
 from typing import Any
 
-from geo.errors import GeoError
+from geo.registry import build
 from geo.generators.base import Generator
 
 # name -> (module, class)
@@ -25,11 +24,7 @@ def generator_names() -> tuple[str, ...]:
 
 
 def make_generator(name: str, **settings: Any) -> Generator:
-    try:
-        module_name, class_name = GENERATORS[name]
-    except KeyError:
-        raise GeoError(f"unknown generator {name!r}", f"use one of: {', '.join(GENERATORS)}") from None
-    return getattr(import_module(module_name), class_name)(**settings)
+    return build(GENERATORS, "generator", name, **settings)
 
 
 __all__ = ["GENERATORS", "Generator", "generator_names", "make_generator"]

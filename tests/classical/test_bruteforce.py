@@ -3,12 +3,11 @@
 With N = 20 and K <= 5 every selection can be priced, so the optimum at each target is known.
 """
 
-import itertools
-
 import numpy as np
 import pytest
 
 from geo.classical.base import Deadline
+from geo.classical.enumeration import all_selections
 from geo.frontier.methods import make_method
 from geo.frontier.targets import evenly_spaced_targets
 from geo.problem import ObjectiveGrid, Problem, SelectionEvaluator
@@ -17,13 +16,7 @@ CASES = [("exact", 0.0, 3), ("exact", 0.0, 5), ("at-most", 0.05, 3), ("at-most",
 
 
 def enumerated_optimum(problem, grid):
-    selections = []
-    for size in problem.feasible_sizes:
-        for combo in itertools.combinations(range(problem.n_assets), size):
-            selection = np.zeros(problem.n_assets, dtype=bool)
-            selection[list(combo)] = True
-            selections.append(selection)
-    return SelectionEvaluator(problem, grid).costs(np.array(selections)).min(axis=0)
+    return SelectionEvaluator(problem, grid).costs(np.concatenate(list(all_selections(problem)))).min(axis=0)
 
 
 @pytest.fixture(scope="module", params=CASES, ids=lambda c: f"{c[0]}-wmin{c[1]}-K{c[2]}")
@@ -34,12 +27,13 @@ def enumerated(request, sp500_sample):
     return problem, grid, enumerated_optimum(problem, grid)
 
 
-@pytest.mark.parametrize("method_name", ["local-search", "annealing"])
-def test_heuristics_reach_the_enumerated_optimum(enumerated, method_name):
+@pytest.mark.parametrize("method_name, status", [("local-search", "heuristic"), ("annealing", "heuristic"),
+                                                 ("exact", "optimal"), ("enumeration", "optimal")])
+def test_methods_reach_the_enumerated_optimum(enumerated, method_name, status):
     problem, grid, optimum = enumerated
     assert np.all(np.isfinite(optimum))
     run = make_method(method_name).solve(SelectionEvaluator(problem, grid), np.random.default_rng(1), None,
                                          Deadline(None))
     variances = np.array([p.variance for p in run.points])
     np.testing.assert_allclose(variances, optimum, rtol=1e-7)
-    assert all(p.status == "heuristic" for p in run.points)
+    assert all(p.status == status for p in run.points)

@@ -1,11 +1,10 @@
 """SCIP's exact frontier: published CCEF, full enumeration, and honest time-limit statuses."""
 
-import itertools
-
 import numpy as np
 import pytest
 
 from geo.classical import Deadline, ExactMethod, relaxation_candidates
+from geo.classical.enumeration import all_selections
 from geo.problem import ObjectiveGrid, Problem, SelectionEvaluator
 
 # Rows of RetRisk31_SolVal.txt spread over port1's frontier (the steep top end, where the
@@ -33,13 +32,7 @@ def test_matches_the_published_ccef_on_port1(port1, shared_data):
 
 
 def enumerate_optimum(problem, grid):
-    selections = []
-    for size in problem.feasible_sizes:
-        for combo in itertools.combinations(range(problem.n_assets), size):
-            selection = np.zeros(problem.n_assets, dtype=bool)
-            selection[list(combo)] = True
-            selections.append(selection)
-    return SelectionEvaluator(problem, grid).costs(np.array(selections)).min(axis=0)
+    return SelectionEvaluator(problem, grid).costs(np.concatenate(list(all_selections(problem)))).min(axis=0)
 
 
 def tiny_problem(cardinality):

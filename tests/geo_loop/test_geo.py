@@ -1,24 +1,17 @@
 """The GEO loop on problems where enumeration gives the optimum."""
 
-import itertools
-
 import numpy as np
 import pytest
 
 from geo.classical.base import Deadline
+from geo.classical.enumeration import all_selections
 from geo.frontier.targets import evenly_spaced_targets
 from geo.geo import GEOMethod, Pool, sampling_sizes, sub_universe
 from geo.problem import ObjectiveGrid, Problem, SelectionEvaluator
 
 
 def enumerated_optimum(problem, grid):
-    selections = []
-    for size in problem.feasible_sizes:
-        for combo in itertools.combinations(range(problem.n_assets), size):
-            selection = np.zeros(problem.n_assets, dtype=bool)
-            selection[list(combo)] = True
-            selections.append(selection)
-    return SelectionEvaluator(problem, grid).costs(np.array(selections)).min(axis=0)
+    return SelectionEvaluator(problem, grid).costs(np.concatenate(list(all_selections(problem)))).min(axis=0)
 
 
 @pytest.fixture(scope="module")

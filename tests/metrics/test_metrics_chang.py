@@ -67,8 +67,8 @@ def test_seeded_points_above_a_dense_uef_have_positive_errors():
     np.testing.assert_allclose(errors.variance_errors, exact_ev, rtol=1e-3)
 
 
-def test_portef1_against_itself_is_zero(shared_data_metrics):
-    table = np.loadtxt(shared_data_metrics / "orlib/portef1.txt")  # mean, variance; decreasing mean
+def test_portef1_against_itself_is_zero(shared_data):
+    table = np.loadtxt(shared_data / "orlib/portef1.txt")  # mean, variance; decreasing mean
     returns, variances = table[:, 0], table[:, 1]
     assert (np.diff(returns) < 0).all()
     uef = (returns, variances)
@@ -80,11 +80,11 @@ def test_portef1_against_itself_is_zero(shared_data_metrics):
     assert np.abs(mid.variance_errors).max() < 1e-9 and abs(mid.mpe) < 1e-6
 
 
-def test_published_port1_k10_is_close_to_the_uef(shared_data_metrics):
+def test_published_port1_k10_is_close_to_the_uef(shared_data):
     # 10 of 31 assets is almost unconstrained for port1: the published frontier sits on the UEF
     # up to the rounding of both files.
-    table = np.loadtxt(shared_data_metrics / "orlib/portef1.txt")
-    ccef = read_published_ccef(published_ccef_path(31, shared_data_metrics), 10)
+    table = np.loadtxt(shared_data / "orlib/portef1.txt")
+    ccef = read_published_ccef(published_ccef_path(31, shared_data), 10)
     errors = chang_errors(ccef, pd.DataFrame({"return": table[:, 0], "variance": table[:, 1]}))
     assert errors.n_points == 500
     assert abs(errors.mpe) < 0.1 and abs(errors.mdpe) < 0.05

@@ -13,8 +13,8 @@ from geo.metrics import (gap_to_reference, match_targets, published_ccef_path, r
                          reference_from_results)
 
 
-def test_retrisk31_k10_first_row(shared_data_metrics):
-    path = published_ccef_path(31, shared_data_metrics)
+def test_retrisk31_k10_first_row(shared_data):
+    path = published_ccef_path(31, shared_data)
     frame = read_published_ccef(path, 10)
     assert list(frame.columns) == ["target_return", "variance"]
     assert len(frame) == 500
@@ -22,8 +22,8 @@ def test_retrisk31_k10_first_row(shared_data_metrics):
     assert frame.variance.iloc[0] == pytest.approx(0.0047755, abs=1e-12)
 
 
-def test_columns_map_to_k_and_unconstrained(shared_data_metrics):
-    path = published_ccef_path(31, shared_data_metrics)
+def test_columns_map_to_k_and_unconstrained(shared_data):
+    path = published_ccef_path(31, shared_data)
     # Last row: 0.002796463, then K=2..10, then the unconstrained variance.
     assert read_published_ccef(path, 2).variance.iloc[-1] == pytest.approx(0.00095307)
     assert read_published_ccef(path, 10).variance.iloc[-1] == pytest.approx(0.00064226)
@@ -36,21 +36,21 @@ def test_columns_map_to_k_and_unconstrained(shared_data_metrics):
 
 
 @pytest.mark.parametrize("k", [1, 11, 0])
-def test_k_outside_published_range_is_a_geo_error(shared_data_metrics, k):
+def test_k_outside_published_range_is_a_geo_error(shared_data, k):
     with pytest.raises(GeoError, match="K = 2..10"):
-        read_published_ccef(published_ccef_path(31, shared_data_metrics), k)
+        read_published_ccef(published_ccef_path(31, shared_data), k)
 
 
-def test_published_ccef_path(shared_data_metrics, tmp_path):
-    assert published_ccef_path(98, shared_data_metrics).name == "RetRisk98_SolVal.txt"
+def test_published_ccef_path(shared_data, tmp_path):
+    assert published_ccef_path(98, shared_data).name == "RetRisk98_SolVal.txt"
     for n in (31, 85, 89, 98, 225, 457):
-        assert published_ccef_path(n, shared_data_metrics).is_file()
-    assert published_ccef_path(50, shared_data_metrics) is None
+        assert published_ccef_path(n, shared_data).is_file()
+    assert published_ccef_path(50, shared_data) is None
     assert published_ccef_path(98, tmp_path) is None  # a size with a reference, but no file here
 
 
-def test_xi31k10_portfolios(shared_data_metrics):
-    rows = read_published_ccef_portfolios(shared_data_metrics / "orlib/ccef/Xi31K10_SolVal.txt")
+def test_xi31k10_portfolios(shared_data):
+    rows = read_published_ccef_portfolios(shared_data / "orlib/ccef/Xi31K10_SolVal.txt")
     assert len(rows) == 500
     target, weights = rows[0]
     assert target == pytest.approx(0.010865) and weights == {5: 1.0}
@@ -61,10 +61,10 @@ def test_xi31k10_portfolios(shared_data_metrics):
     assert all(1 <= i <= 31 for w in held for i in w)
 
 
-def test_xi_targets_match_retrisk_targets(shared_data_metrics):
+def test_xi_targets_match_retrisk_targets(shared_data):
     # Xi targets have 6 decimals, RetRisk targets 9: the default tolerance pairs them 1:1.
-    ccef = read_published_ccef(published_ccef_path(89, shared_data_metrics), 5)
-    rows = read_published_ccef_portfolios(shared_data_metrics / "orlib/ccef/Xi89K5_SolVal.txt")
+    ccef = read_published_ccef(published_ccef_path(89, shared_data), 5)
+    rows = read_published_ccef_portfolios(shared_data / "orlib/ccef/Xi89K5_SolVal.txt")
     matches = match_targets(np.array([t for t, _ in rows]), ccef.target_return.to_numpy())
     assert (matches == np.arange(500)).all()
     assert max(len(w) for _, w in rows) == 5

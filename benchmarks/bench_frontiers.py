@@ -1,7 +1,10 @@
-"""GEO against classical baselines at the same evaluation budget, on the published CCEFs.
+"""Frontier quality against the published CCEFs: GEO and the classical baselines.
 
-Run: .venv/bin/python -m benchmarks.bench_geo [--sets port1,...,indtrack6] [--budget 100000]
+Run: .venv/bin/python -m benchmarks.bench_frontiers [--sets port1,...,indtrack6] [--budget 100000|none]
      [--points 50] [--runs geo-mps,geo-independent,...] [--seed 0]
+
+With ``--budget none`` each method runs with its default stopping rule (local search: until
+no swap improves; annealing: a fixed number of steps per target).
 
 K = 10, at most K, 0 <= w <= 1, ``--points`` published targets per set. Every run gets the same
 ``--budget`` of selection evaluations (one selection priced at one target). The gap is taken
@@ -15,12 +18,11 @@ import time
 
 import numpy as np
 
-from benchmarks.bench_heuristics import published_reference
-from benchmarks.common import machine_description, orlib_spec
+from benchmarks.common import SHARED_DATA, machine_description, orlib_spec
 from geo.data import load_dataset
 from geo.frontier.methods import make_method
 from geo.frontier.run import compute_frontier
-from geo.metrics import gap_to_reference
+from geo.metrics import gap_to_reference, pick_reference_targets, published_ccef_path, read_published_ccef
 from geo.problem import ObjectiveGrid, Problem
 
 RUNS = {
@@ -34,16 +36,22 @@ RUNS = {
 }
 
 
+def published_reference(dataset, k: int, points: int):
+    path = published_ccef_path(dataset.n_assets, SHARED_DATA)
+    return pick_reference_targets(read_published_ccef(path, k), points)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sets", default="port1,port2,port3,port4,port5,indtrack6")
     parser.add_argument("--runs", default=",".join(RUNS))
-    parser.add_argument("--budget", type=int, default=100_000)
+    parser.add_argument("--budget", type=lambda text: None if text == "none" else int(text), default=100_000)
     parser.add_argument("--points", type=int, default=50)
     parser.add_argument("--k", type=int, default=10)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
-    print(f"machine: {machine_description()}; budget {args.budget:,} evaluations; seed {args.seed}")
+    budget = "no budget" if args.budget is None else f"budget {args.budget:,} evaluations"
+    print(f"machine: {machine_description()}; {budget}; seed {args.seed}")
     print("| data set | N | run | mean gap % | max gap % | within 0.05% | not found | evaluations | wall s |")
     print("|---|---|---|---|---|---|---|---|---|")
     for name in args.sets.split(","):

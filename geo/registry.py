@@ -1,0 +1,20 @@
+"""Name → class tables with lazy imports, shared by the method and generator registries.
+
+Naming one entry must not import the others' heavy libraries (cvxpy, SCIP, cirq).
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
+from geo.errors import GeoError
+
+
+def build(registry: dict[str, tuple[str, str]], kind: str, name: str, **settings: Any) -> Any:
+    """An instance of ``registry[name]`` (a ``(module, class)`` pair) built with ``settings``."""
+    try:
+        module_name, class_name = registry[name]
+    except KeyError:
+        raise GeoError(f"unknown {kind} {name!r}", f"use one of: {', '.join(registry)}") from None
+    return getattr(import_module(module_name), class_name)(**settings)
