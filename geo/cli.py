@@ -27,7 +27,35 @@ EXIT_INTERRUPTED = 130
 
 
 def data_options(command: Callable) -> Callable:
-    """Options that say how a DATASET becomes expected returns and a covariance."""
+    """Options that say how a DATASET becomes expected returns and a covariance.
+
+    The options in ``direct`` reach the data layer through :func:`geo.data.loading_defaults`
+    (every load_dataset call of the command uses them), not through the command's arguments;
+    the data layer's warnings (:class:`geo.data.DataWarning`) are shown as ``geo: warning: ...``.
+    """
+    direct = ("repair_covariance",)
+
+    @functools.wraps(command)
+    def with_data_defaults(*args: Any, **kwargs: Any) -> Any:
+        import warnings
+
+        from geo.data import DataWarning, loading_defaults
+
+        values = {name: kwargs.pop(name, None) for name in direct}
+        with warnings.catch_warnings():
+            warnings.simplefilter("always", DataWarning)
+            show_other = warnings.showwarning
+
+            def show(message, category, *rest, **more):
+                if issubclass(category, DataWarning):
+                    click.echo(f"geo: warning: {message}", err=True)
+                else:
+                    show_other(message, category, *rest, **more)
+
+            warnings.showwarning = show
+            with loading_defaults(**values):
+                return command(*args, **kwargs)
+
     options = [
         click.option("--kind", type=click.Choice(["prices", "returns"]), default=None,
                      help="What a csv: file holds (default prices)."),
@@ -45,10 +73,14 @@ def data_options(command: Callable) -> Callable:
                      help="Tickers for yahoo:sp500 when Wikipedia cannot be reached."),
         click.option("--cache-dir", type=click.Path(file_okay=False), default=None,
                      help="Where yahoo: prices are cached (default data/cache)."),
+        click.option("--repair-covariance", type=click.Choice(["none", "nearest-psd"]), default=None,
+                     help="A covariance that is not positive semi-definite is an error (none, the default), "
+                          "or is replaced by the nearest PSD matrix and reported (nearest-psd)."),
     ]
+    decorated = with_data_defaults
     for option in reversed(options):
-        command = option(command)
-    return command
+        decorated = option(decorated)
+    return decorated
 
 
 def problem_options(command: Callable) -> Callable:
@@ -126,6 +158,8 @@ def _split_options(kwargs: dict[str, Any]) -> tuple[dict[str, Any], dict[str, An
 @click.option("--points", type=int, default=None, help="Evenly spaced target returns (default 20).")
 @click.option("--targets", "targets_file", type=click.Path(dir_okay=False), default=None,
               help="File of target returns, one per line.")
+@click.option("--report", "report_file", type=click.Path(dir_okay=False), default=None,
+              help="Also write an HTML report of the frontier here (see 'geo report').")
 @data_options
 @reports_errors
 def frontier(dataset: str, **kwargs: Any) -> None:
@@ -146,6 +180,11 @@ def frontier(dataset: str, **kwargs: Any) -> None:
         targets = evenly_spaced_targets(problem, opts["points"] or 20)
     result = _run(problem, ObjectiveGrid.target_returns(targets), method, data, opts)
     click.echo(format_frontier_table(result))
+    if opts["report_file"]:
+        from geo.report import report_from_result
+
+        report_from_result(result, source=opts["output"] or "this run", output=opts["report_file"], dataset=data)
+        click.echo(f"report written to {opts['report_file']}")
 
 
 @main.command()
@@ -356,6 +395,31 @@ def format_dataset_info(dataset) -> str:
     if dataset.published_uef is not None:
         lines.append(f"published    unconstrained frontier with {len(dataset.published_uef)} points")
     return "\n".join(lines)
+
+
+@main.command()
+@click.argument("results", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--output", type=click.Path(dir_okay=False), default=None, help="Write the HTML report here.")
+@click.option("--pdf", type=click.Path(dir_okay=False), default=None, help="Also write the report as a PDF here.")
+@click.option("--weights-csv", type=click.Path(dir_okay=False), default=None,
+              help="Write every point's weights here (method, target_return, ticker, weight, point).")
+@click.option("--points", default=None,
+              help="Portfolios to show per method: a count N (default 5: min variance, max return and between) "
+                   "or point numbers such as 1,4,8.")
+@click.option("--reference-data", type=click.Path(file_okay=False), default=None,
+              help="Folder holding orlib/ccef, for the published frontiers (default ../shared/data).")
+@reports_errors
+def report(results: tuple[str, ...], output: str | None, pdf: str | None, weights_csv: str | None,
+           points: str | None, reference_data: str | None) -> None:
+    """A self-contained HTML report (and PDF, weights CSV) of one or more RESULTS.json files."""
+    from geo.report import parse_points, report_from_files
+
+    if output is None and pdf is None and weights_csv is None:
+        raise GeoError("the report has nowhere to go", "give --output FILE.html (and/or --pdf, --weights-csv)")
+    written = report_from_files(results, output=output, pdf=pdf, weights_csv=weights_csv,
+                                points=parse_points(points), reference_data=reference_data)
+    for kind, path in written.items():
+        click.echo(f"{kind.replace('_', ' ')} written to {path}")
 
 
 if __name__ == "__main__":

@@ -59,7 +59,8 @@ def load_moments(folder: str | Path, spec: str, repair_covariance: str | None = 
         "estimator": "given",
         "n_observations": None,
         "n_assets": len(tickers),
-        "cleaning": None if repair == "none" else {"covariance_repair": repair_report or "not needed (already positive semi-definite)"},
+        "cleaning": None if repair == "none" else {
+            "covariance_repair": repair_report or "not needed (already positive semi-definite)"},
         "warnings": [warning] if warning else [],
     }
     return Dataset(name=folder.name, tickers=tuple(tickers), mu=mean.to_numpy(dtype=float), cov=matrix, metadata=metadata)

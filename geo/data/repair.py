@@ -6,21 +6,20 @@ few negative eigenvalues, and every optimiser downstream assumes PSD. Such a mat
 unless the user asks for ``repair_covariance="nearest-psd"`` (``--repair-covariance
 nearest-psd``): the nearest PSD matrix in the Frobenius norm, which for a symmetric matrix is
 the eigendecomposition with the negative eigenvalues set to zero (Higham 1988, "Computing a
-nearest symmetric positive semidefinite matrix"). A repair is never silent: it is logged as a
-warning and recorded in ``metadata["cleaning"]["covariance_repair"]`` and
-``metadata["warnings"]``.
+nearest symmetric positive semidefinite matrix"). A repair is never silent: it raises a
+:class:`~geo.data.estimation.DataWarning` (shown by the command line) and is recorded in
+``metadata["cleaning"]["covariance_repair"]`` and ``metadata["warnings"]``.
 """
 
 from __future__ import annotations
 
-import logging
+import warnings
 from typing import Any
 
 import numpy as np
 
+from geo.data.estimation import DataWarning
 from geo.errors import GeoError
-
-logger = logging.getLogger(__name__)
 
 REPAIRS = ("none", "nearest-psd")
 # Relative to the largest variance: smaller negative eigenvalues are rounding, not a defect.
@@ -74,5 +73,5 @@ def checked_covariance(matrix: np.ndarray, where: str, repair: str) -> tuple[np.
     message = (f"{where} was not positive semi-definite ({report['negative_eigenvalues']} negative eigenvalue(s), "
                f"smallest {smallest:.3g}); repaired to the nearest PSD matrix (relative change "
                f"{report['relative_change']:.3g})")
-    logger.warning("%s", message)
+    warnings.warn(message, DataWarning, stacklevel=3)
     return repaired, report, message

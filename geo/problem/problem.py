@@ -91,11 +91,15 @@ class Problem:
         min_eig = float(np.linalg.eigvalsh(self.cov)[0])
         if min_eig < -PSD_RTOL * scale:
             raise GeoError(f"covariance matrix is not positive semi-definite (smallest eigenvalue {min_eig:.3g})",
-                           "use a shrinkage estimate (--estimator ledoit-wolf) or repair it to the nearest PSD matrix")
+                           "use a shrinkage estimate (--estimator ledoit-wolf) or the nearest PSD matrix "
+                           "(--repair-covariance nearest-psd)")
         if self.cardinality not in CARDINALITIES:
             raise GeoError(f"unknown cardinality mode {self.cardinality!r}", "use 'exact' or 'at-most'")
         if not 1 <= self.k <= n:
             raise GeoError(f"K = {self.k} but the universe has {n} assets", f"choose K between 1 and {n}")
+        if not (np.isfinite(self.w_min) and np.isfinite(self.w_max)):
+            raise GeoError(f"weight bounds must be finite numbers (got w_min = {self.w_min}, w_max = {self.w_max})",
+                           "give numbers such as --w-min 0 --w-max 0.2 (--w-max 1 means no upper bound)")
         if self.w_min < 0 or self.w_max <= 0:
             raise GeoError(f"weight bounds must satisfy 0 <= w_min and w_max > 0 (got {self.w_min}, {self.w_max})",
                            "this is a long-only model: use non-negative bounds")

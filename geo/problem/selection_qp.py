@@ -27,6 +27,7 @@ from geo.problem.problem import best_first_allocation
 # the two-fund formula divides by D = AC - B^2, which vanishes then.
 DEGENERACY_RTOL = 1e-12
 DAQP_SETTINGS = {"primal_tol": 1e-10, "iter_limit": 1000}
+RIDGE_RTOL = 1e-10
 _DAQP_EQUALITY = 5
 
 
@@ -86,9 +87,10 @@ def closed_form(cov_sel: np.ndarray, mu_sel: np.ndarray, kind: str, params: np.n
             gmv = x1 / a_[:, None]
             tilt = xm - (b_ / a_)[:, None] * x1
             weights = gmv[:, :, None] + tilt[:, :, None] * rho[None, None, :]
-            spread = c_ - b_ * b_ / a_
-            variance = 1 / a_[:, None] + rho[None, :] ** 2 * spread[:, None]
-            ret = (b_ / a_)[:, None] + rho[None, :] * spread[:, None]
+            # Cost from the weights, not from 1/A + rho^2 (C - B^2/A): as lambda -> 0, rho grows
+            # like 1/lambda and would amplify the rounding of C - B^2/A without bound.
+            variance = np.einsum("mkt,mkl,mlt->mt", weights, cov_sel, weights)
+            ret = np.einsum("mk,mkt->mt", mu_sel, weights)
             cost = lam[None, :] * variance - (1 - lam[None, :]) * ret
             usable_pairs = (np.isfinite(a_) & (a_ > 0))[:, None] & (lam > 0)[None, :]
     inside = np.all((weights >= w_min - 1e-12) & (weights <= w_max + 1e-12), axis=1)
@@ -140,7 +142,14 @@ class _DaqpForm:
         w, _, exitflag, _ = daqp.solve(hess, lin, self.eq, self.upper, self.lower, self.sense,
                                        primal_start=start, **DAQP_SETTINGS)
         if exitflag < 1:
-            return None
+            # A singular Hessian (rank-deficient covariance, or lambda -> 0) can stall DAQP.
+            # The screen upstream proved the QP feasible, so retry with a ridge far below the
+            # data's scale: the cost moves by at most RIDGE_RTOL of that scale.
+            ridge = RIDGE_RTOL * max(float(np.max(np.abs(np.diag(hess)))), float(np.max(np.abs(lin))), 1e-300)
+            w, _, exitflag, _ = daqp.solve(hess + ridge * np.eye(size), lin, self.eq, self.upper, self.lower,
+                                           self.sense, **DAQP_SETTINGS)
+            if exitflag < 1:
+                return None
         # DAQP solves the KKT system of its final working set directly, so the answer is exact
         # to linear-algebra precision; the clip only removes the <= primal_tol slack of
         # inactive bounds.
@@ -155,6 +164,13 @@ def solve_bounded(qp: SelectionQP, parameter: float) -> np.ndarray | None:
 def solve_bounded_many(qp: SelectionQP, parameters) -> list[np.ndarray | None]:
     """:func:`solve_bounded` at several parameters of one selection, each solve warm-started
     from the previous answer (neighbouring targets share most of their active set)."""
+    size = len(qp.mu)
+    if abs(size * qp.w_max - 1) <= 1e-12 or abs(size * qp.w_min - 1) <= 1e-12:
+        # The bounds leave one portfolio, equal weights: nothing to optimise (and a degenerate
+        # active set for DAQP).
+        equal = np.full(size, 1.0 / size)
+        if qp.kind == "risk-aversion":
+            return [equal.copy() for _ in parameters]
     form: _DaqpForm | None = None
     low, high = return_bounds(qp.mu[None, :], qp.w_min, qp.w_max)
     low, high = float(low[0]), float(high[0])

@@ -85,7 +85,7 @@ def run_geo(*args, **popen):
 
 
 def test_sigkill_then_resume_reaches_the_uninterrupted_result(tmp_path):
-    args = ["frontier", "sp500-sample", "-k", 5, "--points", 12, "--method", "annealing", "--seed", 2, "--quiet"]
+    args = ["frontier", "sp500-sample", "-k", 5, "--points", 6, "--method", "annealing", "--seed", 2, "--quiet"]
     reference = tmp_path / "reference.json"
     assert run_geo(*args, "--output", reference).wait(timeout=300) == 0
     out = tmp_path / "killed.json"
