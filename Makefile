@@ -15,10 +15,12 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
-# The main job: the cardinality-constrained frontier of the bundled S&P 500 sample.
+# The main job: the cardinality-constrained frontier of the bundled S&P 500 sample, by the best
+# method for 20 assets (enumeration: every selection priced, every point proven optimal), with
+# its HTML report.
 run: install
-	$(VENV)/bin/geo frontier sp500-sample -k 5 --points 20 --method local-search --seed 7 \
-		--output results/sp500-sample-k5.json
+	$(VENV)/bin/geo frontier sp500-sample -k 5 --points 20 --method enumeration --seed 7 \
+		--output results/sp500-sample-k5.json --report results/sp500-sample-k5.html
 
 test: install
 	$(PY) -m pytest -q -n $(PYTEST_WORKERS)

@@ -24,6 +24,7 @@ from geo.classical.neighbourhood import random_selections
 from geo.errors import GeoError
 from geo.frontier.checkpoint import Checkpoint, restore_snapshot, snapshot
 from geo.generators import make_generator
+from geo.generators.base import promising_assets
 from geo.metrics.generator_quality import GeneratorQuality
 from geo.problem.evaluator import SelectionEvaluator
 from geo.problem.problem import Problem
@@ -217,17 +218,12 @@ def first_unseen(samples: np.ndarray, pool: Pool) -> np.ndarray:
 
 
 def sub_universe(generator, bitstrings: np.ndarray, weights: np.ndarray, n_assets: int) -> np.ndarray:
-    """Columns the generator models. All assets, unless it has a qubit budget below N.
-
-    Then it models the ``max_qubits`` assets held with the largest total training weight
-    (ties by asset order), the others fixed to 0: the assets the pool finds most promising.
-    """
+    """Columns the generator models: all assets, unless it has a qubit budget below N; then the
+    :func:`~geo.generators.base.promising_assets` of the training set, the others fixed to 0."""
     limit = getattr(generator, "max_qubits", None)
     if limit is None or n_assets <= limit:
         return np.arange(n_assets)
-    frequency = weights @ bitstrings
-    ranked = np.lexsort((np.arange(n_assets), -frequency))
-    return np.sort(ranked[:limit])
+    return promising_assets(bitstrings, weights, limit)
 
 
 def top_selections_per_target(evaluator: SelectionEvaluator, per_target: int) -> list[np.ndarray]:

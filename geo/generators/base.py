@@ -38,3 +38,17 @@ class Generator(Protocol):
     @property
     def conditions_on_size(self) -> bool:
         """Whether ``sample`` honours ``sizes`` exactly (no sample of a wrong size)."""
+
+
+def promising_assets(bitstrings: np.ndarray, weights: np.ndarray, m: int) -> np.ndarray:
+    """The ``m`` assets a generator limited to ``m`` sites (a QCBM's qubits) should model.
+
+    Rule: rank assets by weighted frequency in the training set, sum_i w_i x_ij (the training
+    weight of the selections holding asset j), largest first, ties by the smaller index; keep
+    the top ``m``, sorted by index. The GEO loop fixes the other assets to 0.
+    """
+    bitstrings = np.asarray(bitstrings, dtype=bool)
+    n = bitstrings.shape[1]
+    frequency = np.asarray(weights, dtype=float) @ bitstrings
+    ranked = np.lexsort((np.arange(n), -frequency))
+    return np.sort(ranked[: max(0, min(int(m), n))])

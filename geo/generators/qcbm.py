@@ -4,8 +4,8 @@ A parametrised cirq circuit U(theta) on N qubits (one per asset, qubit j <-> col
 qubit 0 is the most significant bit of a basis-state index) defines the Born distribution
 p_theta(x) = |<x|U(theta)|psi_0>|^2 over asset selections x in {0,1}^N.
 
-Ansätze (every gate is a Pauli-type rotation whose parameter-shift rule is exact, see below)
--------------------------------------------------------------------------------------------
+Ansätze (every parametrised gate has an exact parameter-shift rule, see below)
+-----------------------------------------------------------------------------
 ``"hardware-efficient"`` (from |0...0>):
     Ry(theta) on every qubit, then ``n_layers`` x [ZZ(theta) on every edge, Rz(theta) on every
     qubit, Ry(theta) on every qubit], with ZZ(theta) = exp(-i theta/2 Z(x)Z), Ry/Rz(theta) =
@@ -17,7 +17,9 @@ Ansätze (every gate is a Pauli-type rotation whose parameter-shift rule is exac
     ``n_layers`` x [Givens rotations cirq.givens(theta) = exp(-i theta (YX - XY)/2) on the edges
     (linear: brick wall, even bonds then odd bonds; all-to-all: every pair in order)], with
     Rz(theta) on every qubit between consecutive layers (phases, so amplitudes can be complex).
-    Both gates conserve the number of ones, so every sample has exactly K ones.
+    Both gates conserve the number of ones, so every sample has exactly K ones. A linear layer
+    moves a one by at most two sites: a linear chain needs ~N/2 layers to reach every K-subset
+    (on 5 qubits, K = 2, one layer left half the target unreachable); all-to-all reaches all.
     K (``hamming_weight``) defaults to the largest number of ones in a training bitstring with
     positive weight; training bitstrings of another size cannot be represented and are dropped
     from the loss (their weight is reported in ``dropped_weight_``). The K occupied qubits of the
@@ -41,25 +43,30 @@ gradient-free optimiser because the loss is a smooth function of P ~ 50-200 para
 COBYLA / Nelder-Mead need O(P) loss evaluations per useful step and stall in that dimension,
 while one exact gradient costs a known 1 + 2P circuits (1 + 4P for Givens) that run in one
 batched ``simulate_sweep_iter`` (one ParamResolver per shifted circuit, streamed, so memory stays
-one state vector whatever P). Rules used (p_x = probability of basis state x, f any function
-of the exact parameters):
+one state vector whatever P). Rules used (p_x = probability of basis state x):
 * Ry, Rz, ZZ = exp(-i theta/2 P), P a Pauli product (eigenvalues +-1): two-term rule
   d p/d theta = [p(theta + pi/2) - p(theta - pi/2)] / 2.
 * cirq.givens(theta) = exp(-i theta G), G = (YX - XY)/2 has eigenvalues {+1, -1, 0, 0}, so
   p(theta) holds frequencies 1 and 2 and the two-term rule is NOT exact; the four-term rule
   d p/d theta = c1 [p(theta + pi/4) - p(theta - pi/4)] - c2 [p(theta + 3pi/4) - p(theta - 3pi/4)],
-  c1 = (1 + 1/sqrt 2)/2, c2 = (1 - 1/sqrt 2)/2, is (Anselmetti et al. 2021; Wierichs et al. 2022).
+  c1 = (1 + 1/sqrt 2)/2, c2 = (1 - 1/sqrt 2)/2, is exact for frequencies {1, 2} (cf. Anselmetti
+  et al. 2021, Wierichs et al. 2022); tests check both rules against finite differences.
 The loss gradient is sum_x dL/dp_x * dp_x/dtheta with dL/dp_x from the unshifted circuit.
 (An adjoint-method gradient would cost ~3 simulations instead of 2P, but needs a hand-written
-simulator: the brief here is qsim.) Cost per gradient at N = 20, 2 layers, linear: 277 circuits.
+simulator: the brief here is qsim.) Cost per gradient at N = 20, 2 layers, linear: 277 circuits,
+~12-15 s with qsim on one thread against ~150-200 s with cirq.Simulator (benchmarks/bench_qcbm.py).
 
 Optimisers: ``"lbfgs"`` (scipy L-BFGS-B, deterministic, the default: exact gradients suit a
 quasi-Newton method) or ``"adam"`` (its moments are kept between fits). ``max_iterations``
 counts loss-and-gradient evaluations per ``fit`` for both. A re-fit on the same number of
 columns (and, for the Hamming-weight ansatz, the same K) continues from the current parameters
-(warm start); otherwise the model restarts. Initialisation: the first Ry layer encodes the
-weighted per-asset frequencies (p(x_j = 1) = f_j clipped to [0.01, 0.99]), every other angle is
-N(0, init_scale^2) from the rng; Givens angles are N(0, init_scale^2) as well.
+(warm start, by column position: if the caller's sub-universe changed, a column may now hold
+another asset); otherwise the model restarts. Initialisation: every angle is N(0, init_scale^2)
+from the rng, plus, on the first Ry layer, the angle 2 arcsin sqrt(f_j) that encodes the weighted
+frequency f_j of asset j (clipped to [0.01, 0.99]). init_scale defaults to 1: near-zero angles
+start on a plateau (a ZZ phase has no effect on the probabilities until a later Ry mixes it), and
+on a 5-asset, 4-string target 25 L-BFGS evaluations reached KL ~0.5-0.8 from init_scale = 1
+against ~1.3 from 0.1 (linear, 2 layers).
 
 Sampling and reproducibility
 ----------------------------
@@ -74,11 +81,16 @@ probability of exactly 0, e.g. a wrong size under the Hamming-weight ansatz).
 allowed sizes: the limit of rejection sampling of measurement shots; the kept share of shots is
 recorded in ``acceptance_``. Off by default so the GEO fidelity metric shows the QCBM's waste.
 
+Threads: ``threads=1`` by default. On the 2-core machine this was written on, sharing the cores
+with other jobs, qsim with 2 OpenMP threads was 2-10x *slower* than with 1 (spinning threads
+contend); pass ``threads=2`` on an idle machine. Per circuit, the Python side (resolving the
+ParamResolver, translating to qsim) costs ~2-10 ms: it dominates below ~16 qubits.
+
 Qubit budget
 ------------
 ``max_qubits`` (default 20: a 2^20 state vector, ~277 simulations per gradient on a CPU). A
 training set with more columns raises :class:`geo.errors.GeoError`; the GEO loop passes the
-columns of a sub-universe (see :func:`promising_assets`) with the other assets fixed to 0.
+columns of a sub-universe (see :func:`geo.generators.base.promising_assets`) with the other assets fixed to 0.
 """
 
 from __future__ import annotations
@@ -105,20 +117,6 @@ GIVENS_RULE: tuple[tuple[float, float], ...] = ((math.pi / 4, _C1), (-math.pi / 
                                                 (3 * math.pi / 4, -_C2), (-3 * math.pi / 4, _C2))
 
 
-def promising_assets(bitstrings: np.ndarray, weights: np.ndarray, m: int) -> np.ndarray:
-    """The ``m`` assets a QCBM with ``m`` qubits should model, sorted by index.
-
-    Rule: rank assets by weighted frequency in the training set, sum_i w_i x_ij (the training
-    weight of the selections holding asset j), largest first, ties by the smaller index; keep the
-    top ``m``. The same rule as :func:`geo.geo.sub_universe`; the other assets are fixed to 0.
-    """
-    bitstrings = np.asarray(bitstrings, dtype=bool)
-    n = bitstrings.shape[1]
-    frequency = np.asarray(weights, dtype=float) @ bitstrings
-    ranked = np.lexsort((np.arange(n), -frequency))
-    return np.sort(ranked[: max(0, min(int(m), n))])
-
-
 def edges(n_qubits: int, connectivity: str, brick: bool = False) -> list[tuple[int, int]]:
     """Entangling pairs: the chain (even bonds first when ``brick``) or every pair."""
     if connectivity == "all-to-all":
@@ -137,7 +135,7 @@ class Ansatz:
     rules: list[tuple[tuple[float, float], ...]]
     kinds: list[str] = field(default_factory=list)
     # angle -> gate exponent: each symbol is a bare exponent (cirq resolves bare symbols on a
-    # fast path, ~3x cheaper per circuit than resolving sympy expressions like theta / pi)
+    # fast path: ~25% less resolution time per circuit than sympy expressions like theta / pi)
     scales: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
     @property
@@ -322,13 +320,17 @@ class Objective:
         return value, gradient, probs
 
 
+class _BudgetSpent(Exception):
+    pass
+
+
 class QCBMGenerator:
     """Quantum circuit Born machine over the training columns (see the module docstring)."""
 
     def __init__(self, n_layers: int = 2, connectivity: str = "linear", ansatz: str = "hardware-efficient",
                  loss: str = "kl", optimizer: str = "lbfgs", max_iterations: int = 30, learning_rate: float = 0.05,
                  max_qubits: int = 20, hamming_weight: int | None = None,
-                 mmd_sigmas: Sequence[float] = (0.5, 1.0, 2.0), init_scale: float = 0.1, postselect: bool = False,
+                 mmd_sigmas: Sequence[float] = (0.5, 1.0, 2.0), init_scale: float = 1.0, postselect: bool = False,
                  threads: int = 1, max_fused_gate_size: int = 3, name: str = "qcbm") -> None:
         for value, allowed, what in ((connectivity, CONNECTIVITIES, "connectivity"), (ansatz, ANSATZE, "ansatz"),
                                      (loss, LOSSES, "loss"), (optimizer, OPTIMIZERS, "optimizer")):
@@ -389,6 +391,8 @@ class QCBMGenerator:
                                "pass hamming_weight matching the training selections")
             self.dropped_weight_ = float(weights[~keep].sum())
             bitstrings, weights = bitstrings[keep], weights[keep] / weights[keep].sum()
+        else:
+            self.dropped_weight_ = 0.0
         index = indices_of(bitstrings)
         unique, inverse = np.unique(index, return_inverse=True)
         target = np.zeros(len(unique))
@@ -436,8 +440,11 @@ class QCBMGenerator:
 
     def _optimise(self, objective: Objective, x0: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         best: dict[str, Any] = {"value": np.inf, "x": np.array(x0, dtype=float), "probs": None}
+        start = len(self.loss_history_)
 
         def evaluate(x: np.ndarray) -> tuple[float, np.ndarray]:
+            if len(self.loss_history_) - start >= self.max_iterations:
+                raise _BudgetSpent  # L-BFGS-B's maxfun is checked per iteration only: cap exactly
             value, gradient, probs = objective.value_and_gradient(x)
             self.loss_history_.append(value)
             if value < best["value"]:
@@ -448,8 +455,11 @@ class QCBMGenerator:
             if self.optimizer == "lbfgs":
                 from scipy.optimize import minimize
 
-                minimize(evaluate, best["x"], jac=True, method="L-BFGS-B",
-                         options={"maxfun": self.max_iterations, "maxiter": self.max_iterations})
+                try:
+                    minimize(evaluate, best["x"], jac=True, method="L-BFGS-B",
+                             options={"maxfun": self.max_iterations, "maxiter": self.max_iterations})
+                except _BudgetSpent:
+                    pass
             else:
                 x = best["x"].copy()
                 beta1, beta2, eps = 0.9, 0.999, 1e-8
@@ -461,10 +471,9 @@ class QCBMGenerator:
                     m_hat = self.adam_m_ / (1 - beta1 ** self.adam_t_)
                     v_hat = self.adam_v_ / (1 - beta2 ** self.adam_t_)
                     x = x - self.learning_rate * m_hat / (np.sqrt(v_hat) + eps)
-                value = objective.value(x)  # the last step's loss (one circuit)
+                value = objective.value(x)  # the last step's loss (one circuit, no gradient)
                 if value < best["value"]:
                     best.update(value=value, x=x.copy(), probs=None)
-                self.loss_history_.append(value)
         if best["probs"] is None:
             best["probs"] = circuit_probabilities(self.ansatz_, best["x"], self._simulator())
             objective.n_circuits += 1
