@@ -34,6 +34,7 @@ DEFAULT_ITERATIONS = 20
 # Booster mode: how many of the seed method's best selections per target enter the pool
 # beside its answers (its memo holds many more, priced at one target each).
 SEEDS_PER_TARGET = 10
+MAX_STALE_ITERATIONS = 5
 
 
 @dataclass
@@ -78,7 +79,11 @@ class GEOMethod:
             pool = Pool(evaluator)
             pool.extend(state["pool_selections"], state["pool_costs"])
         sizes = sampling_sizes(problem)
-        while pool.size and not deadline.expired() and evaluator.n_evaluations < stop_at:
+        n_columns = len(evaluator.grid)
+        stale = 0
+        # Stop when the budget cannot price one more selection at every target, or when the
+        # generator has produced nothing new for a while (it has collapsed onto the pool).
+        while pool.size and not deadline.expired() and stop_at - evaluator.n_evaluations >= n_columns:
             if iterations is not None and len(history) >= iterations:
                 break
             record = self._iterate(generator, pool, sizes, rng, stop_at)
@@ -89,7 +94,8 @@ class GEOMethod:
                 checkpoint.save(snapshot(evaluator, rng, stop_at=stop_at, generator=generator, history=history,
                                          seeded_evaluations=seeded_evaluations, pool_selections=pool.selections,
                                          pool_costs=pool.costs))
-            if record["n_samples"] == 0:
+            stale = stale + 1 if record["n_valid_new"] == 0 else 0
+            if record["n_samples"] == 0 or stale >= MAX_STALE_ITERATIONS:
                 break
         points = heuristic_points(evaluator, list(pool.selections), deadline)
         details = {"generator": self.generator, "seed_method": self.seed_method,
