@@ -29,19 +29,15 @@ EXIT_INTERRUPTED = 130
 def data_options(command: Callable) -> Callable:
     """Options that say how a DATASET becomes expected returns and a covariance.
 
-    The options in ``direct`` reach the data layer through :func:`geo.data.loading_defaults`
-    (every load_dataset call of the command uses them), not through the command's arguments;
-    the data layer's warnings (:class:`geo.data.DataWarning`) are shown as ``geo: warning: ...``.
+    The data layer's warnings (:class:`geo.data.DataWarning`) are shown as ``geo: warning: ...``.
     """
-    direct = ("repair_covariance",)
 
     @functools.wraps(command)
-    def with_data_defaults(*args: Any, **kwargs: Any) -> Any:
+    def with_data_warnings(*args: Any, **kwargs: Any) -> Any:
         import warnings
 
-        from geo.data import DataWarning, loading_defaults
+        from geo.data import DataWarning
 
-        values = {name: kwargs.pop(name, None) for name in direct}
         with warnings.catch_warnings():
             warnings.simplefilter("always", DataWarning)
             show_other = warnings.showwarning
@@ -53,8 +49,7 @@ def data_options(command: Callable) -> Callable:
                     show_other(message, category, *rest, **more)
 
             warnings.showwarning = show
-            with loading_defaults(**values):
-                return command(*args, **kwargs)
+            return command(*args, **kwargs)
 
     options = [
         click.option("--kind", type=click.Choice(["prices", "returns"]), default=None,
@@ -77,7 +72,7 @@ def data_options(command: Callable) -> Callable:
                      help="A covariance that is not positive semi-definite is an error (none, the default), "
                           "or is replaced by the nearest PSD matrix and reported (nearest-psd)."),
     ]
-    decorated = with_data_defaults
+    decorated = with_data_warnings
     for option in reversed(options):
         decorated = option(decorated)
     return decorated
@@ -148,7 +143,7 @@ def _load(dataset_spec: str, data_opts: dict[str, Any]):
 
 def _split_options(kwargs: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     data_keys = ("kind", "start", "end", "frequency", "return_kind", "estimator", "max_missing", "tickers_file",
-                 "cache_dir")
+                 "cache_dir", "repair_covariance")
     return ({k: kwargs.pop(k) for k in data_keys}, kwargs)
 
 
@@ -177,7 +172,7 @@ def frontier(dataset: str, **kwargs: Any) -> None:
     if opts["targets_file"]:
         targets = read_targets_file(opts["targets_file"])
     else:
-        targets = evenly_spaced_targets(problem, opts["points"] or 20)
+        targets = evenly_spaced_targets(problem, 20 if opts["points"] is None else opts["points"])
     result = _run(problem, ObjectiveGrid.target_returns(targets), method, data, opts)
     click.echo(format_frontier_table(result))
     if opts["report_file"]:

@@ -10,11 +10,9 @@
 
 from __future__ import annotations
 
-from contextlib import contextmanager
-from contextvars import ContextVar
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pandas as pd
 
@@ -35,22 +33,6 @@ PREFIXES = ("orlib", "csv", "moments", "yahoo")
 # Options every source takes.
 COMMON_OPTIONS = ("repair_covariance",)
 
-# Defaults for load_dataset's options within a ``with loading_defaults(...)`` block: lets a
-# command-line option reach the data layer without every command forwarding it by hand.
-_DEFAULTS: ContextVar[dict[str, Any]] = ContextVar("geo_data_loading_defaults", default={})
-
-
-@contextmanager
-def loading_defaults(**options: Any) -> Iterator[None]:
-    """Within the block, :func:`load_dataset` uses these options unless given explicitly
-    (``None`` values are ignored)."""
-    token = _DEFAULTS.set({**_DEFAULTS.get(), **{k: v for k, v in options.items() if v is not None}})
-    try:
-        yield
-    finally:
-        _DEFAULTS.reset(token)
-
-
 def load_dataset(spec: str, **options: Any) -> Dataset:
     """Load the data set named by ``spec`` and estimate its moments.
 
@@ -65,7 +47,6 @@ def load_dataset(spec: str, **options: Any) -> Dataset:
     listed in :data:`YAHOO_OPTIONS`. ``orlib:`` and ``moments:`` data are
     used as given and take no other options.
     """
-    options = {**_DEFAULTS.get(), **options}
     repair = parse_repair(options.pop("repair_covariance", None))
     dataset = _load(spec, options, repair)
     if dataset.metadata.get("source") == "moments":

@@ -166,9 +166,11 @@ class MPSGenerator:
         return self
 
     def sample(self, n_samples: int, rng: np.random.Generator, sizes: Sequence[int] | None = None) -> np.ndarray:
+        """Exact samples of ``p``; with ``sizes``, of ``p(x | |x| in sizes)`` (never a wrong size)."""
         return sample_mps(self._fitted(), n_samples, rng, sizes)
 
     def log_prob(self, bitstrings: np.ndarray) -> np.ndarray:
+        """Exact ``log p(x) = 2 log |psi(x)| - log Z`` (unconditioned), Z contracted."""
         tensors = self._fitted()
         if self.log_z_ is None:
             self.log_z_ = log_norm(tensors)
