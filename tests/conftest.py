@@ -3,13 +3,52 @@
 from __future__ import annotations
 
 import os
+import socket
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 # The benchmark data live beside the repository (../shared/data), never inside it. From a test
 # module in tests/<area>/ this is Path(__file__).resolve().parents[2].parent / "shared" / "data".
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+
+@pytest.fixture(autouse=True)
+def no_network(monkeypatch):
+    """Tests never touch the network: any attempt to open a connection fails the test."""
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a test tried to use the network")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+
+
+@pytest.fixture()
+def run_cli():
+    """Invoke the ``geo`` command line in-process (click's runner), arguments as strings."""
+    from geo.cli import main
+
+    def invoke(*args):
+        return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+
+    return invoke
+
+
+def assert_one_line_error(result, *fragments):
+    """Bad input: exit code 2, one ``geo: error:`` line holding every fragment, no traceback."""
+    assert result.exit_code == 2, result.output
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("geo: error: "), result.output
+    assert "Traceback" not in result.output
+    for fragment in fragments:
+        assert fragment in lines[0], lines[0]
+
+
+@pytest.fixture()
+def one_line_error():
+    return assert_one_line_error
 
 
 @pytest.fixture(scope="session")

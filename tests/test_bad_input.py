@@ -11,44 +11,17 @@ price cache starts empty.
 from __future__ import annotations
 
 import json
-import socket
 
 import numpy as np
 import pandas as pd
 import pytest
-from click.testing import CliRunner
 from yfinance.exceptions import YFRateLimitError
 
 import geo.data.yahoo as yahoo
-from geo.cli import main
 from geo.data import DataWarning, load_dataset
 from geo.errors import GeoError
 
 FOUR = ("AAA", "BBB", "CCC", "DDD")
-
-
-@pytest.fixture(autouse=True)
-def no_network(monkeypatch):
-    """A case that reaches for the network fails instead of depending on it."""
-
-    def refuse(*args, **kwargs):
-        raise AssertionError("a bad-input test tried to use the network")
-
-    monkeypatch.setattr(socket.socket, "connect", refuse)
-    monkeypatch.setattr(socket, "create_connection", refuse)
-
-
-def run_cli(*args):
-    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
-
-
-def assert_one_line_error(result, *fragments):
-    assert result.exit_code == 2, result.output
-    lines = [line for line in result.output.splitlines() if line.strip()]
-    assert len(lines) == 1 and lines[0].startswith("geo: error: "), result.output
-    assert "Traceback" not in result.output
-    for fragment in fragments:
-        assert fragment in lines[0], lines[0]
 
 
 def prices(rows=120, tickers=FOUR, seed=0) -> pd.DataFrame:
@@ -203,14 +176,14 @@ CASES = {
 
 
 @pytest.mark.parametrize("build, fragments", CASES.values(), ids=list(CASES))
-def test_bad_input_is_one_line(tmp_path, build, fragments):
+def test_bad_input_is_one_line(tmp_path, build, fragments, run_cli, one_line_error):
     out = tmp_path / "out.json"
     result = run_cli(*build(tmp_path), "--output", out, "--quiet")
-    assert_one_line_error(result, *fragments)
+    one_line_error(result, *fragments)
     assert not out.exists() and not (tmp_path / "out.json.checkpoint").exists()
 
 
-def test_unsorted_dates_are_sorted_and_reported(tmp_path):
+def test_unsorted_dates_are_sorted_and_reported(tmp_path, run_cli):
     """Not an error: dates carry their own order, so the data layer sorts them and says so."""
     path = tmp_path / "prices.csv"
     prices().iloc[::-1].to_csv(path)
@@ -222,7 +195,7 @@ def test_unsorted_dates_are_sorted_and_reported(tmp_path):
     assert info.exit_code == 0 and "sorted_dates: True" in info.output
 
 
-def test_not_psd_covariance_repaired_on_request(tmp_path):
+def test_not_psd_covariance_repaired_on_request(tmp_path, run_cli):
     spec = write_moments(tmp_path / "moments", *not_psd_moments())
     out = tmp_path / "out.json"
     result = run_cli("frontier", spec, "-k", 2, "--points", 3, "--repair-covariance", "nearest-psd", "--output", out, "--quiet")
@@ -284,14 +257,14 @@ YAHOO_CASES = {
 
 
 @pytest.mark.parametrize("downloader, spec, fragments", YAHOO_CASES.values(), ids=list(YAHOO_CASES))
-def test_yahoo_failure_is_one_line(tmp_path, monkeypatch, downloader, spec, fragments):
+def test_yahoo_failure_is_one_line(tmp_path, monkeypatch, downloader, spec, fragments, run_cli, one_line_error):
     sleeps = []
     monkeypatch.setattr(yahoo, "yfinance_download", downloader)
     monkeypatch.setattr(yahoo, "_sleep", sleeps.append)
     monkeypatch.chdir(tmp_path)
     out = tmp_path / "out.json"
     result = run_cli("frontier", spec, "-k", 2, "--points", 3, *YAHOO, "--output", out, "--quiet")
-    assert_one_line_error(result, *fragments)
+    one_line_error(result, *fragments)
     assert not out.exists()
     if downloader is raise_rate_limit:
         assert sleeps == [2.0, 4.0, 8.0, 16.0]  # exponential backoff, not actually slept
@@ -299,7 +272,7 @@ def test_yahoo_failure_is_one_line(tmp_path, monkeypatch, downloader, spec, frag
         assert sleeps == []
 
 
-def test_yahoo_fake_download_works(tmp_path, monkeypatch):
+def test_yahoo_fake_download_works(tmp_path, monkeypatch, run_cli):
     """The fake answers like yfinance: with known tickers the same command succeeds."""
     monkeypatch.setattr(yahoo, "yfinance_download", yahoo_closes)
     monkeypatch.chdir(tmp_path)

@@ -9,28 +9,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from click.testing import CliRunner
 
-from geo.cli import main
-
-
-@pytest.fixture()
-def run_cli():
-    runner = CliRunner()
-
-    def invoke(*args):
-        return runner.invoke(main, [str(a) for a in args], catch_exceptions=False)
-
-    return invoke
-
-
-def assert_one_line_error(result, *fragments):
-    assert result.exit_code == 2, result.output
-    lines = [line for line in result.output.splitlines() if line.strip()]
-    assert len(lines) == 1 and lines[0].startswith("geo: error: "), result.output
-    assert "Traceback" not in result.output
-    for fragment in fragments:
-        assert fragment in lines[0], lines[0]
 
 
 def prices_csv(path, tickers=("AAA", "BBB", "CCC", "DDD"), rows=120, seed=0):
@@ -99,31 +78,31 @@ def test_version_and_help(run_cli):
     (["-k", 4, "--budget", 0], ["--budget"]),
     (["-k", 4, "--points", 5, "--targets", "x.txt"], ["both given"]),
 ])
-def test_bad_problem_input(run_cli, tmp_path, args, fragments):
+def test_bad_problem_input(run_cli, tmp_path, args, fragments, one_line_error):
     out = tmp_path / "out.json"
     result = run_cli("frontier", "sp500-sample", *args, "--output", out, "--quiet")
-    assert_one_line_error(result, *fragments)
+    one_line_error(result, *fragments)
     assert not out.exists()
 
 
-def test_unreachable_target_return(run_cli, tmp_path):
+def test_unreachable_target_return(run_cli, tmp_path, one_line_error):
     out = tmp_path / "out.json"
     result = run_cli("optimize", "sp500-sample", "-k", 3, "--target-return", 0.5, "--output", out)
-    assert_one_line_error(result, "outside the attainable range")
+    one_line_error(result, "outside the attainable range")
     assert not out.exists()
 
 
-def test_malformed_and_nan_files(run_cli, tmp_path):
+def test_malformed_and_nan_files(run_cli, tmp_path, one_line_error):
     bad = tmp_path / "bad.csv"
     bad.write_text("date;AAA;BBB\n2021-01-01;1;2\n")
-    assert_one_line_error(run_cli("frontier", f"csv:{bad}", "-k", 1), "csv")
+    one_line_error(run_cli("frontier", f"csv:{bad}", "-k", 1), "csv")
     frame = prices_csv(tmp_path / "p.csv")
     frame["BBB"] = np.nan
     frame.to_csv(tmp_path / "nan.csv")
     out = tmp_path / "out.json"
     result = run_cli("frontier", f"csv:{tmp_path / 'nan.csv'}", "-k", 2, "--output", out)
     assert result.exit_code == 2 and "Traceback" not in result.output and not out.exists()
-    assert_one_line_error(run_cli("frontier", "csv:/no/such/file.csv", "-k", 2), "does not exist")
+    one_line_error(run_cli("frontier", "csv:/no/such/file.csv", "-k", 2), "does not exist")
 
 
 def test_csv_prices_end_to_end(run_cli, tmp_path):
@@ -132,7 +111,7 @@ def test_csv_prices_end_to_end(run_cli, tmp_path):
     assert result.exit_code == 0, result.output
 
 
-def test_no_network_is_one_line(run_cli, tmp_path, monkeypatch):
+def test_no_network_is_one_line(run_cli, tmp_path, monkeypatch, one_line_error):
     import geo.data.yahoo as yahoo
 
     def offline(*args, **kwargs):
@@ -141,7 +120,7 @@ def test_no_network_is_one_line(run_cli, tmp_path, monkeypatch):
     monkeypatch.setattr(yahoo, "yfinance_download", offline)
     monkeypatch.chdir(tmp_path)
     result = run_cli("frontier", "yahoo:AAPL,MSFT,KO", "-k", 2, "--output", tmp_path / "o.json")
-    assert_one_line_error(result, "sp500-sample")
+    one_line_error(result, "sp500-sample")
     assert not (tmp_path / "o.json").exists()
 
 

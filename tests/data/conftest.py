@@ -1,8 +1,8 @@
-"""Fixtures of the data-layer tests: no network, synthetic prices, the shared S&P 500 file."""
+"""Fixtures of the data-layer tests: synthetic prices, the shared S&P 500 file (the network is
+refused for every test by tests/conftest.py)."""
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 
 import numpy as np
@@ -10,17 +10,6 @@ import pandas as pd
 import pytest
 
 from geo.data import Dataset, load_dataset
-
-
-@pytest.fixture(autouse=True)
-def no_network(monkeypatch):
-    """Any attempt to open a connection fails the test: the data tests must run offline."""
-
-    def refuse(*args, **kwargs):
-        raise AssertionError("a data test tried to use the network")
-
-    monkeypatch.setattr(socket.socket, "connect", refuse)
-    monkeypatch.setattr(socket, "create_connection", refuse)
 
 
 def random_prices(tickers=("AAA", "BBB", "CCC"), start="2020-01-01", periods=300, freq="B", seed=0) -> pd.DataFrame:
