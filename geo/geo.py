@@ -34,6 +34,9 @@ DEFAULT_ITERATIONS = 20
 # Booster mode: how many of the seed method's best selections per target enter the pool
 # beside its answers (its memo holds many more, priced at one target each).
 SEEDS_PER_TARGET = 10
+# An iteration is stale when under 1% of its samples are new and valid (the generator has
+# collapsed onto the pool, or wastes its samples on wrong sizes); 5 in a row end the loop.
+MIN_NEW_SHARE = 0.01
 MAX_STALE_ITERATIONS = 5
 
 
@@ -82,7 +85,7 @@ class GEOMethod:
         n_columns = len(evaluator.grid)
         stale = 0
         # Stop when the budget cannot price one more selection at every target, or when the
-        # generator has produced nothing new for a while (it has collapsed onto the pool).
+        # generator has produced (almost) nothing new for a while.
         while pool.size and not deadline.expired() and stop_at - evaluator.n_evaluations >= n_columns:
             if iterations is not None and len(history) >= iterations:
                 break
@@ -94,7 +97,7 @@ class GEOMethod:
                 checkpoint.save(snapshot(evaluator, rng, stop_at=stop_at, generator=generator, history=history,
                                          seeded_evaluations=seeded_evaluations, pool_selections=pool.selections,
                                          pool_costs=pool.costs))
-            stale = stale + 1 if record["n_valid_new"] == 0 else 0
+            stale = stale + 1 if record["n_valid_new"] < MIN_NEW_SHARE * max(1, record["n_samples"]) else 0
             if record["n_samples"] == 0 or stale >= MAX_STALE_ITERATIONS:
                 break
         points = heuristic_points(evaluator, list(pool.selections), deadline)

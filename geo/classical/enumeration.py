@@ -14,6 +14,7 @@ import numpy as np
 
 from geo.classical.base import Deadline, MethodRun, ProgressCallback, heuristic_points
 from geo.errors import GeoError
+from geo.frontier.checkpoint import Checkpoint, restore_snapshot, snapshot
 from geo.problem.evaluator import SelectionEvaluator
 from geo.problem.problem import Problem
 
@@ -46,7 +47,8 @@ class EnumerationMethod:
     name = "enumeration"
 
     def solve(self, evaluator: SelectionEvaluator, rng: np.random.Generator, budget: int | None,
-              deadline: Deadline, progress: ProgressCallback | None = None, checkpoint: object = None) -> MethodRun:
+              deadline: Deadline, progress: ProgressCallback | None = None,
+              checkpoint: Checkpoint | None = None) -> MethodRun:
         problem = evaluator.problem
         total = count_selections(problem)
         if total > MAX_SELECTIONS:
@@ -56,7 +58,13 @@ class EnumerationMethod:
         best = np.full(n_columns, np.inf)
         chosen: list[np.ndarray | None] = [None] * n_columns
         done = 0
-        for batch in all_selections(problem):
+        saved = checkpoint.load() if checkpoint else None
+        if saved is not None:
+            state = restore_snapshot(saved, evaluator, rng)
+            best, chosen, done = state["best"], state["chosen"], state["done"]
+        for index, batch in enumerate(all_selections(problem)):
+            if index * BATCH < done:
+                continue  # priced before the interruption
             if deadline.expired():
                 break
             costs = evaluator.costs(batch)
@@ -65,6 +73,8 @@ class EnumerationMethod:
                 if costs[row, j] < best[j]:
                     best[j], chosen[j] = costs[row, j], batch[row].copy()
             done += len(batch)
+            if checkpoint:
+                checkpoint.save(snapshot(evaluator, rng, best=best, chosen=chosen, done=done))
             if progress:
                 progress(done, total)
         complete = done == total

@@ -228,11 +228,11 @@ class ExactMethod:
                                                    message="not solved by SCIP: the time limit was reached"))
             else:
                 points.append(self._solve_point(model, evaluator, known_best, column, limit))
-            if progress is not None:
-                progress(column + 1, n_columns)
             if checkpoint:
                 # Each point is a SCIP solve of up to its time limit: always worth saving.
                 checkpoint.save(snapshot(evaluator, rng, points=points), force=True)
+            if progress is not None:
+                progress(column + 1, n_columns)
         counts = {s: sum(p.status == s for p in points)
                   for s in ("optimal", "time_limit", "heuristic", "infeasible", "not_found")}
         return MethodRun(points, details={"solver": "SCIP", "scip_version": model.version,

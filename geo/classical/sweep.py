@@ -47,9 +47,9 @@ def sweep_targets(search: ColumnSearch, evaluator: SelectionEvaluator, rng: np.r
         if best is not None:
             found.append(best)
             previous = best
-        if progress:
-            progress(column + 1, n_columns)
         if checkpoint:
             checkpoint.save(snapshot(evaluator, rng, column=column + 1, found=found, previous=previous,
                                      budget_start=allowance.start))
+        if progress:
+            progress(column + 1, n_columns)
     return found, allowance

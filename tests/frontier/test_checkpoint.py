@@ -46,6 +46,7 @@ class StopAfter:
     ("local-search", {}),
     ("annealing", {"steps": 300}),
     ("geo", {"generator": "independent", "iterations": 6}),
+    ("enumeration", {}),
 ])
 def test_ctrl_c_gives_partial_results_and_resume_matches(sp500_sample, tmp_path, method_name, settings):
     problem = Problem.from_dataset(sp500_sample, 4, w_min=0.02, w_max=0.6)
