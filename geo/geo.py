@@ -26,7 +26,7 @@ from geo.frontier.checkpoint import Checkpoint, restore_snapshot, snapshot
 from geo.generators import make_generator
 from geo.generators.base import promising_assets
 from geo.metrics.generator_quality import GeneratorQuality
-from geo.problem.evaluator import SelectionEvaluator
+from geo.problem.evaluator import SelectionEvaluator, selection_keys
 from geo.problem.problem import Problem
 
 SEED_METHODS = ("random", "local-search", "annealing", "relaxation", "exact")
@@ -173,7 +173,7 @@ class Pool:
         if len(selections) == 0:
             return np.zeros((0, len(self.evaluator.grid)))
         selections = np.unique(selections, axis=0)
-        keys = [row.tobytes() for row in np.packbits(selections, axis=1)]
+        keys = selection_keys(selections)
         fresh = np.array([key not in self.keys for key in keys])
         selections = selections[fresh]
         affordable = len(selections)
@@ -189,10 +189,10 @@ class Pool:
         """Append already-priced selections (from :meth:`add`, or a checkpoint)."""
         self.selections = np.concatenate([self.selections, selections])
         self.costs = np.concatenate([self.costs, costs])
-        self.keys.update(row.tobytes() for row in np.packbits(selections, axis=1))
+        self.keys.update(selection_keys(selections))
 
     def contains(self, selections: np.ndarray) -> np.ndarray:
-        return np.array([row.tobytes() in self.keys for row in np.packbits(selections, axis=1)], dtype=bool)
+        return np.array([key in self.keys for key in selection_keys(selections)], dtype=bool)
 
     def best_costs(self) -> np.ndarray:
         if not self.size:

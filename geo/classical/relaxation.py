@@ -29,7 +29,7 @@ import numpy as np
 
 from geo.classical.base import Deadline, MethodRun, ProgressCallback, best_selections_per_column, point_from_selection
 from geo.classical.unconstrained import CLARABEL_OPTIONS, ScaledMoments, scaled_risk_aversion
-from geo.problem.evaluator import SelectionEvaluator
+from geo.problem.evaluator import SelectionEvaluator, selection_keys
 from geo.problem.problem import Problem
 
 DEFAULT_ROUNDINGS = 8
@@ -175,7 +175,8 @@ class RelaxationMethod:
             reached.add(column)
             if proven_infeasible:
                 infeasible.add(column)
-            fresh = [c for c in _unique(batch, n) if np.packbits(c).tobytes() not in priced]
+            unique = _unique(batch, n)
+            fresh = [c for c, key in zip(unique, selection_keys(unique)) if key not in priced]
             if budget is not None:
                 # A new selection costs at most one evaluation per column: price only what fits.
                 room = max(0, budget - (evaluator.n_evaluations - spent_before)) // n_columns
@@ -183,7 +184,7 @@ class RelaxationMethod:
                     fresh, stopped_by = fresh[:room], "budget"
             if fresh:
                 evaluator.costs(np.array(fresh))
-                priced.update(np.packbits(c).tobytes() for c in fresh)
+                priced.update(selection_keys(np.array(fresh)))
                 pool.extend(fresh)
             if progress is not None:
                 progress(column + 1, n_columns)

@@ -46,6 +46,11 @@ def as_selections(selections: np.ndarray | Sequence, n_assets: int) -> np.ndarra
     return arr.astype(bool, copy=False)
 
 
+def selection_keys(selections: np.ndarray) -> list[bytes]:
+    """A hashable key per selection (its bits packed): the one identity every memo and pool uses."""
+    return [row.tobytes() for row in np.packbits(selections, axis=1)]
+
+
 class SelectionEvaluator:
     """Prices selections of ``problem`` at every parameter of ``grid``, with a memo."""
 
@@ -80,14 +85,12 @@ class SelectionEvaluator:
         selections = np.unpackbits(state["selections"], axis=1, count=n_assets).astype(bool)
         self._selections = selections
         self._costs = np.array(state["costs"], dtype=float)
-        self._row_of = {row.tobytes(): i for i, row in enumerate(state["selections"])}
+        self._row_of = {key: i for i, key in enumerate(selection_keys(selections))}
         self.n_evaluations = int(state["n_evaluations"])
 
     def _rows_for(self, selections: np.ndarray) -> np.ndarray:
         rows = np.empty(len(selections), dtype=np.int64)
-        keys = np.packbits(selections, axis=1)
-        for i, key in enumerate(keys):
-            raw = key.tobytes()
+        for i, raw in enumerate(selection_keys(selections)):
             row = self._row_of.get(raw)
             if row is None:
                 row = self._append(selections[i])
