@@ -22,7 +22,7 @@ SP500_DAILY = SHARED_DATA / "sp500_daily_2013_2018" / "sp500_close_wide_2013_201
 CHILD = r"""
 import json, resource, sys, time
 from geo.data import load_dataset
-from geo.frontier.methods import make_method
+from geo.methods.registry import make_method
 from geo.frontier.run import compute_frontier
 from geo.frontier.targets import evenly_spaced_targets
 from geo.problem import ObjectiveGrid, Problem

@@ -24,7 +24,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from geo.classical import Deadline, ExactMethod  # noqa: E402
+from geo.classical import ExactMethod  # noqa: E402
+from geo.methods import Deadline  # noqa: E402
 from geo.data import load_dataset  # noqa: E402
 from geo.problem import ObjectiveGrid, Problem, SelectionEvaluator  # noqa: E402
 

@@ -1,8 +1,5 @@
 """geo: cardinality-constrained portfolio optimisation with Generator-Enhanced Optimization."""
 
-from importlib import metadata
+from geo.core.versions import GEO_VERSION as __version__
 
-try:
-    __version__ = metadata.version("geo")
-except metadata.PackageNotFoundError:  # running from a checkout without installing
-    __version__ = "0.0.0+unknown"
+__all__ = ["__version__"]

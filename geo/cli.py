@@ -13,10 +13,10 @@ from typing import Any, Callable
 import click
 import numpy as np
 
-from geo import __version__
-from geo.errors import GeoError
-from geo.frontier.methods import make_method, method_names
-from geo.frontier.result import FrontierResult
+from geo.core.versions import GEO_VERSION as __version__
+from geo.core.errors import GeoError
+from geo.methods.registry import make_method, method_names
+from geo.core.results import FrontierResult
 from geo.problem.problem import CARDINALITIES
 
 log = logging.getLogger("geo")

@@ -19,7 +19,7 @@ from yfinance.exceptions import YFRateLimitError
 
 import geo.data.yahoo as yahoo
 from geo.data import DataWarning, load_dataset
-from geo.errors import GeoError
+from geo.core.errors import GeoError
 
 FOUR = ("AAA", "BBB", "CCC", "DDD")
 

@@ -15,12 +15,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from geo.classical.base import Deadline, MethodRun, ProgressCallback, heuristic_points
+from geo.methods.base import Deadline, MethodRun, ProgressCallback, heuristic_points
 from geo.classical.construction import starting_selection
 from geo.classical.local_search import descend
 from geo.classical.neighbourhood import random_neighbour
 from geo.classical.sweep import sweep_targets
-from geo.frontier.checkpoint import Checkpoint
+from geo.core.checkpoint import Checkpoint
 from geo.problem.evaluator import SelectionEvaluator
 
 TEMPERATURE_SAMPLE = 30  # moves sampled to set the starting temperature

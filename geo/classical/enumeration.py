@@ -12,9 +12,9 @@ from typing import Iterator
 
 import numpy as np
 
-from geo.classical.base import Deadline, MethodRun, ProgressCallback, heuristic_points
-from geo.errors import GeoError
-from geo.frontier.checkpoint import Checkpoint, restore_snapshot, snapshot
+from geo.methods.base import Deadline, MethodRun, ProgressCallback, heuristic_points
+from geo.core.errors import GeoError
+from geo.core.checkpoint import Checkpoint, restore_snapshot, snapshot
 from geo.problem.evaluator import SelectionEvaluator
 from geo.problem.problem import Problem
 

@@ -44,10 +44,10 @@ from typing import Any
 
 import numpy as np
 
-from geo.classical.base import Deadline, MethodRun, ProgressCallback, point_from_selection
+from geo.methods.base import Deadline, MethodRun, ProgressCallback, point_from_selection
 from geo.classical.unconstrained import ScaledMoments, scaled_risk_aversion
-from geo.frontier.checkpoint import Checkpoint, restore_snapshot, snapshot
-from geo.frontier.result import FrontierPoint
+from geo.core.checkpoint import Checkpoint, restore_snapshot, snapshot
+from geo.core.results import FrontierPoint
 from geo.problem.evaluator import SelectionEvaluator
 from geo.problem.problem import Problem
 

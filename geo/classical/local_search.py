@@ -12,11 +12,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from geo.classical.base import Deadline, MethodRun, ProgressCallback, best_selections_per_column, heuristic_points
+from geo.methods.base import Deadline, MethodRun, ProgressCallback, best_selections_per_column, heuristic_points
 from geo.classical.construction import starting_selection
 from geo.classical.neighbourhood import all_neighbours, random_neighbour
 from geo.classical.sweep import sweep_targets
-from geo.frontier.checkpoint import Checkpoint
+from geo.core.checkpoint import Checkpoint
 from geo.problem.evaluator import SelectionEvaluator
 
 # A move must lower the cost by more than this relative amount: guards against cycling on

@@ -27,7 +27,7 @@ from typing import Any, Iterator
 
 import numpy as np
 
-from geo.classical.base import Deadline, MethodRun, ProgressCallback, best_selections_per_column, point_from_selection
+from geo.methods.base import Deadline, MethodRun, ProgressCallback, best_selections_per_column, point_from_selection
 from geo.classical.unconstrained import CLARABEL_OPTIONS, ScaledMoments, scaled_risk_aversion
 from geo.problem.evaluator import SelectionEvaluator, selection_keys
 from geo.problem.problem import Problem

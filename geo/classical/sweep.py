@@ -11,9 +11,9 @@ from typing import Callable
 
 import numpy as np
 
-from geo.classical.base import Deadline, ProgressCallback
+from geo.methods.base import Deadline, ProgressCallback
 from geo.classical.budget import ColumnBudget
-from geo.frontier.checkpoint import Checkpoint, restore_snapshot, snapshot
+from geo.core.checkpoint import Checkpoint, restore_snapshot, snapshot
 from geo.problem.evaluator import SelectionEvaluator
 
 ColumnSearch = Callable[[SelectionEvaluator, int, "np.ndarray | None", np.random.Generator, float, Deadline],

@@ -22,8 +22,8 @@ from typing import Any
 
 import numpy as np
 
-from geo.classical.base import Deadline, MethodRun, ProgressCallback
-from geo.frontier.result import FrontierPoint
+from geo.methods.base import Deadline, MethodRun, ProgressCallback
+from geo.core.results import FrontierPoint
 from geo.problem.evaluator import SelectionEvaluator
 from geo.problem.objective import ObjectiveGrid
 from geo.problem.problem import Problem

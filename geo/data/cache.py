@@ -4,7 +4,7 @@ Each file holds the ticker's closes and, in the Parquet schema metadata, the dat
 cache has *answered* (``covered``: start inclusive, end exclusive). Coverage is not the range
 of the data: a request for 2010-2020 of a stock listed in 2015 covers 2010-2020 although
 prices start in 2015, and asking again must not download 2010-2015 again.
-Files are written through :func:`geo.atomic.atomic_write_bytes`, so a crash never leaves a
+Files are written through :func:`geo.core.atomic.atomic_write_bytes`, so a crash never leaves a
 half-written file that a later run would trust.
 """
 
@@ -20,7 +20,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from geo.atomic import atomic_write_bytes
+from geo.core.atomic import atomic_write_bytes
 
 logger = logging.getLogger(__name__)
 

@@ -14,8 +14,8 @@ from typing import Any, Callable
 
 import pandas as pd
 
-from geo.atomic import atomic_write_text
-from geo.errors import GeoError
+from geo.core.atomic import atomic_write_text
+from geo.core.errors import GeoError
 
 logger = logging.getLogger(__name__)
 

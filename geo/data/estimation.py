@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from sklearn.covariance import LedoitWolf
 
-from geo.errors import GeoError
+from geo.core.errors import GeoError
 
 # Median spacing of the dates (in days) by which a table's own frequency is recognised.
 _SPACING_DAYS = {"daily": (0, 4), "weekly": (4, 10), "monthly": (25, 35)}

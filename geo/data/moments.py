@@ -17,7 +17,7 @@ import pandas as pd
 
 from geo.data.dataset import Dataset
 from geo.data.repair import checked_covariance, parse_repair
-from geo.errors import GeoError
+from geo.core.errors import GeoError
 
 # Relative tolerance, against the largest variance: files written with ~10 significant
 # digits pass, a transposed or hand-edited matrix does not.

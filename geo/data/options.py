@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from geo.errors import GeoError
+from geo.core.errors import GeoError
 
 FREQUENCIES = ("daily", "weekly", "monthly")
 RETURN_KINDS = ("simple", "log")

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from geo.data.dataset import Dataset
-from geo.errors import GeoError
+from geo.core.errors import GeoError
 
 _INDTRACK_DDOF = 1
 # Correlations are printed to 6 decimals: a stored pair may differ from its mirror by that much.

@@ -25,7 +25,7 @@ from geo.data.estimation import (
     resample_prices,
 )
 from geo.data.options import EstimationOptions
-from geo.errors import GeoError
+from geo.core.errors import GeoError
 
 logger = logging.getLogger(__name__)
 

@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from geo.data.estimation import DataWarning
-from geo.errors import GeoError
+from geo.core.errors import GeoError
 
 REPAIRS = ("none", "nearest-psd")
 # Relative to the largest variance: smaller negative eigenvalues are rounding, not a defect.

@@ -25,7 +25,7 @@ from geo.data.pipeline import dataset_from_table
 from geo.data.sample import load_sp500_sample
 from geo.data.tables import read_wide_table
 from geo.data.yahoo import load_yahoo
-from geo.errors import GeoError
+from geo.core.errors import GeoError
 
 SPEC_HELP = "use sp500-sample, orlib:PATH, csv:PATH, moments:DIR, yahoo:T1,T2,... or yahoo:sp500"
 CSV_OPTIONS = ("kind", "sep", "sectors_file")

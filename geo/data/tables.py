@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from geo.errors import GeoError
+from geo.core.errors import GeoError
 
 TABLE_KINDS = ("prices", "returns")
 _OTHER_DELIMITERS = {";": "semicolon", "\t": "tab", "|": "pipe"}

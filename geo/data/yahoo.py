@@ -34,7 +34,7 @@ from geo.data.constituents import sp500_constituents, to_yahoo_symbol
 from geo.data.dataset import Dataset
 from geo.data.options import EstimationOptions, parse_bool, reject_unknown
 from geo.data.pipeline import dataset_from_table
-from geo.errors import GeoError
+from geo.core.errors import GeoError
 
 logger = logging.getLogger(__name__)
 

@@ -8,13 +8,13 @@ from typing import Any
 
 import numpy as np
 
-from geo.classical.base import Deadline, FrontierMethod, ProgressCallback, point_from_selection
-from geo.frontier.checkpoint import DEFAULT_INTERVAL_S, Checkpoint, fingerprint
-from geo.frontier.result import FrontierResult
+from geo.methods.base import Deadline, FrontierMethod, ProgressCallback, point_from_selection
+from geo.core.checkpoint import DEFAULT_INTERVAL_S, Checkpoint, fingerprint
+from geo.core.results import FrontierResult
 from geo.problem.evaluator import SelectionEvaluator
 from geo.problem.objective import ObjectiveGrid
 from geo.problem.problem import Problem
-from geo.versions import library_versions
+from geo.core.versions import library_versions
 
 
 def compute_frontier(problem: Problem, grid: ObjectiveGrid, method: FrontierMethod, *, seed: int | None = 0,

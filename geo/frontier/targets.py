@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 
-from geo.errors import GeoError
+from geo.core.errors import GeoError
 from geo.problem.problem import Problem
 from geo.problem.selection_qp import SelectionQP, solve_bounded
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from geo.registry import build
+from geo.core.registry import build
 from geo.generators.base import Generator
 
 # name -> (module, class)

@@ -89,7 +89,7 @@ ParamResolver, translating to qsim) costs ~2-10 ms: it dominates below ~16 qubit
 Qubit budget
 ------------
 ``max_qubits`` (default 20: a 2^20 state vector, ~277 simulations per gradient on a CPU). A
-training set with more columns raises :class:`geo.errors.GeoError`; the GEO loop passes the
+training set with more columns raises :class:`geo.core.errors.GeoError`; the GEO loop passes the
 columns of a sub-universe (see :func:`geo.generators.base.promising_assets`) with the other assets fixed to 0.
 """
 
@@ -101,7 +101,7 @@ from typing import Any, Iterable, Sequence
 
 import numpy as np
 
-from geo.errors import GeoError
+from geo.core.errors import GeoError
 
 ANSATZE = ("hardware-efficient", "hamming-weight")
 CONNECTIVITIES = ("linear", "all-to-all")

@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from geo.errors import GeoError
+from geo.core.errors import GeoError
 from geo.metrics.frontier_arrays import FrontierLike, returns_and_variances
 
 

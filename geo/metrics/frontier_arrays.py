@@ -1,7 +1,7 @@
 """Turn the frontier-like inputs the metrics accept into plain numpy arrays.
 
 Every metric takes a frontier in whichever form its caller has at hand:
-- a :class:`~geo.frontier.result.FrontierResult` (infeasible points have NaN variance/return);
+- a :class:`~geo.core.results.FrontierResult` (infeasible points have NaN variance/return);
 - a ``pandas.DataFrame`` with a ``variance`` column and a ``target_return`` and/or ``return``
   column (a published reference, a ``Dataset.published_uef``, ``reference_from_results``);
 - a pair of arrays ``(returns_or_targets, variances)``.
@@ -17,8 +17,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from geo.errors import GeoError
-from geo.frontier.result import FrontierResult
+from geo.core.errors import GeoError
+from geo.core.results import FrontierResult
 
 FrontierLike = Any  # FrontierResult | pandas.DataFrame | tuple[array, array]
 

@@ -28,7 +28,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-from geo.errors import GeoError
+from geo.core.errors import GeoError
 from geo.metrics.frontier_arrays import FrontierLike, targets_and_variances
 
 DEFAULT_WITHIN_PCT = 0.05

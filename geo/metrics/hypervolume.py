@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from geo.errors import GeoError
+from geo.core.errors import GeoError
 from geo.metrics.frontier_arrays import FrontierLike, returns_and_variances
 
 PLANE = "(variance, -return), both minimised"

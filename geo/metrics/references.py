@@ -24,8 +24,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from geo.errors import GeoError
-from geo.frontier.result import FrontierResult
+from geo.core.errors import GeoError
+from geo.core.results import FrontierResult
 from geo.metrics.frontier_arrays import targets_and_variances
 
 # Universe sizes with a published frontier: port1..port5 (31, 85, 89, 98, 225 assets) and

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from geo.frontier.result import FrontierResult
+from geo.core.results import FrontierResult
 from geo.metrics.chang import chang_errors
 from geo.metrics.frontier_arrays import FrontierLike
 from geo.metrics.gaps import gap_to_reference

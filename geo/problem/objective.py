@@ -12,8 +12,8 @@ from typing import Sequence
 
 import numpy as np
 
-from geo.errors import GeoError
-from geo.frontier.result import OBJECTIVES
+from geo.core.errors import GeoError
+from geo.core.results import OBJECTIVES
 
 
 @dataclass(frozen=True, eq=False)

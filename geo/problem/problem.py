@@ -12,7 +12,7 @@ from typing import Any, Literal, Sequence
 
 import numpy as np
 
-from geo.errors import GeoError
+from geo.core.errors import GeoError
 
 Cardinality = Literal["exact", "at-most"]
 CARDINALITIES: tuple[str, ...] = ("exact", "at-most")

@@ -15,8 +15,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Sequence
 
-from geo.errors import GeoError
-from geo.frontier.result import FrontierResult
+from geo.core.errors import GeoError
+from geo.core.results import FrontierResult
 from geo.report.inputs import ReportInput, load_results, prepare_inputs
 from geo.report.portfolios import DEFAULT_POINT_COUNT, PointChoice, parse_points
 

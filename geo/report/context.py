@@ -10,7 +10,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from geo import __version__
+from geo.core.versions import GEO_VERSION as __version__
 from geo.metrics.hypervolume import DEFAULT_MARGIN, PLANE
 from geo.report import figures, tables
 from geo.report.inputs import ReportInput

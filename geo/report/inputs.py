@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
-from geo.errors import GeoError
-from geo.frontier.result import FrontierResult
+from geo.core.errors import GeoError
+from geo.core.results import FrontierResult
 
 # Problem fields that must agree between the results of one report.
 PROBLEM_KEYS = ("dataset", "n_assets", "k", "cardinality", "w_min", "w_max", "objective")

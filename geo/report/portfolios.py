@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from geo.errors import GeoError
+from geo.core.errors import GeoError
 from geo.report.inputs import ReportInput
 
 DEFAULT_POINT_COUNT = 5

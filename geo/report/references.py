@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from geo.errors import GeoError
+from geo.core.errors import GeoError
 from geo.report.inputs import ReportInput
 
 log = logging.getLogger(__name__)

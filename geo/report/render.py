@@ -8,7 +8,7 @@ Python) was the alternative, but it handles neither inline SVG nor most of the C
 
 Outputs are all-or-nothing: everything is rendered in memory first, then every file is
 written to a temporary file beside its target and renamed into place only when all of them
-were written (``geo.atomic``). An error leaves no partial file behind.
+were written (``geo.core.atomic``). An error leaves no partial file behind.
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ from typing import Any
 
 import jinja2
 
-from geo.atomic import atomic_write
-from geo.errors import GeoError
+from geo.core.atomic import atomic_write
+from geo.core.errors import GeoError
 from geo.report.inputs import ReportInput
 
 TEMPLATE = "report.html.j2"

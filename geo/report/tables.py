@@ -13,8 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from geo.errors import GeoError
-from geo.frontier.result import POINT_STATUSES, FrontierResult
+from geo.core.errors import GeoError
+from geo.core.results import POINT_STATUSES, FrontierResult
 from geo.metrics import default_reference_point, summarise_frontier
 from geo.report.inputs import ReportInput
 from geo.report.references import GapReference, Universe

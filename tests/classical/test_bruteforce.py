@@ -6,9 +6,9 @@ With N = 20 and K <= 5 every selection can be priced, so the optimum at each tar
 import numpy as np
 import pytest
 
-from geo.classical.base import Deadline
+from geo.methods.base import Deadline
 from geo.classical.enumeration import all_selections
-from geo.frontier.methods import make_method
+from geo.methods.registry import make_method
 from geo.frontier.targets import evenly_spaced_targets
 from geo.problem import ObjectiveGrid, Problem, SelectionEvaluator
 

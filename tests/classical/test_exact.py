@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from geo.classical import Deadline, ExactMethod, relaxation_candidates
+from geo.methods import Deadline
+from geo.classical import ExactMethod, relaxation_candidates
 from geo.classical.enumeration import all_selections
 from geo.problem import ObjectiveGrid, Problem, SelectionEvaluator
 

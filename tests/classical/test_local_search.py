@@ -1,6 +1,6 @@
 import numpy as np
 
-from geo.classical.base import Deadline
+from geo.methods.base import Deadline
 from geo.classical.local_search import LocalSearchMethod, descend
 from geo.classical.neighbourhood import all_neighbours, random_neighbour, random_selections
 from geo.frontier.targets import evenly_spaced_targets

@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from geo.classical import Deadline, RelaxationMethod, relaxation_candidates
+from geo.methods import Deadline
+from geo.classical import RelaxationMethod, relaxation_candidates
 from geo.classical.relaxation import RelaxedProblem, round_relaxed
 from geo.problem import ObjectiveGrid, Problem, SelectionEvaluator
 

@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from geo.classical import Deadline, UnconstrainedMethod, unconstrained_frontier
+from geo.methods import Deadline
+from geo.classical import UnconstrainedMethod, unconstrained_frontier
 from geo.frontier.targets import min_variance_return
 from geo.problem import ObjectiveGrid, Problem, SelectionEvaluator
 

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from geo.data import load_dataset
-from geo.errors import GeoError
+from geo.core.errors import GeoError
 
 GOOD = "date,AAA,BBB\n2020-01-01,10,20\n2020-01-02,11,19\n2020-01-03,12,21\n2020-01-06,11,22\n2020-01-07,12,23\n"
 

@@ -18,7 +18,7 @@ from geo.data.estimation import (
     price_returns,
     resample_prices,
 )
-from geo.errors import GeoError
+from geo.core.errors import GeoError
 
 
 def test_infer_frequency():

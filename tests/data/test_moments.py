@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from geo.data import load_dataset
-from geo.errors import GeoError
+from geo.core.errors import GeoError
 
 TICKERS = ["AAA", "BBB", "CCC"]
 COV = np.array([[0.04, 0.01, 0.0], [0.01, 0.09, 0.02], [0.0, 0.02, 0.16]])

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from geo.data import load_dataset
-from geo.errors import GeoError
+from geo.core.errors import GeoError
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from geo.data import SPEC_HELP, load_dataset
-from geo.errors import GeoError
+from geo.core.errors import GeoError
 
 
 @pytest.mark.parametrize("spec", ["", "   ", "sp500", "parquet:x.parquet", "C:/data/prices.csv", "nasdaq-sample"])

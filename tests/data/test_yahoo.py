@@ -13,7 +13,7 @@ from yfinance.exceptions import YFRateLimitError
 from geo.data import load_dataset
 from geo.data.cache import PriceCache
 from geo.data.yahoo import OVERLAP_DAYS, close_table, fetch_prices, yfinance_download
-from geo.errors import GeoError
+from geo.core.errors import GeoError
 
 TODAY = pd.Timestamp("2022-01-10")
 

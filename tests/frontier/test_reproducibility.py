@@ -2,7 +2,7 @@
 
 import pytest
 
-from geo.frontier.methods import make_method
+from geo.methods.registry import make_method
 from geo.frontier.run import compute_frontier
 from geo.frontier.targets import evenly_spaced_targets
 from geo.problem import ObjectiveGrid, Problem

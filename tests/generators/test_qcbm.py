@@ -9,7 +9,7 @@ import pytest
 
 import cirq
 
-from geo.errors import GeoError
+from geo.core.errors import GeoError
 from geo.generators import make_generator
 from geo.generators.base import Generator, promising_assets
 from geo.generators.qcbm import (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from geo.frontier.result import FrontierPoint, FrontierResult
+from geo.core.results import FrontierPoint, FrontierResult
 
 
 @pytest.fixture

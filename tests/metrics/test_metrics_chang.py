@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geo.errors import GeoError
+from geo.core.errors import GeoError
 from geo.metrics import chang_errors, efficient_return_at_variance, published_ccef_path, read_published_ccef
 
 # A convex "UEF" v = (r - 1)^2 + 1 sampled at r = 0, 1, 2, 3, given out of order. The minimum

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geo.errors import GeoError
+from geo.core.errors import GeoError
 from geo.metrics import GapSummary, gap_to_reference, match_targets
 
 REFERENCE = pd.DataFrame({"target_return": [0.01, 0.02, 0.03, 0.04, 0.05, 0.06],

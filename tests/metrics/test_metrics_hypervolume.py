@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from geo.errors import GeoError
+from geo.core.errors import GeoError
 from geo.metrics import ReferencePoint, default_reference_point, hypervolume
 
 REF = ReferencePoint(variance=10.0, expected_return=0.0)  # the point (10, -0) of the plane

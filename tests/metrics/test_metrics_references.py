@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from geo.errors import GeoError
+from geo.core.errors import GeoError
 from geo.metrics import (gap_to_reference, match_targets, published_ccef_path, read_published_ccef,
                          read_published_ccef_portfolios, read_published_uef_from_retrisk,
                          reference_from_results)

@@ -3,7 +3,7 @@ import re
 import numpy as np
 import pytest
 
-from geo.errors import GeoError
+from geo.core.errors import GeoError
 from geo.problem import Problem
 
 

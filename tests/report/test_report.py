@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from geo.errors import GeoError
-from geo.frontier.result import FrontierResult
+from geo.core.errors import GeoError
+from geo.core.results import FrontierResult
 from geo.report import load_results, make_report, parse_points, report_from_files
 from geo.report.portfolios import choose_points
 

@@ -5,6 +5,11 @@ from __future__ import annotations
 import platform
 from importlib import metadata
 
+try:
+    GEO_VERSION = metadata.version("geo")
+except metadata.PackageNotFoundError:  # running from a checkout without installing
+    GEO_VERSION = "0.0.0+unknown"
+
 TRACKED_DISTRIBUTIONS = (
     "geo", "numpy", "scipy", "pandas", "cvxpy", "clarabel", "pyscipopt", "daqp",
     "scikit-learn", "skfolio", "yfinance", "tensornetwork", "cirq-core", "qsimcirq", "click",

@@ -19,15 +19,15 @@ from typing import Any
 
 import numpy as np
 
-from geo.classical.base import Deadline, MethodRun, ProgressCallback, heuristic_points
+from geo.methods.base import Deadline, MethodRun, ProgressCallback, heuristic_points
 from geo.classical.neighbourhood import random_selections
-from geo.errors import GeoError
-from geo.frontier.checkpoint import Checkpoint, restore_snapshot, snapshot
+from geo.core.errors import GeoError
+from geo.core.checkpoint import Checkpoint, restore_snapshot, snapshot
 from geo.generators import make_generator
-from geo.generators.base import promising_assets
-from geo.metrics.generator_quality import GeneratorQuality
-from geo.problem.evaluator import SelectionEvaluator, selection_keys
-from geo.problem.problem import Problem
+from geo.generators.quality import GeneratorQuality
+from geo.generator_enhanced.pool import (Pool, first_unseen, sampling_sizes, sub_universe,
+                                         top_selections_per_target)
+from geo.problem.evaluator import SelectionEvaluator
 
 SEED_METHODS = ("random", "local-search", "annealing", "relaxation", "exact")
 DEFAULT_ITERATIONS = 20
@@ -145,102 +145,10 @@ class GEOMethod:
                 count = max(1, min(count, int(self.seed_fraction * budget) // len(evaluator.grid)))
             selections = random_selections(problem, count, rng)
             return selections[problem.valid_size(selections.sum(axis=1))]
-        from geo.frontier.methods import make_method
+        from geo.methods.registry import make_method
 
         seed_budget = None if budget is None else int(self.seed_fraction * budget)
         run = make_method(self.seed_method).solve(evaluator, rng, seed_budget, deadline)
         answers = [problem.selection_from_tickers(list(p.weights)) for p in run.points if p.weights]
         return np.array(answers + top_selections_per_target(evaluator, SEEDS_PER_TARGET), dtype=bool).reshape(
             -1, problem.n_assets)
-
-
-class Pool:
-    """Selections priced at every target, with their cost table (rows: selections)."""
-
-    def __init__(self, evaluator: SelectionEvaluator) -> None:
-        self.evaluator = evaluator
-        n, t = evaluator.problem.n_assets, len(evaluator.grid)
-        self.selections = np.zeros((0, n), dtype=bool)
-        self.costs = np.zeros((0, t))
-        self.keys: set[bytes] = set()
-
-    @property
-    def size(self) -> int:
-        return len(self.selections)
-
-    def add(self, selections: np.ndarray, stop_at: float) -> np.ndarray:
-        """Price unseen ``selections`` at every target (within the budget); returns their costs."""
-        if len(selections) == 0:
-            return np.zeros((0, len(self.evaluator.grid)))
-        selections = np.unique(selections, axis=0)
-        keys = selection_keys(selections)
-        fresh = np.array([key not in self.keys for key in keys])
-        selections = selections[fresh]
-        affordable = len(selections)
-        if np.isfinite(stop_at):
-            left = max(0.0, stop_at - self.evaluator.n_evaluations)
-            affordable = int(left // len(self.evaluator.grid))
-        selections = selections[:affordable]
-        costs = self.evaluator.costs(selections)
-        self.extend(selections, costs)
-        return costs
-
-    def extend(self, selections: np.ndarray, costs: np.ndarray) -> None:
-        """Append already-priced selections (from :meth:`add`, or a checkpoint)."""
-        self.selections = np.concatenate([self.selections, selections])
-        self.costs = np.concatenate([self.costs, costs])
-        self.keys.update(selection_keys(selections))
-
-    def contains(self, selections: np.ndarray) -> np.ndarray:
-        return np.array([key in self.keys for key in selection_keys(selections)], dtype=bool)
-
-    def best_costs(self) -> np.ndarray:
-        if not self.size:
-            return np.full(len(self.evaluator.grid), np.inf)
-        return self.costs.min(axis=0)
-
-    def scores(self) -> np.ndarray:
-        """Per selection: relative excess over the best known cost at its best target."""
-        best = self.best_costs()
-        finite = np.isfinite(best)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            excess = (self.costs[:, finite] - best[finite]) / np.maximum(np.abs(best[finite]), 1e-300)
-        if excess.shape[1] == 0:
-            return np.full(self.size, np.inf)
-        return np.nanmin(np.where(np.isfinite(excess), excess, np.inf), axis=1)
-
-
-def sampling_sizes(problem: Problem) -> tuple[int, ...]:
-    """Sizes the generator samples. In at-most mode with ``w_min = 0`` size K dominates: a
-    smaller selection's portfolio is also feasible for any K-superset (zero extra weights)."""
-    if problem.cardinality == "at-most" and problem.w_min == 0 and problem.k in problem.feasible_sizes:
-        return (problem.k,)
-    return problem.feasible_sizes
-
-
-def first_unseen(samples: np.ndarray, pool: Pool) -> np.ndarray:
-    """True for the first occurrence of each sample that the pool has not seen."""
-    _, first = np.unique(samples, axis=0, return_index=True)
-    mask = np.zeros(len(samples), dtype=bool)
-    mask[first] = True
-    return mask & ~pool.contains(samples)
-
-
-def sub_universe(generator, bitstrings: np.ndarray, weights: np.ndarray, n_assets: int) -> np.ndarray:
-    """Columns the generator models: all assets, unless it has a qubit budget below N; then the
-    :func:`~geo.generators.base.promising_assets` of the training set, the others fixed to 0."""
-    limit = getattr(generator, "max_qubits", None)
-    if limit is None or n_assets <= limit:
-        return np.arange(n_assets)
-    return promising_assets(bitstrings, weights, limit)
-
-
-def top_selections_per_target(evaluator: SelectionEvaluator, per_target: int) -> list[np.ndarray]:
-    """The ``per_target`` cheapest selections the evaluator has priced at each target."""
-    selections, costs = evaluator.known()
-    chosen: list[np.ndarray] = []
-    for column in range(costs.shape[1]):
-        column_costs = np.where(np.isnan(costs[:, column]), np.inf, costs[:, column])
-        best = np.argsort(column_costs, kind="stable")[:per_target]
-        chosen.extend(selections[i] for i in best if np.isfinite(column_costs[i]))
-    return chosen

@@ -8,7 +8,7 @@ from __future__ import annotations
 from importlib import import_module
 from typing import Any
 
-from geo.errors import GeoError
+from geo.core.errors import GeoError
 
 
 def build(registry: dict[str, tuple[str, str]], kind: str, name: str, **settings: Any) -> Any:

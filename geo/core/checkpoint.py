@@ -25,8 +25,8 @@ from typing import Any
 
 import numpy as np
 
-from geo.atomic import atomic_write_bytes
-from geo.errors import GeoError
+from geo.core.atomic import atomic_write_bytes
+from geo.core.errors import GeoError
 
 FORMAT = "geo-checkpoint-1"
 STATE_FILE = "state.ckpt"

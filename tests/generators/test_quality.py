@@ -1,8 +1,8 @@
 import numpy as np
 import pytest
 
-from geo.geo import Pool, first_unseen
-from geo.metrics.generator_quality import GeneratorQuality
+from geo.generator_enhanced.pool import Pool, first_unseen
+from geo.generators.quality import GeneratorQuality
 from geo.problem import ObjectiveGrid, Problem, SelectionEvaluator
 
 

@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING, Any, Callable, Protocol, Sequence
 
 import numpy as np
 
-from geo.frontier.result import FrontierPoint
+from geo.core.results import FrontierPoint
 
 if TYPE_CHECKING:
-    from geo.frontier.checkpoint import Checkpoint
+    from geo.core.checkpoint import Checkpoint
 from geo.problem.evaluator import SelectionEvaluator
 
 # Weights at or below this are the QP's zero bound, not a position.

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from geo.classical.base import FrontierMethod
-from geo.registry import build
+from geo.methods.base import FrontierMethod
+from geo.core.registry import build
 
 # name -> (module, class); every class follows the FrontierMethod protocol.
 METHODS: dict[str, tuple[str, str]] = {
@@ -19,7 +19,7 @@ METHODS: dict[str, tuple[str, str]] = {
     "exact": ("geo.classical.exact", "ExactMethod"),
     "unconstrained": ("geo.classical.unconstrained", "UnconstrainedMethod"),
     "enumeration": ("geo.classical.enumeration", "EnumerationMethod"),
-    "geo": ("geo.geo", "GEOMethod"),
+    "geo": ("geo.generator_enhanced.optimizer", "GEOMethod"),
 }
 
 def method_names() -> tuple[str, ...]:

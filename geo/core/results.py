@@ -22,8 +22,8 @@ from typing import Any
 
 import numpy as np
 
-from geo.atomic import atomic_write_text
-from geo.errors import GeoError
+from geo.core.atomic import atomic_write_text
+from geo.core.errors import GeoError
 
 POINT_STATUSES = ("optimal", "time_limit", "heuristic", "infeasible", "not_found", "interrupted", "error")
 OBJECTIVES = ("target-return", "risk-aversion")

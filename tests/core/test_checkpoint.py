@@ -11,9 +11,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from geo.errors import GeoError
-from geo.frontier.checkpoint import STATE_FILE, Checkpoint
-from geo.frontier.methods import make_method
+from geo.core.errors import GeoError
+from geo.core.checkpoint import STATE_FILE, Checkpoint
+from geo.methods.registry import make_method
 from geo.frontier.run import compute_frontier
 from geo.frontier.targets import evenly_spaced_targets
 from geo.problem import ObjectiveGrid, Problem

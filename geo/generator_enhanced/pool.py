@@ -1,0 +1,102 @@
+"""The GEO pool: selections priced at every target of the frontier, and the helpers that
+decide what the generator models and samples."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from geo.generators.base import promising_assets
+from geo.problem.evaluator import SelectionEvaluator, selection_keys
+from geo.problem.problem import Problem
+
+
+class Pool:
+    """Selections priced at every target, with their cost table (rows: selections)."""
+
+    def __init__(self, evaluator: SelectionEvaluator) -> None:
+        self.evaluator = evaluator
+        n, t = evaluator.problem.n_assets, len(evaluator.grid)
+        self.selections = np.zeros((0, n), dtype=bool)
+        self.costs = np.zeros((0, t))
+        self.keys: set[bytes] = set()
+
+    @property
+    def size(self) -> int:
+        return len(self.selections)
+
+    def add(self, selections: np.ndarray, stop_at: float) -> np.ndarray:
+        """Price unseen ``selections`` at every target (within the budget); returns their costs."""
+        if len(selections) == 0:
+            return np.zeros((0, len(self.evaluator.grid)))
+        selections = np.unique(selections, axis=0)
+        keys = selection_keys(selections)
+        fresh = np.array([key not in self.keys for key in keys])
+        selections = selections[fresh]
+        affordable = len(selections)
+        if np.isfinite(stop_at):
+            left = max(0.0, stop_at - self.evaluator.n_evaluations)
+            affordable = int(left // len(self.evaluator.grid))
+        selections = selections[:affordable]
+        costs = self.evaluator.costs(selections)
+        self.extend(selections, costs)
+        return costs
+
+    def extend(self, selections: np.ndarray, costs: np.ndarray) -> None:
+        """Append already-priced selections (from :meth:`add`, or a checkpoint)."""
+        self.selections = np.concatenate([self.selections, selections])
+        self.costs = np.concatenate([self.costs, costs])
+        self.keys.update(selection_keys(selections))
+
+    def contains(self, selections: np.ndarray) -> np.ndarray:
+        return np.array([key in self.keys for key in selection_keys(selections)], dtype=bool)
+
+    def best_costs(self) -> np.ndarray:
+        if not self.size:
+            return np.full(len(self.evaluator.grid), np.inf)
+        return self.costs.min(axis=0)
+
+    def scores(self) -> np.ndarray:
+        """Per selection: relative excess over the best known cost at its best target."""
+        best = self.best_costs()
+        finite = np.isfinite(best)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            excess = (self.costs[:, finite] - best[finite]) / np.maximum(np.abs(best[finite]), 1e-300)
+        if excess.shape[1] == 0:
+            return np.full(self.size, np.inf)
+        return np.nanmin(np.where(np.isfinite(excess), excess, np.inf), axis=1)
+
+
+def sampling_sizes(problem: Problem) -> tuple[int, ...]:
+    """Sizes the generator samples. In at-most mode with ``w_min = 0`` size K dominates: a
+    smaller selection's portfolio is also feasible for any K-superset (zero extra weights)."""
+    if problem.cardinality == "at-most" and problem.w_min == 0 and problem.k in problem.feasible_sizes:
+        return (problem.k,)
+    return problem.feasible_sizes
+
+
+def first_unseen(samples: np.ndarray, pool: Pool) -> np.ndarray:
+    """True for the first occurrence of each sample that the pool has not seen."""
+    _, first = np.unique(samples, axis=0, return_index=True)
+    mask = np.zeros(len(samples), dtype=bool)
+    mask[first] = True
+    return mask & ~pool.contains(samples)
+
+
+def sub_universe(generator, bitstrings: np.ndarray, weights: np.ndarray, n_assets: int) -> np.ndarray:
+    """Columns the generator models: all assets, unless it has a qubit budget below N; then the
+    :func:`~geo.generators.base.promising_assets` of the training set, the others fixed to 0."""
+    limit = getattr(generator, "max_qubits", None)
+    if limit is None or n_assets <= limit:
+        return np.arange(n_assets)
+    return promising_assets(bitstrings, weights, limit)
+
+
+def top_selections_per_target(evaluator: SelectionEvaluator, per_target: int) -> list[np.ndarray]:
+    """The ``per_target`` cheapest selections the evaluator has priced at each target."""
+    selections, costs = evaluator.known()
+    chosen: list[np.ndarray] = []
+    for column in range(costs.shape[1]):
+        column_costs = np.where(np.isnan(costs[:, column]), np.inf, costs[:, column])
+        best = np.argsort(column_costs, kind="stable")[:per_target]
+        chosen.extend(selections[i] for i in best if np.isfinite(column_costs[i]))
+    return chosen
