@@ -40,8 +40,10 @@ class AnnealingMethod:
     def solve(self, evaluator: SelectionEvaluator, rng: np.random.Generator, budget: int | None,
               deadline: Deadline, progress: ProgressCallback | None = None,
               checkpoint: Checkpoint | None = None) -> MethodRun:
-        found, _ = sweep_targets(self._anneal_column, evaluator, rng, budget, deadline, progress, checkpoint)
-        return MethodRun(heuristic_points(evaluator, found, deadline), {"stopped_by_deadline": deadline.expired()})
+        with evaluator.spending(budget):
+            found, _ = sweep_targets(self._anneal_column, evaluator, rng, budget, deadline, progress, checkpoint)
+            points = heuristic_points(evaluator, found, deadline)
+        return MethodRun(points, {"stopped_by_deadline": deadline.expired()})
 
     def _anneal_column(self, evaluator: SelectionEvaluator, column: int, previous: np.ndarray | None,
                        rng: np.random.Generator, stop_at: float, deadline: Deadline) -> np.ndarray | None:

@@ -44,6 +44,8 @@ def all_selections(problem: Problem, batch: int = BATCH) -> Iterator[np.ndarray]
 class EnumerationMethod:
     """Price every selection (``--method enumeration``); refuses universes that are too large."""
 
+    honours_budget = False
+
     name = "enumeration"
 
     def solve(self, evaluator: SelectionEvaluator, rng: np.random.Generator, budget: int | None,

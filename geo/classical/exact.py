@@ -197,6 +197,8 @@ class ExactMethod:
     selections at every column, so each solution also warm-starts the other targets.
     """
 
+    honours_budget = False
+
     name = "exact"
 
     def __init__(self, point_time_limit: float | None = None, perspective: bool = True,

@@ -35,9 +35,12 @@ class LocalSearchMethod:
     def solve(self, evaluator: SelectionEvaluator, rng: np.random.Generator, budget: int | None,
               deadline: Deadline, progress: ProgressCallback | None = None,
               checkpoint: Checkpoint | None = None) -> MethodRun:
-        found, allowance = sweep_targets(self._search_column, evaluator, rng, budget, deadline, progress, checkpoint)
-        found += self._backward_pass(evaluator, found, rng, deadline, allowance.stop_at)
-        return MethodRun(heuristic_points(evaluator, found, deadline), {"stopped_by_deadline": deadline.expired()})
+        with evaluator.spending(budget):
+            found, allowance = sweep_targets(self._search_column, evaluator, rng, budget, deadline, progress,
+                                             checkpoint)
+            found += self._backward_pass(evaluator, found, rng, deadline, allowance.stop_at)
+            points = heuristic_points(evaluator, found, deadline)
+        return MethodRun(points, {"stopped_by_deadline": deadline.expired()})
 
     def _backward_pass(self, evaluator: SelectionEvaluator, found: list[np.ndarray], rng: np.random.Generator,
                        deadline: Deadline, stop_at: float) -> list[np.ndarray]:
@@ -74,11 +77,15 @@ class LocalSearchMethod:
 
 
 def descend(evaluator: SelectionEvaluator, selection: np.ndarray, column: int, rng: np.random.Generator,
-            stop_at: float = np.inf, deadline: Deadline | None = None) -> tuple[np.ndarray, float]:
+            stop_at: float = np.inf, deadline: Deadline | None = None,
+            stats: dict[str, int] | None = None) -> tuple[np.ndarray, float]:
     """Steepest descent from ``selection`` at one parameter; returns the local optimum and its cost.
 
     From an infeasible start (the target out of the selection's reach) it first moves to the
-    neighbour closest to reaching the target, until a feasible selection turns up.
+    neighbour closest to reaching the target, until a feasible selection turns up. Neighbours
+    that a proven bound shows cannot improve on the current cost are screened, not priced
+    (``cutoff``, see :class:`SelectionEvaluator`). ``stats``, when given, counts the moves made
+    (``stats["moves"]``).
     """
     current = selection.copy()
     current_cost = float(evaluator.costs(current, [column])[0, 0])
@@ -89,16 +96,21 @@ def descend(evaluator: SelectionEvaluator, selection: np.ndarray, column: int, r
         if left < len(neighbours):
             # Not enough budget for the whole neighbourhood: a random part of it, fairly.
             neighbours = neighbours[rng.permutation(len(neighbours))[: int(max(left, 1))]]
-        costs = evaluator.costs(neighbours, [column])[:, 0]
+        cutoff = current_cost - IMPROVEMENT_RTOL * abs(current_cost) if np.isfinite(current_cost) else None
+        costs = evaluator.costs(neighbours, [column], cutoff=cutoff)[:, 0]
         best = int(np.argmin(costs))
         if np.isfinite(costs[best]):
             if np.isfinite(current_cost) and not costs[best] < current_cost - IMPROVEMENT_RTOL * abs(current_cost):
                 break
             current, current_cost, current_gap = neighbours[best].copy(), float(costs[best]), 0.0
+            if stats is not None:
+                stats["moves"] = stats.get("moves", 0) + 1
             continue
         gaps = evaluator.reach_gap(neighbours, column)
         closest = int(np.argmin(gaps))
         if not gaps[closest] < current_gap:
             break
         current, current_gap = neighbours[closest].copy(), float(gaps[closest])
+        if stats is not None:
+            stats["moves"] = stats.get("moves", 0) + 1
     return current, current_cost

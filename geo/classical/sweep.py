@@ -1,7 +1,7 @@
 """Sweeping a per-target search along the frontier, the outer loop local search and annealing share.
 
 Targets are visited in order, each warm-started from the previous target's answer and given
-a fair share of the remaining evaluation budget; at the end every target takes the best of
+a fair share of the remaining evaluation budget and time; at the end every target takes the best of
 all selections kept, so work done for one target also serves its neighbours.
 """
 
@@ -43,7 +43,11 @@ def sweep_targets(search: ColumnSearch, evaluator: SelectionEvaluator, rng: np.r
     for column in range(first_column, n_columns):
         if deadline.expired():
             break
-        best = search(evaluator, column, previous, rng, allowance.start_column(column), deadline)
+        # Time, like evaluations, is shared fairly: each target gets an equal slice of what is
+        # left, so a --time-limit reaches the whole frontier instead of stopping half-way.
+        share = deadline.share(n_columns - column)
+        column_deadline = deadline if share is None else Deadline(share)
+        best = search(evaluator, column, previous, rng, allowance.start_column(column), column_deadline)
         if best is not None:
             found.append(best)
             previous = best

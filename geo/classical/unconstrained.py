@@ -175,6 +175,8 @@ class UnconstrainedMethod:
     status ``optimal`` because they are the proven optimum of the *unconstrained* problem.
     """
 
+    honours_budget = False
+
     name = "unconstrained"
 
     def solve(self, evaluator: SelectionEvaluator, rng: np.random.Generator, budget: int | None,

@@ -79,8 +79,8 @@ def optimize(dataset: str, **kwargs: Any) -> None:
     click.echo(format_portfolio(result))
 
 
-GEO_OPTIONS = {"generator": "generator", "seed_method": "seed_method", "iterations": "iterations",
-               "samples": "samples_per_iteration"}
+GEO_OPTIONS = {"generator": "generator", "seed_method": "seed_method", "refine": "refine", "segments": "segments",
+               "iterations": "iterations", "samples": "samples_per_iteration"}
 
 
 def _method_from_options(opts: dict[str, Any]):

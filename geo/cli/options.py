@@ -83,10 +83,18 @@ def problem_options(command: Callable) -> Callable:
         click.option("--generator", default=None,
                      help="GEO's generative model: mps, qcbm, independent, uniform (default mps)."),
         click.option("--seed-method", default=None,
-                     help="GEO's starting pool: random (stand-alone) or local-search, annealing, relaxation, exact "
-                          "(booster). Default random."),
-        click.option("--iterations", type=int, default=None, help="GEO iterations (default 20 without --budget)."),
-        click.option("--samples", type=int, default=None, help="GEO samples per iteration (default 200)."),
+                     help="GEO's starting pool: local-search (booster, the default), annealing, relaxation, exact, "
+                          "or random (stand-alone)."),
+        click.option("--refine", type=click.Choice(["descent", "none"]), default=None,
+                     help="GEO: refine each sampled start by exact swap descent (descent, the default), or price "
+                          "samples as they are (none: the paper's raw loop)."),
+        click.option("--segments", type=int, default=None,
+                     help="GEO: one generator per this many contiguous segments of the frontier "
+                          "(default 5 with descent, 1 without)."),
+        click.option("--iterations", type=int, default=None,
+                     help="GEO iterations (default 20 without --budget or --time-limit)."),
+        click.option("--samples", type=int, default=None,
+                     help="GEO samples per iteration (default 40 with descent: 10 starts; 200 without)."),
         click.option("--output", type=click.Path(dir_okay=False), default=None, help="Write results JSON here."),
         click.option("--checkpoint", "checkpoint_dir", type=click.Path(file_okay=False), default=None,
                      help="Save progress here (default: OUTPUT.checkpoint beside --output)."),

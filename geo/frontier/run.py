@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from geo.methods.base import Deadline, FrontierMethod, ProgressCallback, point_from_selection
+from geo.methods.base import Deadline, FrontierMethod, ProgressCallback, best_known_points
 from geo.core.checkpoint import DEFAULT_INTERVAL_S, Checkpoint, fingerprint
 from geo.core.results import FrontierResult
 from geo.problem.evaluator import SelectionEvaluator
@@ -34,6 +34,10 @@ def compute_frontier(problem: Problem, grid: ObjectiveGrid, method: FrontierMeth
         problem.check_target_returns(grid.values)
     rng = np.random.default_rng(seed)
     evaluator = evaluator or SelectionEvaluator(problem, grid)
+    # A hard limit: whatever a method's own bookkeeping, no evaluation beyond the budget. Methods
+    # that prove optimality (enumeration, exact) or price no selections do not take a budget.
+    if getattr(method, "honours_budget", True):
+        evaluator.set_budget(budget)
     checkpoint = None
     if checkpoint_dir is not None:
         run_id = fingerprint(mu=problem.mu, cov=problem.cov, problem=problem.to_dict(), grid=grid.values,
@@ -53,7 +57,8 @@ def compute_frontier(problem: Problem, grid: ObjectiveGrid, method: FrontierMeth
         details = {"interrupted": True,
                    "checkpoint": str(checkpoint.directory) if checkpoint and checkpoint.saves else None}
     wall = time.perf_counter() - started
-    details = {"evaluations": evaluator.n_evaluations, "distinct_selections": evaluator.n_selections,
+    details = {"evaluations": evaluator.n_evaluations, "screened": evaluator.n_screened,
+               "distinct_selections": evaluator.n_selections,
                "budget": budget, "time_limit": time_limit, "settings": _settings_of(method),
                "resumed": bool(resume and checkpoint is not None), **details}
     problem_info = {"dataset": (dataset or {}).get("name"), **problem.to_dict(), "objective": grid.kind}
@@ -64,15 +69,7 @@ def compute_frontier(problem: Problem, grid: ObjectiveGrid, method: FrontierMeth
 
 def interrupted_points(evaluator: SelectionEvaluator) -> list:
     """The cheapest selection priced so far at each target (no new pricing), as partial points."""
-    selections, costs = evaluator.known()
-    points = []
-    for column in range(len(evaluator.grid)):
-        column_costs = np.where(np.isnan(costs[:, column]), np.inf, costs[:, column]) if len(costs) else np.array([])
-        best = int(np.argmin(column_costs)) if len(column_costs) else -1
-        chosen = selections[best] if best >= 0 and np.isfinite(column_costs[best]) else None
-        points.append(point_from_selection(evaluator, chosen, column, status="interrupted",
-                                           unsolved_status="interrupted"))
-    return points
+    return best_known_points(evaluator, status="interrupted", unsolved_status="interrupted")
 
 
 def _settings_of(method: FrontierMethod) -> dict[str, Any]:

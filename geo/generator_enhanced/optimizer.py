@@ -1,15 +1,25 @@
-"""The Generator-Enhanced Optimization loop (DESIGN.md, "GEO"), frontier-wide.
+"""The Generator-Enhanced Optimization method (DESIGN.md, "GEO"): learned restarts, refined exactly.
 
-1. A pool of selections, each priced at every target of the frontier, is seeded by a
-   classical method ("booster") or by random valid selections ("stand-alone").
-2. A softmax surrogate turns the pool into a training distribution: each selection is scored
-   by how close it comes to the best known cost at its best target,
-   ``score = min_j (cost_j - best_j) / |best_j|``, so a selection that is good for *any* part of
-   the frontier is a good example; ``p ∝ exp(-score / T)`` over the best ``training_size``.
-3. The generator is fitted (warm-started) on that distribution and sampled.
-4. New, valid, distinct samples are priced exactly at every target and merged into the pool.
-Repeat until the evaluation budget, the iteration count or the deadline is spent; each target
-then takes the best selection of the pool.
+1. Seed. Booster mode (the default) runs a classical method, local search by default, on
+   ``seed_fraction`` of the budget and time; its answers, and the best selections it priced
+   at each target, enter the pool. Stand-alone mode (``seed_method="random"``) starts from
+   random valid selections. Either way the pool is priced at every target of the frontier.
+2. Learn. One generator per contiguous segment of the frontier (``segments``) is fitted on the
+   softmax surrogate of the pool scored on its own targets (:mod:`.segments`).
+3. Propose and refine (``refine="descent"``, the default). The targets due next are chosen
+   round-robin, weakest first (:class:`~.refinement.TargetSchedule`); each gets a start sampled
+   from its segment's generator, the first one not seen before. The start is refined by the
+   exact swap descent of local search at that target, and the local optimum is carried along
+   the frontier while it improves it (:func:`~.refinement.refine`). ``refine="none"`` is the
+   paper's raw loop: samples are priced as they come.
+4. Merge. The optima (or raw samples) are priced at every target and join the pool. When the
+   samples stop being new the loop widens its search (:mod:`.exploration`); it stops only when
+   the budget, the time or the iteration count is spent, or when nothing unseen can be proposed.
+
+Every target then takes the cheapest selection ever priced there: the seed's answers included,
+so GEO can only improve on them. The controls come from the same loop: ``generator="uniform"``
+is random-restart local search, ``"independent"`` an estimation-of-distribution algorithm,
+``"mps"`` TN-GEO, ``"qcbm"`` QCBM-GEO.
 """
 
 from __future__ import annotations
@@ -19,123 +29,128 @@ from typing import Any
 
 import numpy as np
 
-from geo.methods.base import Deadline, MethodRun, ProgressCallback, heuristic_points
 from geo.classical.neighbourhood import random_selections
-from geo.core.errors import GeoError
 from geo.core.checkpoint import Checkpoint, restore_snapshot, snapshot
-from geo.generators import make_generator
+from geo.core.errors import GeoError
+from geo.generator_enhanced.exploration import Exploration
+from geo.generator_enhanced.pool import Pool, first_unseen, sampling_sizes, top_selections_per_target
+from geo.generator_enhanced.refinement import TargetSchedule, refine
+from geo.generator_enhanced.segments import SegmentedGenerators
 from geo.generators.quality import GeneratorQuality
-from geo.generator_enhanced.pool import (Pool, first_unseen, sampling_sizes, sub_universe,
-                                         top_selections_per_target)
-from geo.problem.evaluator import SelectionEvaluator
+from geo.methods.base import Deadline, MethodRun, ProgressCallback, best_known_points
+from geo.problem.evaluator import SelectionEvaluator, selection_keys
 
 SEED_METHODS = ("random", "local-search", "annealing", "relaxation", "exact")
+REFINE_MODES = ("descent", "none")
 DEFAULT_ITERATIONS = 20
 # Booster mode: how many of the seed method's best selections per target enter the pool
 # beside its answers (its memo holds many more, priced at one target each).
 SEEDS_PER_TARGET = 10
-# An iteration is stale when under 1% of its samples are new and valid (the generator has
-# collapsed onto the pool, or wastes its samples on wrong sizes); 5 in a row end the loop.
-MIN_NEW_SHARE = 0.01
-MAX_STALE_ITERATIONS = 5
+# Descent mode draws this many candidates per start and uses the first one not seen before.
+CANDIDATES_PER_START = 4
+# The loop ends early only when this many iterations in a row priced nothing at all: every
+# selection the generators and the prior propose is already known (a tiny universe).
+MAX_IDLE_ITERATIONS = 5
 
 
 @dataclass
 class GEOMethod:
-    """GEO with a named generator; ``seed_method`` "random" is the stand-alone mode."""
+    """GEO with a named generator. Defaults: booster from local search, descent refinement,
+    one generator per fifth of the frontier."""
 
     generator: str = "mps"
-    seed_method: str = "random"
+    seed_method: str = "local-search"
     seed_fraction: float = 0.3
+    refine: str = "descent"
+    segments: int | None = None
     initial_pool: int = 200
     training_size: int = 200
-    samples_per_iteration: int = 200
+    samples_per_iteration: int | None = None
     temperature: float | None = None
     iterations: int | None = None
+    continuation: bool = True
     generator_options: dict[str, Any] = field(default_factory=dict)
     name: str = "geo"
 
     def __post_init__(self) -> None:
         if self.seed_method not in SEED_METHODS:
             raise GeoError(f"unknown seed method {self.seed_method!r}", f"use one of: {', '.join(SEED_METHODS)}")
+        if self.refine not in REFINE_MODES:
+            raise GeoError(f"unknown refinement {self.refine!r}", f"use one of: {', '.join(REFINE_MODES)}")
         if not 0.0 <= self.seed_fraction < 1.0:
             raise GeoError(f"seed fraction must be in [0, 1) (got {self.seed_fraction})", "use e.g. 0.3")
+        for label, value in (("segments", self.segments), ("samples per iteration", self.samples_per_iteration),
+                             ("iterations", self.iterations)):
+            if value is not None and value < 1:
+                raise GeoError(f"GEO {label} must be at least 1 (got {value})", f"give a positive number of {label}")
+
+    @property
+    def n_segments(self) -> int:
+        return self.segments if self.segments is not None else (5 if self.refine == "descent" else 1)
+
+    @property
+    def n_samples(self) -> int:
+        if self.samples_per_iteration is not None:
+            return self.samples_per_iteration
+        return 10 * CANDIDATES_PER_START if self.refine == "descent" else 200
 
     def solve(self, evaluator: SelectionEvaluator, rng: np.random.Generator, budget: int | None,
               deadline: Deadline, progress: ProgressCallback | None = None,
               checkpoint: Checkpoint | None = None) -> MethodRun:
-        problem = evaluator.problem
-        iterations = self.iterations if self.iterations is not None else (None if budget else DEFAULT_ITERATIONS)
+        with evaluator.spending(budget):
+            return self._solve(evaluator, rng, budget, deadline, progress, checkpoint)
+
+    def _solve(self, evaluator: SelectionEvaluator, rng: np.random.Generator, budget: int | None,
+               deadline: Deadline, progress: ProgressCallback | None, checkpoint: Checkpoint | None) -> MethodRun:
+        iterations = self.iterations if self.iterations is not None else (
+            None if budget or deadline.seconds else DEFAULT_ITERATIONS)
         saved = checkpoint.load() if checkpoint else None
-        if saved is None:
-            start = evaluator.n_evaluations
-            stop_at = np.inf if budget is None else start + budget
-            generator = make_generator(self.generator, **self.generator_options)
-            pool = Pool(evaluator)
-            pool.add(self._seed_selections(evaluator, rng, budget, deadline), stop_at)
-            seeded_evaluations = evaluator.n_evaluations - start
-            history: list[dict[str, Any]] = []
-        else:
-            state = restore_snapshot(saved, evaluator, rng)
-            stop_at, generator, history = state["stop_at"], state["generator"], state["history"]
-            seeded_evaluations = state["seeded_evaluations"]
-            pool = Pool(evaluator)
-            pool.extend(state["pool_selections"], state["pool_costs"])
-        sizes = sampling_sizes(problem)
-        n_columns = len(evaluator.grid)
-        stale = 0
-        # Stop when the budget cannot price one more selection at every target, or when the
-        # generator has produced (almost) nothing new for a while.
-        while pool.size and not deadline.expired() and stop_at - evaluator.n_evaluations >= n_columns:
-            if iterations is not None and len(history) >= iterations:
+        state = self._start(evaluator, rng, budget, deadline) if saved is None else self._resume(saved, evaluator, rng)
+        idle = 0
+        stopped_by = "iterations"
+        while True:
+            if deadline.expired():
+                stopped_by = "time"
                 break
-            record = self._iterate(generator, pool, sizes, rng, stop_at)
-            history.append({"iteration": len(history) + 1, **record})
+            if evaluator.remaining <= 0:
+                stopped_by = "budget"
+                break
+            if iterations is not None and len(state.history) >= iterations:
+                break
+            if idle >= MAX_IDLE_ITERATIONS:
+                stopped_by = "nothing new to propose"
+                break
+            spent = evaluator.n_evaluations
+            if self.refine == "descent":
+                record = self._iterate_descent(state, evaluator, rng, deadline)
+            else:
+                record = self._iterate_raw(state, evaluator, rng)
+            change = state.exploration.update(record["exploration"])
+            state.history.append({"iteration": len(state.history) + 1, **record, "exploration_change": change})
+            idle = idle + 1 if evaluator.n_evaluations == spent else 0
             if progress:
-                progress(len(history), iterations or len(history) + 1)
+                progress(len(state.history), iterations or len(state.history) + 1)
             if checkpoint:
-                checkpoint.save(snapshot(evaluator, rng, stop_at=stop_at, generator=generator, history=history,
-                                         seeded_evaluations=seeded_evaluations, pool_selections=pool.selections,
-                                         pool_costs=pool.costs))
-            stale = stale + 1 if record["n_valid_new"] < MIN_NEW_SHARE * max(1, record["n_samples"]) else 0
-            if record["n_samples"] == 0 or stale >= MAX_STALE_ITERATIONS:
-                break
-        points = heuristic_points(evaluator, list(pool.selections), deadline)
-        details = {"generator": self.generator, "seed_method": self.seed_method,
-                   "mode": "stand-alone" if self.seed_method == "random" else "booster",
-                   "seed_evaluations": seeded_evaluations, "pool_size": pool.size, "iterations": history,
-                   "sampling_sizes": list(map(int, sizes)), "stopped_by_deadline": deadline.expired()}
-        return MethodRun(points, details)
+                checkpoint.save(snapshot(evaluator, rng, loop=state))
+        points = best_known_points(evaluator, unsolved_status="time_limit" if deadline.expired() else "not_found")
+        return MethodRun(points, self._details(state, evaluator, stopped_by))
 
-    # -- one iteration ----------------------------------------------------------------------
-    def _iterate(self, generator, pool: "Pool", sizes: tuple[int, ...], rng: np.random.Generator,
-                 stop_at: float) -> dict[str, Any]:
-        problem = pool.evaluator.problem
-        scores = pool.scores()
-        order = np.argsort(scores, kind="stable")
-        train = order[np.isfinite(scores[order])][: self.training_size]
-        temperature = self.temperature or max(float(np.mean(scores[train])), 1e-9)
-        weights = np.exp(-(scores[train] - scores[train].min()) / temperature)
-        weights /= weights.sum()
-        columns = sub_universe(generator, pool.selections[train], weights, problem.n_assets)
-        generator.fit(pool.selections[train][:, columns], weights, rng)
-        raw = generator.sample(self.samples_per_iteration, rng, sizes)
-        samples = np.zeros((len(raw), problem.n_assets), dtype=bool)
-        samples[:, columns] = raw
-        valid = problem.valid_size(samples.sum(axis=1))
-        new_mask = first_unseen(samples, pool)
-        new_valid = samples[new_mask & valid]
-        best_before = pool.best_costs()
-        priced = pool.add(new_valid, stop_at)
-        n_better = int(np.sum(np.any(priced < best_before[None, :], axis=1))) if len(priced) else 0
-        quality = GeneratorQuality(len(samples), int(new_mask.sum()), int(len(new_valid)), n_better)
-        best = pool.best_costs()
-        return {**quality.to_dict(), "temperature": temperature, "training_size": int(len(train)),
-                "sub_universe": int(len(columns)), "evaluations": pool.evaluator.n_evaluations,
-                "targets_improved": int(np.sum(best < best_before)),
-                "mean_best_cost": float(np.mean(best[np.isfinite(best)])) if np.isfinite(best).any() else None}
+    # -- set-up -------------------------------------------------------------------------------
+    def _start(self, evaluator: SelectionEvaluator, rng: np.random.Generator, budget: int | None,
+               deadline: Deadline) -> "LoopState":
+        n_columns = len(evaluator.grid)
+        state = LoopState(pool=Pool(evaluator),
+                          models=SegmentedGenerators(self.generator, self.generator_options, n_columns, self.n_segments),
+                          schedule=TargetSchedule(n_columns), exploration=Exploration())
+        before = evaluator.n_evaluations
+        state.pool.add(self._seed_selections(evaluator, rng, budget, deadline))
+        state.seed_evaluations = evaluator.n_evaluations - before
+        state.seed_costs = memo_best_costs(evaluator)
+        return state
 
-    # -- seeding ------------------------------------------------------------------------------
+    def _resume(self, saved: dict[str, Any], evaluator: SelectionEvaluator, rng: np.random.Generator) -> "LoopState":
+        return restore_snapshot(saved, evaluator, rng)["loop"].reattach(evaluator)
+
     def _seed_selections(self, evaluator: SelectionEvaluator, rng: np.random.Generator, budget: int | None,
                          deadline: Deadline) -> np.ndarray:
         problem = evaluator.problem
@@ -148,7 +163,150 @@ class GEOMethod:
         from geo.methods.registry import make_method
 
         seed_budget = None if budget is None else int(self.seed_fraction * budget)
-        run = make_method(self.seed_method).solve(evaluator, rng, seed_budget, deadline)
+        seed_deadline = deadline if deadline.seconds is None else Deadline(self.seed_fraction * deadline.remaining())
+        run = make_method(self.seed_method).solve(evaluator, rng, seed_budget, seed_deadline)
         answers = [problem.selection_from_tickers(list(p.weights)) for p in run.points if p.weights]
         return np.array(answers + top_selections_per_target(evaluator, SEEDS_PER_TARGET), dtype=bool).reshape(
             -1, problem.n_assets)
+
+    # -- one iteration ------------------------------------------------------------------------
+    def _iterate_descent(self, state: "LoopState", evaluator: SelectionEvaluator, rng: np.random.Generator,
+                         deadline: Deadline) -> dict[str, Any]:
+        """Fit, then refine one learned start at each of the next targets of the schedule."""
+        problem, pool = evaluator.problem, state.pool
+        training = state.models.fit(pool, self.training_size, self.temperature,
+                                    state.exploration.temperature_scale, rng)
+        n_starts = max(1, self.n_samples // CANDIDATES_PER_START)
+        best_before = pool.best_costs()
+        columns = state.schedule.next_columns(n_starts, best_before)
+        blocks = state.models.sample_for(columns, CANDIDATES_PER_START, rng, problem, sampling_sizes(problem),
+                                         state.exploration.prior_share)
+        flat = blocks.reshape(-1, problem.n_assets)
+        valid = problem.valid_size(flat.sum(axis=1))
+        new = first_unseen(flat, pool) & ~state.started_mask(flat)
+        starts = choose_starts(blocks, (valid & new).reshape(blocks.shape[:2]), valid.reshape(blocks.shape[:2]))
+        work = {"starts": 0, "descents": 0, "moves": 0, "already_optimal": 0, "starts_improving": 0}
+        n_better = 0
+        for column, start in zip(columns, starts):
+            if start is None or evaluator.remaining <= 0 or deadline.expired():
+                continue
+            state.started.add(selection_keys(start[None, :])[0])
+            result = refine(evaluator, start, int(column), pool.best_costs(), rng, deadline, state.schedule,
+                            self.continuation)
+            start_cost = evaluator.costs(start, [int(column)])[0, 0]  # a memo hit: the descent priced it
+            n_better += int(start_cost < best_before[column])
+            pool.add(np.array(result.optima))
+            work["starts"] += 1
+            work["descents"] += result.descents
+            work["moves"] += result.moves
+            work["already_optimal"] += int(result.already_optimal)
+            work["starts_improving"] += int(bool(result.improved_columns))
+        quality = GeneratorQuality(len(flat), int(new.sum()), int((new & valid).sum()), n_better)
+        return {**quality.to_dict(), **training, **self._refinement_record(work),
+                "evaluations": evaluator.n_evaluations, **frontier_progress(best_before, pool.best_costs())}
+
+    def _iterate_raw(self, state: "LoopState", evaluator: SelectionEvaluator, rng: np.random.Generator) -> dict[str, Any]:
+        """The paper's loop: samples are priced at every target as they are, no refinement."""
+        problem, pool = evaluator.problem, state.pool
+        training = state.models.fit(pool, self.training_size, self.temperature,
+                                    state.exploration.temperature_scale, rng)
+        n_columns = len(evaluator.grid)
+        per_column = int(np.ceil(self.n_samples / n_columns))
+        blocks = state.models.sample_for(np.arange(n_columns), per_column, rng, problem, sampling_sizes(problem),
+                                         state.exploration.prior_share)
+        samples = blocks.reshape(-1, problem.n_assets)[rng.permutation(n_columns * per_column)[: self.n_samples]]
+        valid = problem.valid_size(samples.sum(axis=1))
+        new = first_unseen(samples, pool)
+        best_before = pool.best_costs()
+        priced = pool.add(samples[new & valid])
+        n_better = int(np.sum(np.any(priced < best_before[None, :], axis=1))) if len(priced) else 0
+        quality = GeneratorQuality(len(samples), int(new.sum()), int((new & valid).sum()), n_better)
+        return {**quality.to_dict(), **training, "evaluations": evaluator.n_evaluations,
+                **frontier_progress(best_before, pool.best_costs())}
+
+    @staticmethod
+    def _refinement_record(work: dict[str, int]) -> dict[str, Any]:
+        starts = work["starts"]
+        return {**work, "moves_per_start": work["moves"] / starts if starts else None,
+                "already_optimal_share": work["already_optimal"] / starts if starts else None}
+
+    # -- results ------------------------------------------------------------------------------
+    def _details(self, state: "LoopState", evaluator: SelectionEvaluator, stopped_by: str) -> dict[str, Any]:
+        final = memo_best_costs(evaluator)
+        return {"generator": self.generator, "seed_method": self.seed_method,
+                "mode": "stand-alone" if self.seed_method == "random" else "booster",
+                "refine": self.refine, "segments": len(state.models.models),
+                "seed_evaluations": state.seed_evaluations, "pool_size": state.pool.size,
+                "iterations": state.history, "stopped_by": stopped_by,
+                "sampling_sizes": list(map(int, sampling_sizes(evaluator.problem))),
+                "improvement_over_seed": improvement_over_seed(evaluator.grid.values, state.seed_costs, final)}
+
+
+@dataclass
+class LoopState:
+    """Everything the loop carries from one iteration to the next (and into a checkpoint)."""
+
+    pool: Pool
+    models: SegmentedGenerators
+    schedule: TargetSchedule
+    exploration: Exploration
+    history: list[dict[str, Any]] = field(default_factory=list)
+    started: set[bytes] = field(default_factory=set)
+    seed_evaluations: int = 0
+    seed_costs: np.ndarray | None = None
+
+    def started_mask(self, selections: np.ndarray) -> np.ndarray:
+        return np.array([key in self.started for key in selection_keys(selections)], dtype=bool)
+
+    def __getstate__(self) -> dict[str, Any]:
+        # The evaluator travels in the checkpoint's own slot: keep the pool's arrays only.
+        state = dict(self.__dict__)
+        state["pool"] = (self.pool.selections, self.pool.costs)
+        return state
+
+    def reattach(self, evaluator: SelectionEvaluator) -> "LoopState":
+        """After unpickling: rebuild the pool on ``evaluator``."""
+        selections, costs = self.pool
+        self.pool = Pool(evaluator)
+        self.pool.extend(selections, costs)
+        return self
+
+
+def choose_starts(blocks: np.ndarray, usable: np.ndarray, valid: np.ndarray) -> list[np.ndarray | None]:
+    """Per target, the first candidate never seen before; failing that the first valid one (a
+    pool member is a local optimum of *some* target, not necessarily of this one); else None."""
+    starts: list[np.ndarray | None] = []
+    for block, fresh, ok in zip(blocks, usable, valid):
+        pick = np.flatnonzero(fresh)
+        pick = pick if len(pick) else np.flatnonzero(ok)
+        starts.append(block[pick[0]].copy() if len(pick) else None)
+    return starts
+
+
+def memo_best_costs(evaluator: SelectionEvaluator) -> np.ndarray:
+    """The cheapest cost priced so far at each target (inf where nothing feasible is known)."""
+    _, costs = evaluator.known()
+    if not len(costs):
+        return np.full(len(evaluator.grid), np.inf)
+    return np.where(np.isnan(costs), np.inf, costs).min(axis=0)
+
+
+def frontier_progress(before: np.ndarray, after: np.ndarray) -> dict[str, Any]:
+    finite = np.isfinite(after)
+    return {"targets_improved": int(np.sum(after < before)),
+            "mean_best_cost": float(np.mean(after[finite])) if finite.any() else None}
+
+
+def improvement_over_seed(parameters: np.ndarray, seed: np.ndarray | None, final: np.ndarray) -> list[dict[str, Any]]:
+    """Per target: the seed's best cost, GEO's, and the improvement in percent (>= 0 always:
+    the seed's answers stay in the result)."""
+    if seed is None:
+        return []
+    rows = []
+    for parameter, before, after in zip(parameters, seed, final):
+        improvement = None
+        if np.isfinite(before) and np.isfinite(after) and before != 0:
+            improvement = 100.0 * (before - after) / abs(before)
+        rows.append({"parameter": float(parameter), "seed_cost": float(before) if np.isfinite(before) else None,
+                     "final_cost": float(after) if np.isfinite(after) else None, "improvement_pct": improvement})
+    return rows

@@ -24,19 +24,18 @@ class Pool:
     def size(self) -> int:
         return len(self.selections)
 
-    def add(self, selections: np.ndarray, stop_at: float) -> np.ndarray:
-        """Price unseen ``selections`` at every target (within the budget); returns their costs."""
+    def add(self, selections: np.ndarray) -> np.ndarray:
+        """Price unseen ``selections`` at every target and keep them; returns their costs.
+
+        The evaluator's budget limit decides how much gets priced: a selection priced at only
+        some targets (the budget ran out) is kept with +inf at the others; one that is already
+        known at a target (a seed method's answer) keeps that cost whatever the budget.
+        """
         if len(selections) == 0:
             return np.zeros((0, len(self.evaluator.grid)))
         selections = np.unique(selections, axis=0)
-        keys = selection_keys(selections)
-        fresh = np.array([key not in self.keys for key in keys])
+        fresh = ~self.contains(selections)
         selections = selections[fresh]
-        affordable = len(selections)
-        if np.isfinite(stop_at):
-            left = max(0.0, stop_at - self.evaluator.n_evaluations)
-            affordable = int(left // len(self.evaluator.grid))
-        selections = selections[:affordable]
         costs = self.evaluator.costs(selections)
         self.extend(selections, costs)
         return costs
@@ -55,14 +54,17 @@ class Pool:
             return np.full(len(self.evaluator.grid), np.inf)
         return self.costs.min(axis=0)
 
-    def scores(self) -> np.ndarray:
-        """Per selection: relative excess over the best known cost at its best target."""
-        best = self.best_costs()
+    def scores(self, columns: np.ndarray | None = None) -> np.ndarray:
+        """Per selection: relative excess over the best known cost at its best target among
+        ``columns`` (all targets by default), 0 for a selection that is best somewhere."""
+        cols = np.arange(self.costs.shape[1]) if columns is None else np.asarray(columns)
+        best = self.best_costs()[cols]
         finite = np.isfinite(best)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            excess = (self.costs[:, finite] - best[finite]) / np.maximum(np.abs(best[finite]), 1e-300)
-        if excess.shape[1] == 0:
+        if not finite.any() or not self.size:
             return np.full(self.size, np.inf)
+        costs = self.costs[:, cols[finite]]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            excess = (costs - best[finite]) / np.maximum(np.abs(best[finite]), 1e-300)
         return np.nanmin(np.where(np.isfinite(excess), excess, np.inf), axis=1)
 
 

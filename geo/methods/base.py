@@ -60,7 +60,11 @@ class MethodRun:
 
 class FrontierMethod(Protocol):
     """``checkpoint``: where a long method saves its progress and resumes from (may be None);
-    a method that finishes in seconds may ignore it and simply start again."""
+    a method that finishes in seconds may ignore it and simply start again.
+
+    ``honours_budget`` (default True when absent): the method spends at most ``budget``
+    evaluations, and the evaluator enforces it. Methods that prove optimality (enumeration,
+    exact) or price no selections set it False: a budget does not apply to them."""
 
     name: str
 
@@ -97,6 +101,22 @@ def heuristic_points(evaluator: SelectionEvaluator, found: list[np.ndarray],
     chosen = best_selections_per_column(evaluator, np.array(found)) if found else [None] * n_columns
     unsolved = "time_limit" if deadline.expired() else "not_found"
     return [point_from_selection(evaluator, sel, j, unsolved_status=unsolved) for j, sel in enumerate(chosen)]
+
+
+def best_known_points(evaluator: SelectionEvaluator, status: str = "heuristic",
+                      unsolved_status: str = "not_found") -> list[FrontierPoint]:
+    """Each target's point from the cheapest selection the evaluator has priced there (no new
+    pricing): nothing a method has ever seen is lost from its answer."""
+    selections, costs = evaluator.known()
+    points = []
+    for column in range(len(evaluator.grid)):
+        chosen = None
+        if len(costs):
+            column_costs = np.where(np.isnan(costs[:, column]), np.inf, costs[:, column])
+            best = int(np.argmin(column_costs))
+            chosen = selections[best] if np.isfinite(column_costs[best]) else None
+        points.append(point_from_selection(evaluator, chosen, column, status=status, unsolved_status=unsolved_status))
+    return points
 
 
 def best_selections_per_column(evaluator: SelectionEvaluator, candidates: np.ndarray,

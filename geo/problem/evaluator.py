@@ -3,13 +3,25 @@
 Every method (heuristics, exact-solver post-processing, the GEO loop) prices selections
 through one :class:`SelectionEvaluator`, so the evaluation count is comparable across
 methods and a selection found for one target serves every target of the frontier.
-One evaluation = one (selection, parameter) pair priced for the first time; memo hits are free.
+
+Budget accounting (README, "Budgets"):
+- one evaluation = one (selection, parameter) pair priced for the first time; memo hits are free;
+- a pair that a proven bound rules out without a QP is *screened*: counted in ``n_screened``,
+  not in ``n_evaluations``. The bounds: a selection of a size the problem does not allow; a
+  target return outside the selection's attainable range; and, when the caller passes a
+  ``cutoff``, a bound-free (two-fund) optimum already at or above it, since bounds can only
+  raise the optimum (such a pair is not priced and is reported as +inf, "no better than the cutoff");
+- ``set_budget`` fixes a hard limit: no call ever prices more pairs than the budget has left.
+  Pairs beyond it stay unpriced and come back as +inf (unknown is never mistaken for good), so
+  no method can overspend, whatever its own bookkeeping.
 """
 
 from __future__ import annotations
 
+import math
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Iterator, Sequence
 
 import numpy as np
 
@@ -19,6 +31,10 @@ from geo.problem.selection_qp import (SelectionQP, closed_form, return_bounds, s
                                       solve_bounded_many)
 
 INFEASIBLE = np.inf
+# The cutoff screen trusts the two-fund bound only with clearly distinct returns, and only
+# when the bound clears the cutoff by this relative margin (rounding of the closed form).
+LOWER_BOUND_MU_RTOL = 1e-6
+LOWER_BOUND_MARGIN = 1e-10
 
 
 @dataclass(frozen=True)
@@ -51,6 +67,29 @@ def selection_keys(selections: np.ndarray) -> list[bytes]:
     return [row.tobytes() for row in np.packbits(selections, axis=1)]
 
 
+def lower_bound_usable(cov_sel: np.ndarray, mu_sel: np.ndarray, cost: np.ndarray, kind: str) -> np.ndarray:
+    """Pairs whose bound-free cost is a proven lower bound on the bounded QP: a positive definite
+    covariance (so the two-fund optimum is the unique minimiser) and, for target returns, returns
+    that are not all (nearly) equal (else the two-fund formula divides by ~0)."""
+    try:
+        np.linalg.cholesky(cov_sel)
+        definite = np.ones(len(cov_sel), dtype=bool)
+    except np.linalg.LinAlgError:
+        definite = np.array([_is_definite(block) for block in cov_sel], dtype=bool)
+    if kind == "target-return":
+        spread = np.ptp(mu_sel, axis=1)
+        definite &= spread > LOWER_BOUND_MU_RTOL * (np.abs(mu_sel).max(axis=1) + 1e-300)
+    return definite[:, None] & np.isfinite(cost)
+
+
+def _is_definite(block: np.ndarray) -> bool:
+    try:
+        np.linalg.cholesky(block)
+        return True
+    except np.linalg.LinAlgError:
+        return False
+
+
 class SelectionEvaluator:
     """Prices selections of ``problem`` at every parameter of ``grid``, with a memo."""
 
@@ -58,9 +97,34 @@ class SelectionEvaluator:
         self.problem = problem
         self.grid = grid
         self.n_evaluations = 0
+        self.n_screened = 0
+        self.limit = math.inf
         self._row_of: dict[bytes, int] = {}
         self._selections = np.zeros((0, problem.n_assets), dtype=bool)
         self._costs = np.zeros((0, len(grid)))
+
+    # -- budget -----------------------------------------------------------------------------
+    def set_budget(self, budget: int | None) -> None:
+        """At most ``budget`` more evaluations from now on (None: no limit)."""
+        self.limit = math.inf if budget is None else self.n_evaluations + int(budget)
+
+    @contextmanager
+    def spending(self, budget: int | None) -> Iterator[None]:
+        """Within the block, at most ``budget`` more evaluations (and never past an outer limit);
+        the outer limit comes back afterwards. A method wraps its work in it, so that a seed
+        method run inside GEO spends its share and GEO the rest."""
+        saved = self.limit
+        if budget is not None:
+            self.limit = min(self.limit, self.n_evaluations + int(budget))
+        try:
+            yield
+        finally:
+            self.limit = saved
+
+    @property
+    def remaining(self) -> float:
+        """Evaluations left under the limit (inf without one)."""
+        return max(0.0, self.limit - self.n_evaluations)
 
     # -- memo -------------------------------------------------------------------------------
     @property
@@ -77,7 +141,7 @@ class SelectionEvaluator:
         """Everything priced so far, for a checkpoint (selections bit-packed)."""
         n = self.n_selections
         return {"selections": np.packbits(self._selections[:n], axis=1), "costs": self._costs[:n].copy(),
-                "n_evaluations": self.n_evaluations}
+                "n_evaluations": self.n_evaluations, "n_screened": self.n_screened}
 
     def restore(self, state: dict) -> None:
         """Continue from :meth:`state` (same problem and grid), memo order included."""
@@ -87,6 +151,7 @@ class SelectionEvaluator:
         self._costs = np.array(state["costs"], dtype=float)
         self._row_of = {key: i for i, key in enumerate(selection_keys(selections))}
         self.n_evaluations = int(state["n_evaluations"])
+        self.n_screened = int(state.get("n_screened", 0))
 
     def _rows_for(self, selections: np.ndarray) -> np.ndarray:
         rows = np.empty(len(selections), dtype=np.int64)
@@ -108,8 +173,13 @@ class SelectionEvaluator:
         return row
 
     # -- pricing ----------------------------------------------------------------------------
-    def costs(self, selections: np.ndarray, columns: Sequence[int] | np.ndarray | None = None) -> np.ndarray:
-        """Cost of each selection (rows) at each requested parameter column; inf = infeasible."""
+    def costs(self, selections: np.ndarray, columns: Sequence[int] | np.ndarray | None = None,
+              cutoff: float | None = None) -> np.ndarray:
+        """Cost of each selection (rows) at each requested parameter column; inf = infeasible.
+
+        Also inf: pairs left unpriced because the budget limit is reached, and, with ``cutoff``,
+        pairs proven to cost at least ``cutoff`` (screened, see the module docstring).
+        """
         selections = as_selections(selections, self.problem.n_assets)
         cols = np.arange(len(self.grid)) if columns is None else np.atleast_1d(np.asarray(columns, dtype=np.int64))
         rows = self._rows_for(selections)
@@ -118,22 +188,59 @@ class SelectionEvaluator:
         if missing.any():
             unique_rows = np.unique(rows[missing.any(axis=1)])
             needed = np.isnan(self._costs[np.ix_(unique_rows, cols)])
-            self._price(unique_rows, cols, needed)
+            needed = self._screen_out_of_reach(unique_rows, cols, needed)
+            self._price(unique_rows, cols, self._within_limit(needed), cutoff)
             table = self._costs[np.ix_(rows, cols)]
-        return table
+        return np.where(np.isnan(table), INFEASIBLE, table)
 
-    def _price(self, rows: np.ndarray, cols: np.ndarray, needed: np.ndarray) -> None:
+    def _screen_out_of_reach(self, rows: np.ndarray, cols: np.ndarray, needed: np.ndarray) -> np.ndarray:
+        """Mark pairs proven infeasible without a QP (a disallowed size, a target out of the
+        selection's return range) as infeasible and screened; returns the pairs still to price."""
+        problem = self.problem
         sizes = self._selections[rows].sum(axis=1)
-        valid = self.problem.valid_size(sizes)
-        self.n_evaluations += int(needed.sum())
-        invalid_rows = rows[~valid]
-        self._costs[np.ix_(invalid_rows, cols)] = INFEASIBLE
-        for size in np.unique(sizes[valid]):
-            group = valid & (sizes == size)
-            self._price_group(rows[group], cols, needed[group])
+        out = np.broadcast_to(~problem.valid_size(sizes)[:, None], needed.shape).copy()
+        if self.grid.kind == "target-return":
+            params = self.grid.values[cols]
+            for size in np.unique(sizes[problem.valid_size(sizes)]):
+                group = np.flatnonzero(sizes == size)
+                index = np.nonzero(self._selections[rows[group]])[1].reshape(len(group), -1)
+                low, high = return_bounds(problem.mu[index], problem.w_min, problem.w_max)
+                tol = 1e-12 * (1 + np.abs(low) + np.abs(high))
+                out[group] |= (params[None, :] < (low - tol)[:, None]) | (params[None, :] > (high + tol)[:, None])
+        out &= needed
+        if out.any():
+            block = self._costs[np.ix_(rows, cols)]
+            block[out] = INFEASIBLE
+            self._costs[np.ix_(rows, cols)] = block
+            self.n_screened += int(out.sum())
+        return needed & ~out
 
-    def _price_group(self, rows: np.ndarray, cols: np.ndarray, needed: np.ndarray) -> None:
-        """Price selections of one size: closed form for all, bounded QP where it is needed."""
+    def _within_limit(self, needed: np.ndarray) -> np.ndarray:
+        """The first pairs of ``needed`` (row by row) that the budget limit still allows."""
+        left = self.remaining
+        if needed.sum() <= left:
+            return needed
+        allowed = needed.copy()
+        allowed.flat[np.flatnonzero(needed)[int(left):]] = False
+        return allowed
+
+    def _price(self, rows: np.ndarray, cols: np.ndarray, needed: np.ndarray, cutoff: float | None) -> None:
+        if not needed.any():
+            return
+        keep = needed.any(axis=1)
+        rows, needed = rows[keep], needed[keep]
+        sizes = self._selections[rows].sum(axis=1)
+        for size in np.unique(sizes):
+            group = sizes == size
+            self._price_group(rows[group], cols, needed[group], cutoff)
+
+    def _price_group(self, rows: np.ndarray, cols: np.ndarray, needed: np.ndarray, cutoff: float | None) -> None:
+        """Price selections of one size: closed form for all, bounded QP where it is needed.
+
+        Counts the pairs priced; with ``cutoff``, a pair whose bound-free optimum (a lower bound
+        on the bounded QP, which is a restriction of it) is already at or above the cutoff is
+        screened instead: left unpriced, not counted as an evaluation.
+        """
         problem, kind = self.problem, self.grid.kind
         params = self.grid.values[cols]
         index = np.nonzero(self._selections[rows])[1].reshape(len(rows), -1)
@@ -141,12 +248,14 @@ class SelectionEvaluator:
         cov_sel = problem.cov[index[:, :, None], index[:, None, :]]
         _, cost, exact = closed_form(cov_sel, mu_sel, kind, params, problem.w_min, problem.w_max)
         table = np.where(exact, cost, np.nan)
-        if kind == "target-return":
-            low, high = return_bounds(mu_sel, problem.w_min, problem.w_max)
-            tol = 1e-12 * (1 + np.abs(low) + np.abs(high))
-            outside = (params[None, :] < (low - tol)[:, None]) | (params[None, :] > (high + tol)[:, None])
-            table[outside] = INFEASIBLE
         todo = np.isnan(table) & needed
+        if cutoff is not None and np.isfinite(cutoff):
+            bounded = lower_bound_usable(cov_sel, mu_sel, cost, kind)
+            screened = todo & bounded & (cost >= cutoff + LOWER_BOUND_MARGIN * abs(cutoff))
+            todo &= ~screened
+            needed = needed & ~screened
+            self.n_screened += int(screened.sum())
+        self.n_evaluations += int(needed.sum())
         for i in np.flatnonzero(todo.any(axis=1)):
             qp = SelectionQP(cov_sel[i], mu_sel[i], kind, problem.w_min, problem.w_max)
             columns = np.flatnonzero(todo[i])

@@ -24,6 +24,9 @@ GENERATOR_COLUMNS = (
     ("exploration", "exploration"), ("fidelity", "fidelity"), ("rate", "rate"),
     ("quality_coverage", "quality coverage"), ("targets_improved", "targets improved"),
     ("mean_best_cost", "mean best cost"), ("evaluations", "evaluations"),
+    ("starts", "starts refined"), ("moves_per_start", "swaps per start"),
+    ("already_optimal_share", "starts already optimal"), ("heldout_nll", "held-out NLL"),
+    ("heldout_nll_independent", "held-out NLL, independent"),
 )
 CLEANING_LIST_LIMIT = 12
 
@@ -103,8 +106,8 @@ def generator_rows(result: FrontierResult) -> list[dict[str, Any]]:
 
 def geo_settings(result: FrontierResult) -> list[tuple[str, Any]]:
     details = result.details
-    keys = ("generator", "mode", "seed_method", "seed_evaluations", "pool_size", "sampling_sizes",
-            "stopped_by_deadline")
+    keys = ("generator", "mode", "seed_method", "refine", "segments", "seed_evaluations", "pool_size",
+            "sampling_sizes", "stopped_by", "stopped_by_deadline")
     return [(key.replace("_", " "), details[key]) for key in keys if key in details]
 
 

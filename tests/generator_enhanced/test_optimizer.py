@@ -29,13 +29,21 @@ def run_geo(problem, grid, seed=0, budget=None, **settings):
 
 
 @pytest.mark.parametrize("generator", ["independent", "mps", "uniform"])
-def test_geo_reaches_the_enumerated_optimum(small_case, generator):
+def test_raw_geo_reaches_the_enumerated_optimum(small_case, generator):
     problem, grid, optimum = small_case
-    # 30 x 100 samples against 1,140 selections: enough for a generator that learns (the MPS
-    # reached all 7 points on seeds 0-3; at 15 iterations it found 6 of 7).
-    run, _ = run_geo(problem, grid, generator=generator, iterations=30, initial_pool=50, samples_per_iteration=100)
+    # The paper's raw loop, stand-alone: 30 x 100 samples against 1,140 selections.
+    run, _ = run_geo(problem, grid, generator=generator, refine="none", seed_method="random", iterations=30,
+                     initial_pool=50, samples_per_iteration=100)
     variances = np.array([p.variance for p in run.points])
     np.testing.assert_allclose(variances, optimum, rtol=1e-7)
+
+
+@pytest.mark.parametrize("generator", ["independent", "mps", "uniform"])
+def test_hybrid_geo_reaches_the_enumerated_optimum_stand_alone(small_case, generator):
+    problem, grid, optimum = small_case
+    run, _ = run_geo(problem, grid, generator=generator, seed_method="random", initial_pool=20, iterations=6)
+    np.testing.assert_allclose([p.variance for p in run.points], optimum, rtol=1e-7)
+    assert run.details["refine"] == "descent" and run.details["segments"] == 5
 
 
 def test_geo_is_reproducible_and_respects_the_budget(small_case):
@@ -45,13 +53,13 @@ def test_geo_is_reproducible_and_respects_the_budget(small_case):
     assert evaluator.n_evaluations <= 3000
     assert [p.to_dict("target-return") for p in first.points] == [p.to_dict("target-return") for p in second.points]
     assert first.details["iterations"] == second.details["iterations"]
-    third, _ = run_geo(problem, grid, seed=4, budget=3000, generator="independent")
+    third, _ = run_geo(problem, grid, seed=4, budget=3000, generator="independent", seed_method="random")
     assert third.details["iterations"] != first.details["iterations"]
 
 
-def test_iteration_log_holds_the_generator_metrics(small_case):
+def test_raw_iteration_log_holds_the_generator_metrics(small_case):
     problem, grid, _ = small_case
-    run, _ = run_geo(problem, grid, generator="uniform", iterations=3)
+    run, _ = run_geo(problem, grid, generator="uniform", refine="none", seed_method="random", iterations=3)
     log = run.details["iterations"]
     assert [r["iteration"] for r in log] == [1, 2, 3]
     for record in log:
@@ -61,12 +69,77 @@ def test_iteration_log_holds_the_generator_metrics(small_case):
         assert 0 <= record["quality_coverage"] <= record["rate"]
 
 
+def test_descent_log_says_how_much_the_refinement_did(small_case):
+    problem, grid, _ = small_case
+    run, _ = run_geo(problem, grid, generator="mps", seed_method="random", initial_pool=20, iterations=4)
+    for record in run.details["iterations"]:
+        assert record["n_samples"] == 40
+        assert 0 < record["starts"] <= 10 and record["descents"] >= record["starts"]
+        assert record["moves_per_start"] == pytest.approx(record["moves"] / record["starts"])
+        assert record["already_optimal_share"] == pytest.approx(record["already_optimal"] / record["starts"])
+    # the held-out likelihood of the generator and of the independent control, once there is held-out data
+    later = [r for r in run.details["iterations"] if r["heldout_nll"] is not None]
+    assert later and all(r["heldout_nll_independent"] is not None for r in later)
+
+
 def test_booster_mode_starts_from_the_seed_method(small_case):
     problem, grid, optimum = small_case
-    run, _ = run_geo(problem, grid, generator="independent", seed_method="local-search", iterations=2)
-    assert run.details["mode"] == "booster" and run.details["seed_evaluations"] > 0
+    run, _ = run_geo(problem, grid, generator="independent", iterations=2)
+    assert run.details["mode"] == "booster" and run.details["seed_method"] == "local-search"
+    assert run.details["seed_evaluations"] > 0
     variances = np.array([p.variance for p in run.points])
     np.testing.assert_allclose(variances, optimum, rtol=1e-7)
+
+
+@pytest.mark.parametrize("budget", [100, 700, 2000])
+def test_booster_keeps_the_seed_answers_under_any_budget(sp500_sample, budget):
+    """Issue 8: with a small budget the seed used to overspend, the pool stayed empty and every
+    point came back not_found. Now every target is at least as good as the seed method alone."""
+    problem = Problem.from_dataset(sp500_sample, 5)
+    grid = ObjectiveGrid.target_returns(evenly_spaced_targets(problem, 10))
+    geo_run, evaluator = run_geo(problem, grid, seed=1, budget=budget, generator="independent")
+    assert evaluator.n_evaluations <= budget
+    seed_alone = SelectionEvaluator(problem, grid)
+    from geo.classical.local_search import LocalSearchMethod
+
+    seed_run = LocalSearchMethod().solve(seed_alone, np.random.default_rng(1), int(0.3 * budget), Deadline(None))
+    for geo_point, seed_point in zip(geo_run.points, seed_run.points):
+        if seed_point.feasible:
+            assert geo_point.feasible and geo_point.variance <= seed_point.variance * (1 + 1e-12)
+    rows = geo_run.details["improvement_over_seed"]
+    assert len(rows) == len(grid)
+    assert all(r["improvement_pct"] is None or r["improvement_pct"] >= 0 for r in rows)
+
+
+def planted_problem(n=40, k=5, n_good=10, seed=0):
+    """Uncorrelated assets, ten of them with low variance: the minimum-variance K-selections all
+    come from those ten (shared structure), which a random K-of-N sample rarely holds
+    (C(10,5)/C(40,5) = 0.04 %). The optimum: the five lowest variances."""
+    rng = np.random.default_rng(seed)
+    sigma = np.full(n, 0.30)
+    good = rng.choice(n, n_good, replace=False)
+    sigma[good] = np.linspace(0.10, 0.12, n_good)
+    optimum = np.zeros(n, dtype=bool)
+    optimum[good[:k]] = True
+    return Problem(np.full(n, 0.05) + 0.001 * rng.standard_normal(n), np.diag(sigma**2), k), optimum
+
+
+@pytest.mark.parametrize("generator", ["independent", "mps"])
+def test_learning_generators_find_a_planted_optimum_that_random_sampling_misses(generator):
+    """Raw loop (no descent, so the generator alone must find it), 1,500 evaluations:
+    the learned generators reach the optimum on every seed, the uniform one on none."""
+    problem, optimum = planted_problem()
+    grid = ObjectiveGrid.risk_aversions([1.0])
+    best = SelectionEvaluator(problem, grid).costs(optimum)[0, 0]
+    settings = dict(refine="none", seed_method="random", initial_pool=50, samples_per_iteration=50)
+
+    def reaches(name, seed):
+        run, evaluator = run_geo(problem, grid, seed=seed, budget=1500, generator=name, **settings)
+        assert evaluator.n_evaluations <= 1500
+        return run.points[0].variance <= best * (1 + 1e-9)
+
+    assert not any(reaches("uniform", seed) for seed in range(3))
+    assert all(reaches(generator, seed) for seed in range(3 if generator == "independent" else 1))
 
 
 def test_pool_scores_rank_by_closeness_to_the_best_at_any_target(sp500_sample):
@@ -76,6 +149,8 @@ def test_pool_scores_rank_by_closeness_to_the_best_at_any_target(sp500_sample):
     pool.costs = np.array([[1.0, 4.0], [2.0, 2.0], [1.5, 3.0], [np.inf, np.inf]])
     pool.selections = np.zeros((4, problem.n_assets), dtype=bool)
     np.testing.assert_allclose(pool.scores(), [0.0, 0.0, 0.5, np.inf])
+    # scored on the second target alone (one frontier segment)
+    np.testing.assert_allclose(pool.scores(np.array([1])), [1.0, 0.0, 0.5, np.inf])
 
 
 def test_sampling_sizes_and_sub_universe(sp500_sample):
@@ -98,7 +173,8 @@ def test_geo_with_the_qcbm_reaches_the_enumerated_optimum(sp500_sample):
     problem = Problem.from_dataset(data, 3, w_min=0.05, w_max=0.8)
     grid = ObjectiveGrid.target_returns(evenly_spaced_targets(problem, 6)[:-1])
     optimum = enumerated_optimum(problem, grid)
-    run, _ = run_geo(problem, grid, generator="qcbm", iterations=15, initial_pool=10, samples_per_iteration=60,
+    run, _ = run_geo(problem, grid, generator="qcbm", refine="none", seed_method="random", iterations=15,
+                     initial_pool=10, samples_per_iteration=60,
                      generator_options={"max_iterations": 3, "ansatz": "hamming-weight", "n_layers": 4})
     np.testing.assert_allclose([p.variance for p in run.points], optimum, rtol=1e-7)
     assert all(r["sub_universe"] == 8 and r["fidelity"] in (0.0, 1.0) for r in run.details["iterations"])

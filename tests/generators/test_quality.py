@@ -18,7 +18,7 @@ def test_first_unseen_counts_each_new_bitstring_once():
     problem = Problem(rng.normal(0.01, 0.01, 5), g @ g.T / 20, k=2)
     pool = Pool(SelectionEvaluator(problem, ObjectiveGrid.target_returns([float(np.mean(problem.mu))])))
     seen = np.array([[1, 1, 0, 0, 0]], dtype=bool)
-    pool.add(seen, np.inf)
+    pool.add(seen)
     samples = np.array([[1, 1, 0, 0, 0], [0, 1, 1, 0, 0], [0, 1, 1, 0, 0], [0, 0, 0, 1, 1], [1, 1, 1, 0, 0]],
                        dtype=bool)
     assert first_unseen(samples, pool).tolist() == [False, True, False, True, True]
