@@ -85,9 +85,10 @@ def problem_options(command: Callable) -> Callable:
         click.option("--seed-method", default=None,
                      help="GEO's starting pool: local-search (booster, the default), annealing, relaxation, exact, "
                           "or random (stand-alone)."),
-        click.option("--refine", type=click.Choice(["descent", "none"]), default=None,
-                     help="GEO: refine each sampled start by exact swap descent (descent, the default), or price "
-                          "samples as they are (none: the paper's raw loop)."),
+        click.option("--refine", type=click.Choice(["descent", "guided", "none"]), default=None,
+                     help="GEO: refine each sampled start by exact swap descent (descent, the default); the same, "
+                          "pricing first the swaps the generator rates likeliest (guided); or price samples as "
+                          "they are (none: the paper's raw loop)."),
         click.option("--segments", type=int, default=None,
                      help="GEO: one generator per this many contiguous segments of the frontier "
                           "(default 5 with descent, 1 without)."),

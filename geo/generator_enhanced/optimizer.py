@@ -24,6 +24,7 @@ is random-restart local search, ``"independent"`` an estimation-of-distribution 
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,7 +42,7 @@ from geo.methods.base import Deadline, MethodRun, ProgressCallback, best_known_p
 from geo.problem.evaluator import SelectionEvaluator, selection_keys
 
 SEED_METHODS = ("random", "local-search", "annealing", "relaxation", "exact")
-REFINE_MODES = ("descent", "none")
+REFINE_MODES = ("descent", "guided", "none")
 DEFAULT_ITERATIONS = 20
 # Booster mode: how many of the seed method's best selections per target enter the pool
 # beside its answers (its memo holds many more, priced at one target each).
@@ -61,6 +62,7 @@ class GEOMethod:
     generator: str = "mps"
     seed_method: str = "local-search"
     seed_fraction: float = 0.3
+    seed_options: dict[str, Any] = field(default_factory=dict)
     refine: str = "descent"
     segments: int | None = None
     initial_pool: int = 200
@@ -86,13 +88,13 @@ class GEOMethod:
 
     @property
     def n_segments(self) -> int:
-        return self.segments if self.segments is not None else (5 if self.refine == "descent" else 1)
+        return self.segments if self.segments is not None else (1 if self.refine == "none" else 5)
 
     @property
     def n_samples(self) -> int:
         if self.samples_per_iteration is not None:
             return self.samples_per_iteration
-        return 10 * CANDIDATES_PER_START if self.refine == "descent" else 200
+        return 200 if self.refine == "none" else 10 * CANDIDATES_PER_START
 
     def solve(self, evaluator: SelectionEvaluator, rng: np.random.Generator, budget: int | None,
               deadline: Deadline, progress: ProgressCallback | None = None,
@@ -120,8 +122,11 @@ class GEOMethod:
             if idle >= MAX_IDLE_ITERATIONS:
                 stopped_by = "nothing new to propose"
                 break
+            if deadline.seconds is not None and deadline.remaining() < state.last_fit_seconds:
+                stopped_by = "time"  # too little time left to fit the generators again
+                break
             spent = evaluator.n_evaluations
-            if self.refine == "descent":
+            if self.refine in ("descent", "guided"):
                 record = self._iterate_descent(state, evaluator, rng, deadline)
             else:
                 record = self._iterate_raw(state, evaluator, rng)
@@ -143,7 +148,9 @@ class GEOMethod:
                           models=SegmentedGenerators(self.generator, self.generator_options, n_columns, self.n_segments),
                           schedule=TargetSchedule(n_columns), exploration=Exploration())
         before = evaluator.n_evaluations
-        state.pool.add(self._seed_selections(evaluator, rng, budget, deadline))
+        answers, extras = self._seed_selections(evaluator, rng, budget, deadline)
+        state.pool.add(answers)
+        state.pool.add_known(extras)
         state.seed_evaluations = evaluator.n_evaluations - before
         state.seed_costs = memo_best_costs(evaluator)
         return state
@@ -152,30 +159,33 @@ class GEOMethod:
         return restore_snapshot(saved, evaluator, rng)["loop"].reattach(evaluator)
 
     def _seed_selections(self, evaluator: SelectionEvaluator, rng: np.random.Generator, budget: int | None,
-                         deadline: Deadline) -> np.ndarray:
+                         deadline: Deadline) -> tuple[np.ndarray, np.ndarray]:
+        """The starting pool: selections to price at every target, and selections to keep at the
+        targets where they are already priced (the seed method's runners-up)."""
         problem = evaluator.problem
+        none = np.zeros((0, problem.n_assets), dtype=bool)
         if self.seed_method == "random":
             count = self.initial_pool
             if budget is not None:
                 count = max(1, min(count, int(self.seed_fraction * budget) // len(evaluator.grid)))
             selections = random_selections(problem, count, rng)
-            return selections[problem.valid_size(selections.sum(axis=1))]
+            return selections[problem.valid_size(selections.sum(axis=1))], none
         from geo.methods.registry import make_method
 
         seed_budget = None if budget is None else int(self.seed_fraction * budget)
         seed_deadline = deadline if deadline.seconds is None else Deadline(self.seed_fraction * deadline.remaining())
-        run = make_method(self.seed_method).solve(evaluator, rng, seed_budget, seed_deadline)
+        run = make_method(self.seed_method, **self.seed_options).solve(evaluator, rng, seed_budget, seed_deadline)
         answers = [problem.selection_from_tickers(list(p.weights)) for p in run.points if p.weights]
-        return np.array(answers + top_selections_per_target(evaluator, SEEDS_PER_TARGET), dtype=bool).reshape(
-            -1, problem.n_assets)
+        runners_up = top_selections_per_target(evaluator, SEEDS_PER_TARGET)
+        return (np.array(answers, dtype=bool).reshape(-1, problem.n_assets),
+                np.array(runners_up, dtype=bool).reshape(-1, problem.n_assets))
 
     # -- one iteration ------------------------------------------------------------------------
     def _iterate_descent(self, state: "LoopState", evaluator: SelectionEvaluator, rng: np.random.Generator,
                          deadline: Deadline) -> dict[str, Any]:
         """Fit, then refine one learned start at each of the next targets of the schedule."""
         problem, pool = evaluator.problem, state.pool
-        training = state.models.fit(pool, self.training_size, self.temperature,
-                                    state.exploration.temperature_scale, rng)
+        training = self._fit(state, rng)
         n_starts = max(1, self.n_samples // CANDIDATES_PER_START)
         best_before = pool.best_costs()
         columns = state.schedule.next_columns(n_starts, best_before)
@@ -191,8 +201,9 @@ class GEOMethod:
             if start is None or evaluator.remaining <= 0 or deadline.expired():
                 continue
             state.started.add(selection_keys(start[None, :])[0])
+            guide = state.models.model_of(int(column)).score if self.refine == "guided" else None
             result = refine(evaluator, start, int(column), pool.best_costs(), rng, deadline, state.schedule,
-                            self.continuation)
+                            self.continuation, guide)
             start_cost = evaluator.costs(start, [int(column)])[0, 0]  # a memo hit: the descent priced it
             n_better += int(start_cost < best_before[column])
             pool.add(np.array(result.optima))
@@ -208,8 +219,7 @@ class GEOMethod:
     def _iterate_raw(self, state: "LoopState", evaluator: SelectionEvaluator, rng: np.random.Generator) -> dict[str, Any]:
         """The paper's loop: samples are priced at every target as they are, no refinement."""
         problem, pool = evaluator.problem, state.pool
-        training = state.models.fit(pool, self.training_size, self.temperature,
-                                    state.exploration.temperature_scale, rng)
+        training = self._fit(state, rng)
         n_columns = len(evaluator.grid)
         per_column = int(np.ceil(self.n_samples / n_columns))
         blocks = state.models.sample_for(np.arange(n_columns), per_column, rng, problem, sampling_sizes(problem),
@@ -223,6 +233,13 @@ class GEOMethod:
         quality = GeneratorQuality(len(samples), int(new.sum()), int((new & valid).sum()), n_better)
         return {**quality.to_dict(), **training, "evaluations": evaluator.n_evaluations,
                 **frontier_progress(best_before, pool.best_costs())}
+
+    def _fit(self, state: "LoopState", rng: np.random.Generator) -> dict[str, Any]:
+        started = time.perf_counter()
+        training = state.models.fit(state.pool, self.training_size, self.temperature,
+                                    state.exploration.temperature_scale, rng)
+        state.last_fit_seconds = time.perf_counter() - started
+        return training
 
     @staticmethod
     def _refinement_record(work: dict[str, int]) -> dict[str, Any]:
@@ -254,6 +271,7 @@ class LoopState:
     started: set[bytes] = field(default_factory=set)
     seed_evaluations: int = 0
     seed_costs: np.ndarray | None = None
+    last_fit_seconds: float = 0.0
 
     def started_mask(self, selections: np.ndarray) -> np.ndarray:
         return np.array([key in self.started for key in selection_keys(selections)], dtype=bool)

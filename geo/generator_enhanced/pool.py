@@ -40,6 +40,16 @@ class Pool:
         self.extend(selections, costs)
         return costs
 
+    def add_known(self, selections: np.ndarray) -> None:
+        """Keep unseen ``selections`` with the costs the evaluator already knows (no pricing:
+        +inf where a selection was never priced)."""
+        if len(selections) == 0:
+            return
+        selections = np.unique(selections, axis=0)
+        selections = selections[~self.contains(selections)]
+        with self.evaluator.spending(0):
+            self.extend(selections, self.evaluator.costs(selections))
+
     def extend(self, selections: np.ndarray, costs: np.ndarray) -> None:
         """Append already-priced selections (from :meth:`add`, or a checkpoint)."""
         self.selections = np.concatenate([self.selections, selections])

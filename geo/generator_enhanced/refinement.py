@@ -21,9 +21,17 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from typing import Callable
+
 from geo.classical.local_search import IMPROVEMENT_RTOL, descend
+from geo.classical.neighbourhood import all_neighbours
 from geo.methods.base import Deadline
 from geo.problem.evaluator import SelectionEvaluator
+
+NeighbourScore = Callable[[np.ndarray], np.ndarray]
+"""``score(selections)`` -> how likely a model rates each selection (higher first)."""
+# Guided descent prices this share of a neighbourhood first: the swaps the model rates likeliest.
+GUIDED_SHARE = 0.1
 
 
 @dataclass
@@ -79,15 +87,19 @@ class Refinement:
 
 def refine(evaluator: SelectionEvaluator, start: np.ndarray, column: int, best_costs: np.ndarray,
            rng: np.random.Generator, deadline: Deadline, schedule: TargetSchedule | None = None,
-           continuation: bool = True) -> Refinement:
+           continuation: bool = True, guide: NeighbourScore | None = None) -> Refinement:
     """Descend from ``start`` at ``column``; while that improves a target's best known cost,
     continue to the next target in each direction from the improved selection.
 
-    ``best_costs`` (one per target) is read, not changed; the caller updates it from the
-    evaluator's memo. Every descent stays within the evaluator's budget limit.
+    ``guide``: the first descent prices the swaps the generator rates likeliest first
+    (:func:`guided_descend`). ``best_costs`` (one per target) is read, not changed. Every
+    descent stays within the evaluator's budget limit.
     """
     stats = {"moves": 0}
-    optimum, cost = descend(evaluator, start, column, rng, evaluator.limit, deadline, stats)
+    if guide is not None:
+        optimum, cost = guided_descend(evaluator, start, column, rng, deadline, guide, stats)
+    else:
+        optimum, cost = descend(evaluator, start, column, rng, evaluator.limit, deadline, stats)
     already_optimal = stats["moves"] == 0
     optima, improved, descents = [optimum], [], 1
     if schedule is not None:
@@ -108,6 +120,39 @@ def refine(evaluator: SelectionEvaluator, start: np.ndarray, column: int, best_c
                     improved.append(target)
                     target += step
     return Refinement(optima, stats["moves"], descents, already_optimal, improved)
+
+
+def guided_descend(evaluator: SelectionEvaluator, start: np.ndarray, column: int, rng: np.random.Generator,
+                   deadline: Deadline, score: NeighbourScore, stats: dict[str, int]) -> tuple[np.ndarray, float]:
+    """Steepest descent that prices the ``GUIDED_SHARE`` of the neighbourhood the model rates
+    likeliest first, takes the best improving swap among them, and prices the rest of the
+    neighbourhood only when none of those improves. The local optimum it stops at is a true
+    one (the whole neighbourhood was priced); what the model saves is evaluations on the way.
+    """
+    current = start.copy()
+    current_cost = float(evaluator.costs(current, [column])[0, 0])
+    if not np.isfinite(current_cost):  # reach feasibility the plain way first
+        current, current_cost = descend(evaluator, current, column, rng, evaluator.limit, deadline, stats)
+        if not np.isfinite(current_cost):
+            return current, current_cost
+    while evaluator.remaining > 0 and not deadline.expired():
+        neighbours = all_neighbours(evaluator.problem, current)
+        order = np.argsort(-score(neighbours), kind="stable")
+        first = max(1, int(GUIDED_SHARE * len(order)))
+        moved = False
+        for part in (order[:first], order[first:]):
+            if len(part) == 0:
+                continue
+            cutoff = current_cost - IMPROVEMENT_RTOL * abs(current_cost)
+            costs = evaluator.costs(neighbours[part], [column], cutoff=cutoff)[:, 0]
+            best = int(np.argmin(costs))
+            if costs[best] < cutoff:
+                current, current_cost, moved = neighbours[part[best]].copy(), float(costs[best]), True
+                stats["moves"] = stats.get("moves", 0) + 1
+                break
+        if not moved:
+            break
+    return current, current_cost
 
 
 def _improves(cost: float, best: float) -> bool:

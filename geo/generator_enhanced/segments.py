@@ -82,6 +82,13 @@ class SegmentModel:
         samples[:, self.modelled] = raw
         return samples
 
+    def score(self, selections: np.ndarray) -> np.ndarray:
+        """The generator's log-probability of each selection (-inf outside its sub-universe)."""
+        outside = np.ones(selections.shape[1], dtype=bool)
+        outside[self.modelled] = False
+        scores = self.generator.log_prob(selections[:, self.modelled])
+        return np.where(selections[:, outside].any(axis=1), -np.inf, scores)
+
     def _heldout_nll(self, data: TrainingSet) -> dict[str, float | None]:
         empty = {"heldout_nll": None, "heldout_nll_independent": None}
         if self.independent.marginals_ is None or self.modelled is None:
@@ -121,6 +128,9 @@ class SegmentedGenerators:
                 "training_size": int(np.sum(sizes)) if sizes else 0,
                 "sub_universe": int(len(self.models[0].modelled)) if self.models[0].modelled is not None else None,
                 **_mean_heldout(heldout)}
+
+    def model_of(self, column: int) -> SegmentModel:
+        return self.models[int(self.segment_of[column])]
 
     def sample_for(self, columns: np.ndarray, per_start: int, rng: np.random.Generator, problem: Problem,
                    sizes: tuple[int, ...], prior_share: float) -> np.ndarray:

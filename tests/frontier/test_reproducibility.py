@@ -7,7 +7,7 @@ from geo.frontier.run import compute_frontier
 from geo.frontier.targets import evenly_spaced_targets
 from geo.problem import ObjectiveGrid, Problem
 
-QCBM_SMALL = {"generator": "qcbm", "iterations": 2, "samples_per_iteration": 50,
+QCBM_SMALL = {"generator": "qcbm", "iterations": 2, "samples_per_iteration": 50, "segments": 1,
               "generator_options": {"max_iterations": 3}}
 METHODS = [
     ("local-search", {}),
