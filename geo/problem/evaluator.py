@@ -14,9 +14,9 @@ from typing import Sequence
 import numpy as np
 
 from geo.problem.objective import ObjectiveGrid
+from geo.problem.bound_pairs import price_bound_pairs
 from geo.problem.problem import Problem
-from geo.problem.selection_qp import (SelectionQP, closed_form, return_bounds, selection_cost, solve_bounded,
-                                      solve_bounded_many)
+from geo.problem.selection_qp import SelectionQP, closed_form, return_bounds, selection_cost, solve_bounded
 
 INFEASIBLE = np.inf
 
@@ -139,7 +139,7 @@ class SelectionEvaluator:
         index = np.nonzero(self._selections[rows])[1].reshape(len(rows), -1)
         mu_sel = problem.mu[index]
         cov_sel = problem.cov[index[:, :, None], index[:, None, :]]
-        _, cost, exact = closed_form(cov_sel, mu_sel, kind, params, problem.w_min, problem.w_max)
+        guess, cost, exact = closed_form(cov_sel, mu_sel, kind, params, problem.w_min, problem.w_max)
         table = np.where(exact, cost, np.nan)
         if kind == "target-return":
             low, high = return_bounds(mu_sel, problem.w_min, problem.w_max)
@@ -147,11 +147,7 @@ class SelectionEvaluator:
             outside = (params[None, :] < (low - tol)[:, None]) | (params[None, :] > (high + tol)[:, None])
             table[outside] = INFEASIBLE
         todo = np.isnan(table) & needed
-        for i in np.flatnonzero(todo.any(axis=1)):
-            qp = SelectionQP(cov_sel[i], mu_sel[i], kind, problem.w_min, problem.w_max)
-            columns = np.flatnonzero(todo[i])
-            for j, weights in zip(columns, solve_bounded_many(qp, params[columns])):
-                table[i, j] = INFEASIBLE if weights is None else selection_cost(weights, qp.cov, qp.mu, kind, params[j])
+        price_bound_pairs(table, todo, cov_sel, mu_sel, kind, params, problem.w_min, problem.w_max, guess)
         current = self._costs[np.ix_(rows, cols)]
         self._costs[np.ix_(rows, cols)] = np.where(needed, table, current)
 
