@@ -89,7 +89,7 @@ def descend(evaluator: SelectionEvaluator, selection: np.ndarray, column: int, r
         if left < len(neighbours):
             # Not enough budget for the whole neighbourhood: a random part of it, fairly.
             neighbours = neighbours[rng.permutation(len(neighbours))[: int(max(left, 1))]]
-        costs = evaluator.costs(neighbours, [column])[:, 0]
+        costs = evaluator.neighbourhood_costs(current, neighbours, column)
         best = int(np.argmin(costs))
         if np.isfinite(costs[best]):
             if np.isfinite(current_cost) and not costs[best] < current_cost - IMPROVEMENT_RTOL * abs(current_cost):

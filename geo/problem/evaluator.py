@@ -15,6 +15,7 @@ import numpy as np
 
 from geo.problem.objective import ObjectiveGrid
 from geo.problem.bound_pairs import price_bound_pairs
+from geo.problem.neighbourhood_pricing import price_neighbours
 from geo.problem.problem import Problem
 from geo.problem.selection_qp import SelectionQP, closed_form, return_bounds, selection_cost, solve_bounded
 
@@ -122,10 +123,37 @@ class SelectionEvaluator:
             table = self._costs[np.ix_(rows, cols)]
         return table
 
+    def neighbourhood_costs(self, current: np.ndarray, neighbours: np.ndarray, column: int) -> np.ndarray:
+        """``costs(neighbours, [column])[:, 0]`` (same values, memo and counting) for selections
+        one move from ``current``, priced by updates of ``current``'s factorisation where they
+        settle and by the batched cold path otherwise."""
+        neighbours = as_selections(neighbours, self.problem.n_assets)
+        column = int(column)
+        rows = self._rows_for(neighbours)
+        missing = np.unique(rows[np.isnan(self._costs[rows, column])])
+        if len(missing):
+            self.n_evaluations += len(missing)
+            candidates = missing[self.problem.valid_size(self._selections[missing].sum(axis=1))]
+            if len(candidates):
+                current = as_selections(current, self.problem.n_assets)[0]
+                start = self.solve(current, column)
+                if start.feasible:
+                    prices = price_neighbours(self.problem, self.grid.kind, float(self.grid.values[column]), current,
+                                              start.weights, self._selections[candidates])
+                    settled = ~np.isnan(prices)
+                    self._costs[candidates[settled], column] = prices[settled]
+            rest = missing[np.isnan(self._costs[missing, column])]
+            if len(rest):
+                self._price_uncounted(rest, np.array([column]), np.ones((len(rest), 1), dtype=bool))
+        return self._costs[rows, column]
+
     def _price(self, rows: np.ndarray, cols: np.ndarray, needed: np.ndarray) -> None:
+        self.n_evaluations += int(needed.sum())
+        self._price_uncounted(rows, cols, needed)
+
+    def _price_uncounted(self, rows: np.ndarray, cols: np.ndarray, needed: np.ndarray) -> None:
         sizes = self._selections[rows].sum(axis=1)
         valid = self.problem.valid_size(sizes)
-        self.n_evaluations += int(needed.sum())
         invalid_rows = rows[~valid]
         self._costs[np.ix_(invalid_rows, cols)] = INFEASIBLE
         for size in np.unique(sizes[valid]):
