@@ -97,7 +97,7 @@ def descend(evaluator: SelectionEvaluator, selection: np.ndarray, column: int, r
             # Not enough budget for the whole neighbourhood: a random part of it, fairly.
             neighbours = neighbours[rng.permutation(len(neighbours))[: int(max(left, 1))]]
         cutoff = current_cost - IMPROVEMENT_RTOL * abs(current_cost) if np.isfinite(current_cost) else None
-        costs = evaluator.costs(neighbours, [column], cutoff=cutoff)[:, 0]
+        costs = evaluator.neighbourhood_costs(current, neighbours, column, cutoff=cutoff)
         best = int(np.argmin(costs))
         if np.isfinite(costs[best]):
             if np.isfinite(current_cost) and not costs[best] < current_cost - IMPROVEMENT_RTOL * abs(current_cost):

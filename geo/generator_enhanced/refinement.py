@@ -144,7 +144,7 @@ def guided_descend(evaluator: SelectionEvaluator, start: np.ndarray, column: int
             if len(part) == 0:
                 continue
             cutoff = current_cost - IMPROVEMENT_RTOL * abs(current_cost)
-            costs = evaluator.costs(neighbours[part], [column], cutoff=cutoff)[:, 0]
+            costs = evaluator.neighbourhood_costs(current, neighbours[part], column, cutoff=cutoff)
             best = int(np.argmin(costs))
             if costs[best] < cutoff:
                 current, current_cost, moved = neighbours[part[best]].copy(), float(costs[best]), True

@@ -25,10 +25,11 @@ from typing import Iterator, Sequence
 
 import numpy as np
 
+from geo.problem.bound_pairs import price_bound_pairs
+from geo.problem.neighbourhood_pricing import price_neighbours
 from geo.problem.objective import ObjectiveGrid
 from geo.problem.problem import Problem
-from geo.problem.selection_qp import (SelectionQP, closed_form, return_bounds, selection_cost, solve_bounded,
-                                      solve_bounded_many)
+from geo.problem.selection_qp import SelectionQP, closed_form, return_bounds, selection_cost, solve_bounded
 
 INFEASIBLE = np.inf
 # The cutoff screen trusts the two-fund bound only with clearly distinct returns, and only
@@ -193,6 +194,34 @@ class SelectionEvaluator:
             table = self._costs[np.ix_(rows, cols)]
         return np.where(np.isnan(table), INFEASIBLE, table)
 
+    def neighbourhood_costs(self, current: np.ndarray, neighbours: np.ndarray, column: int,
+                            cutoff: float | None = None) -> np.ndarray:
+        """``costs(neighbours, [column], cutoff)[:, 0]`` (same values, memo, budget and counting)
+        for selections one move from ``current``, priced by updates of ``current``'s
+        factorisation where they settle and by the batched cold path otherwise (where the
+        ``cutoff`` screen applies)."""
+        neighbours = as_selections(neighbours, self.problem.n_assets)
+        column = int(column)
+        rows = self._rows_for(neighbours)
+        missing = np.unique(rows[np.isnan(self._costs[rows, column])])
+        if len(missing):
+            cols = np.array([column])
+            needed = self._screen_out_of_reach(missing, cols, np.ones((len(missing), 1), dtype=bool))
+            needed = self._within_limit(needed)
+            candidates = missing[needed[:, 0]]
+            if len(candidates):
+                current = as_selections(current, self.problem.n_assets)[0]
+                start = self.solve(current, column)
+                if start.feasible:
+                    prices = price_neighbours(self.problem, self.grid.kind, float(self.grid.values[column]), current,
+                                              start.weights, self._selections[candidates])
+                    settled = ~np.isnan(prices)
+                    self._costs[candidates[settled], column] = prices[settled]
+                    self.n_evaluations += int(settled.sum())
+                rest = candidates[np.isnan(self._costs[candidates, column])]
+                self._price(rest, cols, np.ones((len(rest), 1), dtype=bool), cutoff)
+        return np.where(np.isnan(self._costs[rows, column]), INFEASIBLE, self._costs[rows, column])
+
     def _screen_out_of_reach(self, rows: np.ndarray, cols: np.ndarray, needed: np.ndarray) -> np.ndarray:
         """Mark pairs proven infeasible without a QP (a disallowed size, a target out of the
         selection's return range) as infeasible and screened; returns the pairs still to price."""
@@ -246,7 +275,7 @@ class SelectionEvaluator:
         index = np.nonzero(self._selections[rows])[1].reshape(len(rows), -1)
         mu_sel = problem.mu[index]
         cov_sel = problem.cov[index[:, :, None], index[:, None, :]]
-        _, cost, exact = closed_form(cov_sel, mu_sel, kind, params, problem.w_min, problem.w_max)
+        guess, cost, exact = closed_form(cov_sel, mu_sel, kind, params, problem.w_min, problem.w_max)
         table = np.where(exact, cost, np.nan)
         todo = np.isnan(table) & needed
         if cutoff is not None and np.isfinite(cutoff):
@@ -256,11 +285,7 @@ class SelectionEvaluator:
             needed = needed & ~screened
             self.n_screened += int(screened.sum())
         self.n_evaluations += int(needed.sum())
-        for i in np.flatnonzero(todo.any(axis=1)):
-            qp = SelectionQP(cov_sel[i], mu_sel[i], kind, problem.w_min, problem.w_max)
-            columns = np.flatnonzero(todo[i])
-            for j, weights in zip(columns, solve_bounded_many(qp, params[columns])):
-                table[i, j] = INFEASIBLE if weights is None else selection_cost(weights, qp.cov, qp.mu, kind, params[j])
+        price_bound_pairs(table, todo, cov_sel, mu_sel, kind, params, problem.w_min, problem.w_max, guess)
         current = self._costs[np.ix_(rows, cols)]
         self._costs[np.ix_(rows, cols)] = np.where(needed, table, current)
 
