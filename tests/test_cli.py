@@ -149,3 +149,26 @@ def test_data_fetch_then_list_with_a_fake_yahoo(run_cli, tmp_path, monkeypatch):
     assert again.exit_code == 0 and calls == []  # all from the cache
     listing = run_cli("data", "list", "--cache-dir", cache)
     assert listing.exit_code == 0 and "3 tickers cached" in listing.output and "AAA" in listing.output
+
+
+def test_exact_without_a_time_limit_announces_its_default_per_point(tmp_path):
+    """One notice line on stderr (a real process, so the CLI's own logging set-up is used)."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from geo.classical.exact import DEFAULT_POINT_SECONDS
+
+    output = tmp_path / "exact.json"
+    completed = subprocess.run([sys.executable, "-m", "geo.cli", "frontier", "sp500-sample", "-k", "2", "--points",
+                                "1", "--method", "exact", "--quiet", "--output", str(output)],
+                               cwd=Path(__file__).resolve().parents[1], env={**os.environ, "PYTHONHASHSEED": "0"},
+                               capture_output=True, text=True, timeout=600)
+    assert completed.returncode == 0, completed.stderr
+    notices = [line for line in completed.stderr.splitlines() if line.strip()]
+    assert len(notices) == 1 and notices[0].startswith("geo: exact: no time limit given"), completed.stderr
+    assert f"{DEFAULT_POINT_SECONDS:g} s" in notices[0]
+    result = json.loads(output.read_text())
+    assert result["details"]["point_time_limit"] == DEFAULT_POINT_SECONDS
+    assert all(p["time_limit_s"] == DEFAULT_POINT_SECONDS for p in result["points"])

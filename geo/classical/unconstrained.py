@@ -52,15 +52,17 @@ class ScaledMoments:
     var_scale: float
 
     @classmethod
-    def of(cls, problem: Problem, diagonal_shift: float = 0.0) -> "ScaledMoments":
-        """Scaled moments; ``factor`` factors ``cov_scaled - diagonal_shift * I`` (must stay PSD)."""
+    def of(cls, problem: Problem, diagonal_shift: float | np.ndarray = 0.0) -> "ScaledMoments":
+        """Scaled moments; ``factor`` factors ``cov_scaled - diag(diagonal_shift)`` (must stay PSD;
+        a scalar shift is the same on every asset)."""
         # The smallest asset variance: frontier variances lie within ~[0.1, 10] times it, so the
         # scaled objective is O(1) where it matters (SCIP's 1e-6 tolerance is then ~1e-6 relative).
         diagonal = np.diag(problem.cov)
         var_scale = float(np.min(diagonal[diagonal > 0])) if np.any(diagonal > 0) else 1.0
         mu_scale = float(np.max(np.abs(problem.mu))) or 1.0
         cov = problem.cov / var_scale
-        return cls(mu=problem.mu / mu_scale, cov=cov, factor=psd_factor(cov - diagonal_shift * np.eye(len(cov))),
+        shift = np.diag(np.broadcast_to(diagonal_shift, len(cov)))
+        return cls(mu=problem.mu / mu_scale, cov=cov, factor=psd_factor(cov - shift),
                    mu_scale=mu_scale, var_scale=var_scale)
 
     def smallest_eigenvalue(self) -> float:
