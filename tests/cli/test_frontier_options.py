@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import assert_one_line_error
-
 BASE = ("frontier", "sp500-sample", "-k", "3", "--points", "3", "--quiet")
 
 
@@ -21,14 +19,14 @@ BASE = ("frontier", "sp500-sample", "-k", "3", "--points", "3", "--quiet")
     (("--method", "enumeration", "--budget", "100"), "--budget does not apply to --method enumeration"),
     (("--method", "unconstrained", "--budget", "100"), "--budget does not apply to --method unconstrained"),
 ])
-def test_bad_numbers_get_one_line(run_cli, tmp_path, extra, fragment):
+def test_bad_numbers_get_one_line(run_cli, one_line_error, tmp_path, extra, fragment):
     output = tmp_path / "out.json"
-    assert_one_line_error(run_cli(*BASE, *extra, "--output", output), fragment)
+    one_line_error(run_cli(*BASE, *extra, "--output", output), fragment)
     assert not output.exists()
 
 
-def test_optimize_checks_its_numbers_too(run_cli):
-    assert_one_line_error(run_cli("optimize", "sp500-sample", "-k", "3", "--risk-aversion", "0.5",
+def test_optimize_checks_its_numbers_too(run_cli, one_line_error):
+    one_line_error(run_cli("optimize", "sp500-sample", "-k", "3", "--risk-aversion", "0.5",
                                   "--method", "geo", "--samples", "-5"), "--samples must be positive")
 
 
