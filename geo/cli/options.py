@@ -57,7 +57,7 @@ def data_options(command: Callable) -> Callable:
         click.option("--tickers-file", type=click.Path(dir_okay=False), default=None,
                      help="Tickers for yahoo:sp500 when Wikipedia cannot be reached."),
         click.option("--cache-dir", type=click.Path(file_okay=False), default=None,
-                     help="Where yahoo: prices are cached (default data/cache)."),
+                     help="Where yahoo: prices are cached (default $GEO_CACHE_DIR, else the user cache folder)."),
         click.option("--repair-covariance", type=click.Choice(["none", "nearest-psd"]), default=None,
                      help="A covariance that is not positive semi-definite is an error (none, the default), "
                           "or is replaced by the nearest PSD matrix and reported (nearest-psd)."),
