@@ -128,24 +128,34 @@ class Frontier:
             raise GeoError(f"a {self.method} frontier has no iterations", "use method='geo'")
         return pd.DataFrame(records).set_index("iteration")
 
-    def compare(self, other: "Frontier") -> pd.DataFrame:
+    def compare(self, other: "Frontier | pd.DataFrame") -> pd.DataFrame:
         """Point by point, this frontier's variance against ``other``'s at the same target returns.
 
+        ``other``: another Frontier, or a reference table with columns ``target_return`` and
+        ``variance`` (e.g. a published frontier, :func:`geo.metrics.read_published_ccef`).
         ``gap_pct`` = 100 (v - v_other) / v_other: positive where this frontier is worse.
         ``frame.attrs["summary"]`` holds the mean, median, max and the share within 0.05 %.
         """
-        from geo.metrics import gap_to_reference, reference_from_results
+        from geo.metrics import gap_to_reference, match_targets, reference_from_results
 
-        if self.result.objective != "target-return" or other.result.objective != "target-return":
+        if isinstance(other, Frontier):
+            if other.result.objective != "target-return":
+                raise GeoError("only target-return frontiers can be compared point by point",
+                               "compute both frontiers at target returns")
+            reference, name = reference_from_results(other.result), other.label
+        else:
+            reference, name = other, "reference"
+        if self.result.objective != "target-return":
             raise GeoError("only target-return frontiers can be compared point by point",
                            "compute both frontiers at target returns")
-        summary, gaps = gap_to_reference(self.result, reference_from_results(other.result))
-        theirs = dict(zip(other.result.parameters, other.result.variances))
+        summary, gaps = gap_to_reference(self.result, reference)
+        matches = match_targets(self.result.parameters, reference["target_return"].to_numpy())
+        ref_variances = reference["variance"].to_numpy(dtype=float)
         frame = pd.DataFrame({"target": self.result.parameters, "variance": self.result.variances,
-                              "other_variance": [theirs.get(t, np.nan) for t in self.result.parameters],
+                              "other_variance": np.where(matches >= 0, ref_variances[matches], np.nan),
                               "gap_pct": gaps})
         frame.attrs["summary"] = summary.to_dict()
-        frame.attrs["other"] = other.label
+        frame.attrs["other"] = name
         return frame
 
     # -- figures and reports ----------------------------------------------------------------
@@ -200,12 +210,14 @@ def _has_line(ax: "Axes", label: str) -> bool:
     return any(line.get_label() == label for line in ax.get_lines())
 
 
-def gap_table(fronts: Iterable[Frontier], reference: Frontier) -> pd.DataFrame:
-    """Each frontier's gap to ``reference``: mean, median and max in %, share within 0.05 %, evaluations."""
+def gap_table(fronts: Iterable[Frontier], reference: "Frontier | pd.DataFrame") -> pd.DataFrame:
+    """Each frontier's gap to ``reference`` (a Frontier or a ``target_return``/``variance`` table): mean,
+    median and max in %, share within 0.05 %, points compared and not found, evaluations, seconds."""
     rows = {}
     for front in fronts:
         summary = front.compare(reference).attrs["summary"]
         rows[front.label] = {"mean gap %": summary["mean"], "median gap %": summary["median"],
                              "max gap %": summary["max"], "within 0.05 %": summary["share_within"],
-                             "evaluations": front.evaluations}
+                             "compared": summary["n_compared"], "not found": summary["n_missing"],
+                             "evaluations": front.evaluations, "seconds": front.result.timing.get("wall_s")}
     return pd.DataFrame(rows).T

@@ -44,6 +44,8 @@ def test_compare_gives_the_gap_point_by_point(optimum, geo_front):
     assert compared["gap_pct"].to_numpy() == pytest.approx(expected, nan_ok=True)
     assert (compared["gap_pct"].dropna() >= -1e-7).all()  # nothing beats the proven optimum
     assert compared.attrs["summary"]["n_compared"] == compared["gap_pct"].notna().sum()
+    as_table = geo_front.compare(optimum.compare(optimum).rename(columns={"target": "target_return"}))
+    assert as_table["gap_pct"].to_numpy() == pytest.approx(compared["gap_pct"].to_numpy(), nan_ok=True)
     table = gap_table([geo_front, optimum], optimum)
     assert table.loc["enumeration", "max gap %"] == pytest.approx(0.0, abs=1e-9)
     assert table.loc["geo (mps)", "mean gap %"] == pytest.approx(compared["gap_pct"].mean())
