@@ -25,6 +25,12 @@ def no_network(monkeypatch):
     monkeypatch.setattr(socket, "create_connection", refuse)
 
 
+@pytest.fixture(autouse=True)
+def private_price_cache(tmp_path_factory, monkeypatch):
+    """Tests never read or write the user's price cache (geo.data.cache.default_cache_dir)."""
+    monkeypatch.setenv("GEO_CACHE_DIR", str(tmp_path_factory.mktemp("price-cache")))
+
+
 @pytest.fixture()
 def run_cli():
     """Invoke the ``geo`` command line in-process (click's runner), arguments as strings."""

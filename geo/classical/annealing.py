@@ -61,7 +61,7 @@ class AnnealingMethod:
             steps = int(max(1, stop_at - evaluator.n_evaluations) * MAX_STEPS_PER_EVALUATION)
         cooling = self.final_temperature_ratio ** (1.0 / max(1, steps))
         for _ in range(steps):
-            if evaluator.n_evaluations >= stop_at or deadline.expired():
+            if evaluator.n_evaluations >= min(stop_at, evaluator.limit) or deadline.expired():
                 break
             candidate = random_neighbour(problem, current, rng)
             cost = float(evaluator.costs(candidate, [column])[0, 0])

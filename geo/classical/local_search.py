@@ -53,7 +53,7 @@ class LocalSearchMethod:
             return []
         improved = []
         for column in reversed(range(len(evaluator.grid))):
-            if evaluator.n_evaluations >= stop_at or deadline.expired():
+            if evaluator.n_evaluations >= min(stop_at, evaluator.limit) or deadline.expired():
                 break
             start = best_selections_per_column(evaluator, np.array(found + improved), [column])[0]
             if start is not None:
@@ -65,7 +65,7 @@ class LocalSearchMethod:
         start, _ = starting_selection(evaluator, column, previous)
         best, best_cost = descend(evaluator, start, column, rng, stop_at, deadline)
         for _ in range(self.kicks):
-            if evaluator.n_evaluations >= stop_at or deadline.expired():
+            if evaluator.n_evaluations >= min(stop_at, evaluator.limit) or deadline.expired():
                 break
             kicked = best
             for _ in range(self.kick_moves):

@@ -50,14 +50,14 @@ def data_fetch(dataset: str, quiet: bool, **data_opts: Any) -> None:
 
 @data.command("list")
 @click.option("--cache-dir", type=click.Path(file_okay=False), default=None,
-              help="The cache folder (default data/cache).")
+              help="The cache folder (default $GEO_CACHE_DIR, else the user cache folder, e.g. ~/.cache/geo/prices).")
 @reports_errors
 def data_list(cache_dir: str | None) -> None:
     """What the price cache holds: one line per ticker with the dates it covers."""
     from geo.data.cache import PriceCache
-    from geo.data.yahoo import DEFAULT_CACHE_DIR
+    from geo.data.cache import default_cache_dir
 
-    cache = PriceCache(cache_dir or DEFAULT_CACHE_DIR)
+    cache = PriceCache(cache_dir or default_cache_dir())
     entries = cache.entries()
     if not entries:
         click.echo(f"no cached prices in {cache.folder}")

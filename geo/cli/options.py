@@ -44,6 +44,8 @@ def data_options(command: Callable) -> Callable:
     options = [
         click.option("--kind", type=click.Choice(["prices", "returns"]), default=None,
                      help="What a csv: file holds (default prices)."),
+        click.option("--sep", default=None,
+                     help="Delimiter of a csv: file: a character, or tab, semicolon, comma, pipe (default comma)."),
         click.option("--start", default=None, help="First date of the estimation window (YYYY-MM-DD)."),
         click.option("--end", default=None, help="Last date of the estimation window (YYYY-MM-DD)."),
         click.option("--frequency", type=click.Choice(["daily", "weekly", "monthly"]), default=None,
@@ -57,7 +59,7 @@ def data_options(command: Callable) -> Callable:
         click.option("--tickers-file", type=click.Path(dir_okay=False), default=None,
                      help="Tickers for yahoo:sp500 when Wikipedia cannot be reached."),
         click.option("--cache-dir", type=click.Path(file_okay=False), default=None,
-                     help="Where yahoo: prices are cached (default data/cache)."),
+                     help="Where yahoo: prices are cached (default $GEO_CACHE_DIR, else the user cache folder)."),
         click.option("--repair-covariance", type=click.Choice(["none", "nearest-psd"]), default=None,
                      help="A covariance that is not positive semi-definite is an error (none, the default), "
                           "or is replaced by the nearest PSD matrix and reported (nearest-psd)."),
@@ -133,7 +135,7 @@ def load_data(dataset_spec: str, data_opts: dict[str, Any]):
 
 
 def split_options(kwargs: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-    data_keys = ("kind", "start", "end", "frequency", "return_kind", "estimator", "max_missing", "tickers_file",
+    data_keys = ("kind", "sep", "start", "end", "frequency", "return_kind", "estimator", "max_missing", "tickers_file",
                  "cache_dir", "repair_covariance")
     return ({k: kwargs.pop(k) for k in data_keys}, kwargs)
 

@@ -12,20 +12,35 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
 import pandas as pd
+import platformdirs
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from geo.core.atomic import atomic_write_bytes
 
+# Overrides the per-user cache folder (the CLI's --cache-dir overrides both).
+CACHE_DIR_VARIABLE = "GEO_CACHE_DIR"
+
 logger = logging.getLogger(__name__)
 
 _COVERED_KEY = b"geo.covered"
 _FORMAT_VERSION = 1
+
+
+def default_cache_dir() -> Path:
+    """Where downloaded prices are cached unless a cache_dir is given: ``$GEO_CACHE_DIR``, else the
+    user's cache folder (platformdirs: ``~/.cache/geo/prices`` on Linux, ``~/Library/Caches/geo/prices``
+    on macOS, ``%LOCALAPPDATA%\\geo\\Cache\\prices`` on Windows), never the current directory."""
+    override = os.environ.get(CACHE_DIR_VARIABLE)
+    if override:
+        return Path(override).expanduser()
+    return platformdirs.user_cache_path("geo", appauthor=False) / "prices"
 
 
 @dataclass(frozen=True)

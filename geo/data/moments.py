@@ -47,7 +47,11 @@ def load_moments(folder: str | Path, spec: str, repair_covariance: str | None = 
     if asymmetry > SYMMETRY_TOLERANCE * scale:
         raise GeoError(f"{folder}/cov.csv is not symmetric (largest difference {asymmetry:.3g})", "give a symmetric covariance matrix")
     matrix = (matrix + matrix.T) / 2.0
-    matrix, repair_report, warning = checked_covariance(matrix, f"{folder}/cov.csv", repair)
+    matrix, repair_report, warning, round_off = checked_covariance(matrix, f"{folder}/cov.csv", repair)
+    cleaning = {} if repair == "none" else {
+        "covariance_repair": repair_report or "not needed (already positive semi-definite)"}
+    if round_off:
+        cleaning["covariance_round_off"] = round_off
     metadata = {
         "source": "moments",
         "spec": spec,
@@ -59,8 +63,7 @@ def load_moments(folder: str | Path, spec: str, repair_covariance: str | None = 
         "estimator": "given",
         "n_observations": None,
         "n_assets": len(tickers),
-        "cleaning": None if repair == "none" else {
-            "covariance_repair": repair_report or "not needed (already positive semi-definite)"},
+        "cleaning": cleaning or None,
         "warnings": [warning] if warning else [],
     }
     return Dataset(name=folder.name, tickers=tuple(tickers), mu=mean.to_numpy(dtype=float), cov=matrix, metadata=metadata)

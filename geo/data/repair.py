@@ -9,6 +9,13 @@ the eigendecomposition with the negative eigenvalues set to zero (Higham 1988, "
 nearest symmetric positive semidefinite matrix"). A repair is never silent: it raises a
 :class:`~geo.data.estimation.DataWarning` (shown by the command line) and is recorded in
 ``metadata["cleaning"]["covariance_repair"]`` and ``metadata["warnings"]``.
+
+Round-off is not a defect. A covariance estimated from fewer observations than assets (as
+published with benchmark sets) is singular, and its zero eigenvalues come out of a file as tiny
+negatives (about -1e-12). Negative eigenvalues no larger than ``ROUND_OFF_RTOL`` times the
+largest eigenvalue are set to zero, without a repair option, and recorded in
+``metadata["cleaning"]["covariance_round_off"]``. Anything more negative is a matrix that is
+really indefinite: refused, or repaired when asked.
 """
 
 from __future__ import annotations
@@ -22,8 +29,9 @@ from geo.data.estimation import DataWarning
 from geo.core.errors import GeoError
 
 REPAIRS = ("none", "nearest-psd")
-# Relative to the largest variance: smaller negative eigenvalues are rounding, not a defect.
-PSD_TOLERANCE = 1e-10
+# Relative to the largest eigenvalue: smaller negative eigenvalues are round-off, not a defect
+# (the same 1e-9 as the problem's own check, geo.problem.problem.PSD_RTOL).
+ROUND_OFF_RTOL = 1e-9
 REPAIR_HINT = ("pass --repair-covariance nearest-psd (repair_covariance='nearest-psd') to use the nearest PSD matrix, "
                "or estimate the covariance with shrinkage (e.g. Ledoit-Wolf, --estimator ledoit-wolf on the returns)")
 
@@ -38,10 +46,18 @@ def parse_repair(value: Any) -> str:
     return text
 
 
-def smallest_eigenvalue(matrix: np.ndarray) -> tuple[float, float]:
-    """The smallest eigenvalue of a symmetric matrix and the scale it is judged against."""
-    scale = max(float(np.abs(np.diag(matrix)).max()), np.finfo(float).tiny)
-    return float(np.linalg.eigvalsh(matrix)[0]), scale
+def clip_round_off(values: np.ndarray, vectors: np.ndarray, matrix: np.ndarray) -> tuple[np.ndarray, dict[str, Any]]:
+    """The matrix with its round-off negative eigenvalues set to zero, and what changed."""
+    clipped = (vectors * np.clip(values, 0.0, None)) @ vectors.T
+    clipped = (clipped + clipped.T) / 2.0
+    return clipped, {
+        "method": "negative eigenvalues within round-off set to zero",
+        "negative_eigenvalues": int((values < 0).sum()),
+        "smallest_eigenvalue_before": float(values[0]),
+        "largest_eigenvalue": float(values[-1]),
+        "tolerance": ROUND_OFF_RTOL,
+        "max_abs_change": float(np.abs(clipped - matrix).max()),
+    }
 
 
 def nearest_psd(matrix: np.ndarray) -> tuple[np.ndarray, dict[str, Any]]:
@@ -62,16 +78,26 @@ def nearest_psd(matrix: np.ndarray) -> tuple[np.ndarray, dict[str, Any]]:
     return repaired, report
 
 
-def checked_covariance(matrix: np.ndarray, where: str, repair: str) -> tuple[np.ndarray, dict[str, Any] | None, str | None]:
-    """``matrix`` if PSD; else the repaired matrix with its report and a warning, or a GeoError."""
-    smallest, scale = smallest_eigenvalue(matrix)
-    if smallest >= -PSD_TOLERANCE * scale:
-        return matrix, None, None
+def checked_covariance(matrix: np.ndarray, where: str, repair: str
+                       ) -> tuple[np.ndarray, dict[str, Any] | None, str | None, dict[str, Any] | None]:
+    """``matrix`` if PSD (round-off clipped); else the repaired matrix with its report and a warning, or a GeoError.
+
+    Returns the matrix, the repair report, the repair warning, and the round-off record (None when
+    there was nothing to clip).
+    """
+    values, vectors = np.linalg.eigh(matrix)
+    smallest, largest = float(values[0]), max(float(values[-1]), np.finfo(float).tiny)
+    if smallest >= 0:
+        return matrix, None, None, None
+    if smallest >= -ROUND_OFF_RTOL * largest:
+        clipped, record = clip_round_off(values, vectors, matrix)
+        return clipped, None, None, record
     if repair != "nearest-psd":
-        raise GeoError(f"{where} is not positive semi-definite (smallest eigenvalue {smallest:.3g})", REPAIR_HINT)
+        raise GeoError(f"{where} is not positive semi-definite (smallest eigenvalue {smallest:.3g}, "
+                       f"{-smallest / largest:.2g} of the largest: beyond round-off)", REPAIR_HINT)
     repaired, report = nearest_psd(matrix)
     message = (f"{where} was not positive semi-definite ({report['negative_eigenvalues']} negative eigenvalue(s), "
                f"smallest {smallest:.3g}); repaired to the nearest PSD matrix (relative change "
                f"{report['relative_change']:.3g})")
     warnings.warn(message, DataWarning, stacklevel=3)
-    return repaired, report, message
+    return repaired, report, message, None

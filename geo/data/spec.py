@@ -95,13 +95,17 @@ def _load_csv(path: str, spec: str, options: dict[str, Any]) -> Dataset:
 
 
 def _check_covariance(dataset: Dataset, repair: str) -> Dataset:
-    """An estimated covariance is PSD by construction; check it anyway when a repair was asked."""
-    if repair == "none":
+    """An estimated covariance is PSD up to round-off: clip that (recorded), and repair when asked."""
+    cov, report, warning, round_off = checked_covariance(dataset.cov, f"the covariance of {dataset.name}", repair)
+    if repair == "none" and round_off is None:
         return dataset
-    cov, report, warning = checked_covariance(dataset.cov, f"the covariance of {dataset.name}", repair)
     metadata = dict(dataset.metadata)
-    metadata["cleaning"] = {**(metadata.get("cleaning") or {}),
-                            "covariance_repair": report or "not needed (already positive semi-definite)"}
+    cleaning = dict(metadata.get("cleaning") or {})
+    if repair != "none":
+        cleaning["covariance_repair"] = report or "not needed (already positive semi-definite)"
+    if round_off:
+        cleaning["covariance_round_off"] = round_off
+    metadata["cleaning"] = cleaning
     if warning:
         metadata["warnings"] = [*metadata.get("warnings", []), warning]
     return replace(dataset, cov=cov, metadata=metadata)

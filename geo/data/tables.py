@@ -18,6 +18,8 @@ from geo.core.errors import GeoError
 
 TABLE_KINDS = ("prices", "returns")
 _OTHER_DELIMITERS = {";": "semicolon", "\t": "tab", "|": "pipe"}
+# How a delimiter is named on the command line (a tab is hard to type there).
+SEP_NAMES = {"tab": "\t", "semicolon": ";", "comma": ",", "pipe": "|"}
 # A file of returns whose typical magnitude exceeds 1 is almost surely in percent.
 _PERCENT_MEDIAN_ABS = 1.0
 
@@ -31,6 +33,7 @@ def read_wide_table(path: str | Path, kind: str = "prices", sep: str = ",") -> t
         raise GeoError(f"data file {path} does not exist", "check the path given after csv:")
     if path.is_dir():
         raise GeoError(f"{path} is a folder, not a CSV file", "give the path of the CSV file after csv:")
+    sep = parse_sep(sep)
     header = _read_header(path, sep)
     raw = _read_body(path, sep)
     if raw.empty:
@@ -97,6 +100,14 @@ def check_values(table: pd.DataFrame, kind: str, where: str) -> None:
             )
 
 
+def parse_sep(sep: str) -> str:
+    """A delimiter given as itself (";") or by name ("tab", "semicolon", "comma", "pipe")."""
+    sep = SEP_NAMES.get(str(sep).strip().lower(), sep) if sep else ","
+    if len(sep) != 1:
+        raise GeoError(f"sep={sep!r} is not a single character", "use --sep , or ; or tab or |")
+    return sep
+
+
 def _read_header(path: Path, sep: str) -> list[str]:
     try:
         first = pd.read_csv(path, sep=sep, header=None, nrows=1, dtype=str, keep_default_na=False)
@@ -110,7 +121,7 @@ def _read_header(path: Path, sep: str) -> list[str]:
             if delimiter in names[0]:
                 raise GeoError(
                     f"{path} reads as a single column; its header looks {word}-separated",
-                    f"save it comma-separated or pass sep={delimiter!r}",
+                    f"pass --sep {word} (sep={delimiter!r} in Python) or save it comma-separated",
                 )
         raise GeoError(f"{path} has a single column", "give a date column, then one column per ticker")
     blank = [i + 1 for i, name in enumerate(names[1:], start=1) if not name]

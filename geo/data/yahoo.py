@@ -29,7 +29,7 @@ from typing import Any, Callable, Protocol
 import numpy as np
 import pandas as pd
 
-from geo.data.cache import CachedPrices, PriceCache
+from geo.data.cache import CachedPrices, PriceCache, default_cache_dir
 from geo.data.constituents import sp500_constituents, to_yahoo_symbol
 from geo.data.dataset import Dataset
 from geo.data.options import EstimationOptions, parse_bool, reject_unknown
@@ -44,7 +44,6 @@ BACKOFF_SECONDS = 2.0
 OVERLAP_DAYS = 10
 STALE_TAIL_DAYS = 7
 DEFAULT_YEARS = 5
-DEFAULT_CACHE_DIR = Path("data") / "cache"
 # Two adjusted closes of the same day agree to this relative precision unless Yahoo re-adjusted.
 RESCALE_TOLERANCE = 1e-6
 YAHOO_OPTIONS = (
@@ -64,7 +63,7 @@ class DownloadFailed(Exception):
 
 
 def load_yahoo(body: str, spec: str, estimation: EstimationOptions, options: dict[str, Any]) -> Dataset:
-    cache_dir = Path(options.pop("cache_dir", DEFAULT_CACHE_DIR)).expanduser()
+    cache_dir = Path(options.pop("cache_dir", None) or default_cache_dir()).expanduser()
     settings = {name: options.pop(name) for name in ("downloader", "sleep", "progress") if name in options}
     # Options may arrive as strings from a command line.
     for name, convert in (("batch_size", int), ("max_retries", int), ("backoff_seconds", float)):

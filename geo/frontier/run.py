@@ -14,6 +14,7 @@ from geo.core.results import FrontierResult
 from geo.problem.evaluator import SelectionEvaluator
 from geo.problem.objective import ObjectiveGrid
 from geo.problem.problem import Problem
+from geo.core.units import periods_per_year
 from geo.core.versions import library_versions
 
 
@@ -62,6 +63,8 @@ def compute_frontier(problem: Problem, grid: ObjectiveGrid, method: FrontierMeth
                "budget": budget, "time_limit": time_limit, "settings": _settings_of(method),
                "resumed": bool(resume and checkpoint is not None), **details}
     problem_info = {"dataset": (dataset or {}).get("name"), **problem.to_dict(), "objective": grid.kind}
+    if dataset:  # values stay per period; this factor annualises them (geo.core.units)
+        dataset = {**dataset, "periods_per_year": periods_per_year(dataset.get("frequency"))}
     return FrontierResult(method=method.name, objective=grid.kind, problem=problem_info, points=points,
                           seed=seed, timing={"wall_s": wall}, versions=library_versions(),
                           dataset=dataset or {}, details=details)

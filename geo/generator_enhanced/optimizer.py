@@ -35,7 +35,7 @@ from geo.core.checkpoint import Checkpoint, restore_snapshot, snapshot
 from geo.core.errors import GeoError
 from geo.generator_enhanced.exploration import Exploration
 from geo.generator_enhanced.pool import Pool, first_unseen, sampling_sizes, top_selections_per_target
-from geo.generator_enhanced.refinement import TargetSchedule, refine
+from geo.generator_enhanced.refinement import TargetSchedule, learned_kick, refine
 from geo.generator_enhanced.segments import SegmentedGenerators
 from geo.generators.quality import GeneratorQuality
 from geo.methods.base import Deadline, MethodRun, ProgressCallback, best_known_points
@@ -43,6 +43,9 @@ from geo.problem.evaluator import SelectionEvaluator, selection_keys
 
 SEED_METHODS = ("random", "local-search", "annealing", "relaxation", "exact")
 REFINE_MODES = ("descent", "guided", "none")
+START_MODES = ("kick", "sample")
+# A learned kick moves this many assets of a target's incumbent towards a generator sample.
+KICK_MOVES = 2
 DEFAULT_ITERATIONS = 20
 # Booster mode: how many of the seed method's best selections per target enter the pool
 # beside its answers (its memo holds many more, priced at one target each).
@@ -61,9 +64,10 @@ class GEOMethod:
 
     generator: str = "mps"
     seed_method: str = "local-search"
-    seed_fraction: float = 0.3
+    seed_fraction: float = 0.6
     seed_options: dict[str, Any] = field(default_factory=dict)
     refine: str = "descent"
+    starts: str = "kick"
     segments: int | None = None
     initial_pool: int = 200
     training_size: int = 200
@@ -77,6 +81,8 @@ class GEOMethod:
     def __post_init__(self) -> None:
         if self.seed_method not in SEED_METHODS:
             raise GeoError(f"unknown seed method {self.seed_method!r}", f"use one of: {', '.join(SEED_METHODS)}")
+        if self.starts not in START_MODES:
+            raise GeoError(f"unknown start mode {self.starts!r}", f"use one of: {', '.join(START_MODES)}")
         if self.refine not in REFINE_MODES:
             raise GeoError(f"unknown refinement {self.refine!r}", f"use one of: {', '.join(REFINE_MODES)}")
         if not 0.0 <= self.seed_fraction < 1.0:
@@ -194,7 +200,14 @@ class GEOMethod:
         flat = blocks.reshape(-1, problem.n_assets)
         valid = problem.valid_size(flat.sum(axis=1))
         new = first_unseen(flat, pool) & ~state.started_mask(flat)
-        starts = choose_starts(blocks, (valid & new).reshape(blocks.shape[:2]), valid.reshape(blocks.shape[:2]))
+        if self.starts == "kick":
+            blocks = self._kicks(state, columns, blocks, rng)
+            fresh = ~state.started_mask(blocks.reshape(-1, problem.n_assets)) & ~pool.contains(
+                blocks.reshape(-1, problem.n_assets))
+            ok = problem.valid_size(blocks.sum(axis=2))
+            starts = choose_starts(blocks, fresh.reshape(blocks.shape[:2]) & ok, ok)
+        else:
+            starts = choose_starts(blocks, (valid & new).reshape(blocks.shape[:2]), valid.reshape(blocks.shape[:2]))
         work = {"starts": 0, "descents": 0, "moves": 0, "already_optimal": 0, "starts_improving": 0}
         n_better = 0
         for column, start in zip(columns, starts):
@@ -233,6 +246,19 @@ class GEOMethod:
         quality = GeneratorQuality(len(samples), int(new.sum()), int((new & valid).sum()), n_better)
         return {**quality.to_dict(), **training, "evaluations": evaluator.n_evaluations,
                 **frontier_progress(best_before, pool.best_costs())}
+
+    @staticmethod
+    def _kicks(state: "LoopState", columns: np.ndarray, samples: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+        """Per target and sample, the target's incumbent kicked towards the sample (the incumbent
+        itself where the sample adds nothing: choose_starts then skips it as already seen)."""
+        pool = state.pool
+        kicks = samples.copy()
+        for row, column in enumerate(columns):
+            incumbent = pool.selections[int(np.argmin(pool.costs[:, column]))]
+            for index, sample in enumerate(samples[row]):
+                kick = learned_kick(incumbent, sample, KICK_MOVES, rng)
+                kicks[row, index] = incumbent if kick is None else kick
+        return kicks
 
     def _fit(self, state: "LoopState", rng: np.random.Generator) -> dict[str, Any]:
         started = time.perf_counter()

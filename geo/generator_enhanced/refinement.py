@@ -155,6 +155,21 @@ def guided_descend(evaluator: SelectionEvaluator, start: np.ndarray, column: int
     return current, current_cost
 
 
+def learned_kick(incumbent: np.ndarray, sample: np.ndarray, moves: int, rng: np.random.Generator) -> np.ndarray | None:
+    """The incumbent with ``moves`` of its assets that the sample lacks swapped for assets the
+    sample holds: a kick in the direction the generator points (a uniform generator makes it
+    the random kick of iterated local search). None when the sample adds nothing new."""
+    leaving = np.flatnonzero(incumbent & ~sample)
+    entering = np.flatnonzero(sample & ~incumbent)
+    count = min(moves, len(leaving), len(entering))
+    if count == 0:
+        return None
+    start = incumbent.copy()
+    start[rng.choice(leaving, count, replace=False)] = False
+    start[rng.choice(entering, count, replace=False)] = True
+    return start
+
+
 def _improves(cost: float, best: float) -> bool:
     if not np.isfinite(cost):
         return False

@@ -10,12 +10,14 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
+from geo.core.units import DisplayUnits
 from geo.core.versions import GEO_VERSION as __version__
 from geo.metrics.hypervolume import DEFAULT_MARGIN, PLANE
 from geo.report import figures, tables
 from geo.report.inputs import ReportInput
 from geo.report.portfolios import PointChoice, portfolio_tables
 from geo.report.references import find_data_root, gap_reference, universe_of
+from geo.report.units import annualise_rows, unit_text
 
 
 def build_context(inputs: list[ReportInput], *, points: PointChoice = 5, reference_data: str | Path | None = None,
@@ -44,6 +46,14 @@ def build_context(inputs: list[ReportInput], *, points: PointChoice = 5, referen
         reference_curve = reference.frame
         reference_label = f"published CCEF (at most K = {first.problem.get('k')})"
 
+    units = DisplayUnits.of(frequency)
+    portfolios = [{"label": item.label, "color": item.color, "source": item.source,
+                   "points": tables.point_rows(item, row["per_point"]),
+                   **portfolio_tables(item, points, universe.sectors)}
+                  for item, row in zip(inputs, methods)]
+    for block in portfolios:
+        annualise_rows(block["points"], units, first.objective == "target-return")
+        annualise_rows(block["columns"], units, False)
     generated = generated or dt.datetime.now(dt.timezone.utc)
     return {
         "title": f"Frontier report: {first.problem.get('dataset')}, K = {first.problem.get('k')} "
@@ -65,10 +75,9 @@ def build_context(inputs: list[ReportInput], *, points: PointChoice = 5, referen
             "rule": f"the largest variance and the lowest return over every method's feasible points, pushed "
                     f"out by {DEFAULT_MARGIN:.0%} of their spans"},
         "methods": methods,
-        "portfolios": [{"label": item.label, "color": item.color, "source": item.source,
-                        "points": tables.point_rows(item, row["per_point"]),
-                        **portfolio_tables(item, points, universe.sectors)}
-                       for item, row in zip(inputs, methods)],
+        "portfolios": portfolios,
+        "units": unit_text(units, frequency),
+        "periods_per_year": units.periods,
         "sectors_known": universe.sectors is not None,
         "sectors_note": universe.sectors_note,
         "geo_runs": [{"label": item.label, "color": item.color, "svg": figures.convergence_figure(item),

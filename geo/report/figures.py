@@ -25,6 +25,7 @@ import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from geo.core.units import DisplayUnits
 from geo.report.inputs import ReportInput
 
 STYLE = {"font.size": 9, "axes.titlesize": 10, "axes.grid": True, "grid.alpha": 0.3, "axes.spines.top": False,
@@ -39,6 +40,9 @@ MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*", "<", ">")
 def frontier_figure(inputs: list[ReportInput], uef: pd.DataFrame | None, reference: pd.DataFrame | None,
                     reference_label: str | None, frequency: str | None) -> str:
     """Every method's frontier over the UEF and the reference frontier, as inline SVG."""
+    units = DisplayUnits.of(frequency)
+    ret = np.vectorize(units.expected_return, otypes=[float])
+    vol = np.vectorize(units.volatility, otypes=[float])
     with matplotlib.rc_context({**STYLE, "svg.hashsalt": "geo-report-frontier"}):
         figure = _figure((8.0, 5.0))
         axes = figure.add_subplot()
@@ -48,23 +52,27 @@ def frontier_figure(inputs: list[ReportInput], uef: pd.DataFrame | None, referen
         pad = 0.05 * (high - low) if returns.size and high > low else 0.0
         if uef is not None:
             keep = uef[(uef["return"] >= low - pad) & (uef["return"] <= high + pad)]
-            axes.plot(np.sqrt(keep["variance"]), keep["return"], color="#555555", linewidth=1.5,
+            axes.plot(vol(keep["variance"]), ret(keep["return"]), color="#555555", linewidth=1.5,
                       label="unconstrained frontier (UEF)", zorder=1)
         if reference is not None:
             ref = reference[np.isfinite(reference["variance"])]
             ref = ref[(ref["target_return"] >= low - pad) & (ref["target_return"] <= high + pad)]
             if len(ref):
-                axes.plot(np.sqrt(ref["variance"]), ref["target_return"], color="black", linestyle="--",
+                axes.plot(vol(ref["variance"]), ret(ref["target_return"]), color="black", linestyle="--",
                           linewidth=1.0, label=reference_label or "reference", zorder=2)
         for index, item in enumerate(inputs):
             r, v = item.result.returns, item.result.variances
             ok = np.isfinite(r) & np.isfinite(v)
             order = np.argsort(r[ok])
-            axes.plot(np.sqrt(v[ok][order]), r[ok][order], color=item.color, marker=MARKERS[index % len(MARKERS)],
+            axes.plot(vol(v[ok][order]), ret(r[ok][order]), color=item.color, marker=MARKERS[index % len(MARKERS)],
                       markersize=4, linewidth=0.8, alpha=0.9, label=item.label, zorder=3 + index)
-        per = f" per {_period(frequency)}" if frequency else ""
-        axes.set_xlabel(f"volatility (standard deviation of the return{per})")
-        axes.set_ylabel(f"expected return{per}")
+        if units.annualised:
+            axes.set_xlabel(f"volatility, % p.a. ({frequency} x {units.periods}, annualised)")
+            axes.set_ylabel("expected return, % p.a.")
+        else:
+            per = f" per {_period(frequency)}" if frequency else " per period"
+            axes.set_xlabel(f"volatility (standard deviation of the return{per})")
+            axes.set_ylabel(f"expected return{per}")
         axes.set_title("Efficient frontiers")
         axes.legend(loc="lower right")
         return to_svg(figure)

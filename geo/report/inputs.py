@@ -71,14 +71,17 @@ def prepare_inputs(inputs: list[ReportInput]) -> list[ReportInput]:
 
 
 def base_label(result: FrontierResult) -> str:
-    """The method's name, with the generator for GEO and the seed method in booster mode."""
+    """The method's name, with GEO's generator and, unless it is the default booster from local
+    search, how its pool was seeded."""
     if result.method != "geo":
         return result.method
     settings = result.details.get("settings", {})
     generator = result.details.get("generator") or settings.get("generator")
     seed_method = result.details.get("seed_method") or settings.get("seed_method")
     parts = [str(generator)] if generator else []
-    if seed_method and seed_method != "random":
+    if seed_method == "random":
+        parts.append("stand-alone")
+    elif seed_method and seed_method != "local-search":  # booster from local search is the default
         parts.append(f"seeded by {seed_method}")
     return f"geo ({', '.join(parts)})" if parts else "geo"
 

@@ -85,19 +85,54 @@ def run_geo(*args, **popen):
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, **popen)
 
 
+# The child runs the real command, but after the first checkpoint it has written it says so (a
+# marker file) and waits on its stdin, which never closes: the parent kills it at that
+# synchronisation point, so the run can neither finish first nor be killed before a save.
+PAUSE_AFTER_FIRST_SAVE = """
+import sys
+from pathlib import Path
+
+from geo.core.checkpoint import Checkpoint
+
+marker, args = Path(sys.argv[1]), sys.argv[2:]
+save = Checkpoint.save
+
+
+def save_then_wait(self, state, force=False):
+    saved = save(self, state, force)
+    if saved:
+        marker.write_text("saved")
+        sys.stdin.read()
+    return saved
+
+
+Checkpoint.save = save_then_wait
+from geo.cli import main
+
+main(args, prog_name="geo")
+"""
+
+
 def test_sigkill_then_resume_reaches_the_uninterrupted_result(tmp_path):
     args = ["frontier", "sp500-sample", "-k", 5, "--points", 6, "--method", "annealing", "--seed", 2, "--quiet"]
     reference = tmp_path / "reference.json"
     assert run_geo(*args, "--output", reference).wait(timeout=300) == 0
     out = tmp_path / "killed.json"
-    process = run_geo(*args, "--output", out)
+    marker = tmp_path / "first-save"
+    env = {**os.environ, "PYTHONHASHSEED": "0"}
+    process = subprocess.Popen([sys.executable, "-c", PAUSE_AFTER_FIRST_SAVE, str(marker), *map(str, args),
+                                "--output", str(out)], cwd=ROOT, env=env, stdin=subprocess.PIPE,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 300
+        while not marker.exists() and process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert marker.exists(), f"no checkpoint was saved: {process.poll()=}"
+        assert process.poll() is None  # waiting at the synchronisation point
+    finally:
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=30)
     state = Path(f"{out}.checkpoint") / STATE_FILE
-    deadline = time.monotonic() + 120
-    while not state.exists() and process.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert process.poll() is None, "the run finished before it could be killed"
-    process.send_signal(signal.SIGKILL)
-    process.wait(timeout=30)
     assert state.exists() and not out.exists()
     resumed = run_geo(*args, "--output", out, "--resume")
     assert resumed.wait(timeout=300) == 0, resumed.stderr.read().decode()

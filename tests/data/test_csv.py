@@ -110,7 +110,7 @@ BAD_FILES = {
     "all-NaN column": ("date,AAA,BBB,CCC\n2020-01-01,1,2,\n2020-01-02,2,3,\n2020-01-03,3,4,\n2020-01-06,4,5,\n", "CCC"),
     "too few rows": ("date,AAA,BBB\n2020-01-01,10,20\n2020-01-02,11,19\n2020-01-03,12,21\n", "at least 3"),
     "single asset": ("date,AAA\n2020-01-01,10\n2020-01-02,11\n2020-01-03,12\n2020-01-06,13\n", "single asset"),
-    "semicolon delimiter": (GOOD.replace(",", ";"), "sep=';'"),
+    "semicolon delimiter": (GOOD.replace(",", ";"), "pass --sep semicolon (sep=';' in Python)"),
     "ragged rows": (GOOD + "2020-01-08,1,2,3,4\n", "cells"),
     "blank ticker name": ("date,AAA,\n2020-01-01,1,2\n2020-01-02,2,3\n2020-01-03,3,4\n2020-01-06,4,5\n", "no ticker name"),
 }
@@ -172,3 +172,22 @@ def test_bad_kind_and_unknown_option(prices_csv):
     with pytest.raises(GeoError) as excinfo:
         load_dataset(f"csv:{prices_csv}", frequncy="weekly")
     assert_one_line_error(excinfo, "frequncy", "frequency")
+
+
+@pytest.mark.parametrize("sep, name", [(";", "semicolon"), ("\t", "tab"), ("|", "pipe")])
+def test_the_delimiter_the_message_suggests_is_accepted(tmp_path, sep, name):
+    """The wrong-delimiter message names an option that exists, and that option reads the file."""
+    path = write(tmp_path, GOOD.replace(",", sep))
+    with pytest.raises(GeoError, match=f"--sep {name}"):
+        load_dataset(f"csv:{path}")
+    expected = load_dataset(f"csv:{write(tmp_path, GOOD, 'comma.csv')}")
+    for given in (sep, name):
+        data = load_dataset(f"csv:{path}", sep=given)
+        assert data.tickers == expected.tickers and (data.cov == expected.cov).all()
+
+
+def test_sep_on_the_command_line(tmp_path, run_cli):
+    path = write(tmp_path, GOOD.replace(",", ";"))
+    result = run_cli("data", "info", f"csv:{path}", "--sep", "semicolon")
+    assert result.exit_code == 0, result.output
+    assert run_cli("data", "info", f"csv:{path}", "--sep", "ab").exit_code == 2

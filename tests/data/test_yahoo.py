@@ -168,10 +168,21 @@ def test_load_dataset_yahoo_end_to_end(tmp_path, closes):
     json.dumps(data.metadata)
 
 
-def test_default_cache_dir_is_data_cache_in_cwd(tmp_path, closes, monkeypatch):
+def test_default_cache_dir_is_per_user_not_the_cwd(tmp_path, closes, monkeypatch):
     monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("GEO_CACHE_DIR", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "user-cache"))  # platformdirs' Linux convention
+    data = load_dataset("yahoo:AAA,BBB", downloader=FakeYahoo(closes), today=TODAY, start="2020-01-01",
+                        end="2020-06-30")
+    assert (tmp_path / "user-cache" / "geo" / "prices" / "AAA.parquet").is_file()
+    assert not (tmp_path / "data").exists()
+    assert data.metadata["cache_dir"] == str(tmp_path / "user-cache" / "geo" / "prices")
+
+
+def test_geo_cache_dir_overrides_the_default(tmp_path, closes, monkeypatch):
+    monkeypatch.setenv("GEO_CACHE_DIR", str(tmp_path / "mine"))
     load_dataset("yahoo:AAA,BBB", downloader=FakeYahoo(closes), today=TODAY, start="2020-01-01", end="2020-06-30")
-    assert (tmp_path / "data" / "cache" / "AAA.parquet").is_file()
+    assert (tmp_path / "mine" / "AAA.parquet").is_file()
 
 
 def test_unknown_ticker(tmp_path, closes):

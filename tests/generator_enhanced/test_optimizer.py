@@ -102,7 +102,8 @@ def test_booster_keeps_the_seed_answers_under_any_budget(sp500_sample, budget):
     seed_alone = SelectionEvaluator(problem, grid)
     from geo.classical.local_search import LocalSearchMethod
 
-    seed_run = LocalSearchMethod().solve(seed_alone, np.random.default_rng(1), int(0.3 * budget), Deadline(None))
+    seed_budget = int(GEOMethod().seed_fraction * budget)
+    seed_run = LocalSearchMethod().solve(seed_alone, np.random.default_rng(1), seed_budget, Deadline(None))
     for geo_point, seed_point in zip(geo_run.points, seed_run.points):
         if seed_point.feasible:
             assert geo_point.feasible and geo_point.variance <= seed_point.variance * (1 + 1e-12)

@@ -1,0 +1,12 @@
+"""The Python API: ``load``, ``frontier``, ``optimize`` and the :class:`Frontier` they return.
+
+Re-exported by :mod:`geo` (``import geo; geo.frontier(...)``). ``geo.backtest`` joins them
+when the backtest lands (DESIGN.md, "Contracts").
+"""
+
+from geo.api.result import Frontier, gap_table
+from geo.api.run import frontier, load, optimize
+
+read = Frontier.read
+
+__all__ = ["Frontier", "frontier", "gap_table", "load", "optimize", "read"]

@@ -1,0 +1,167 @@
+"""``geo.load``, ``geo.frontier`` and ``geo.optimize``: the Python API, with the CLI's names and defaults.
+
+``geo frontier DATASET -k 5 --method geo --budget 20000 --seed 7`` is
+``geo.frontier(geo.load(DATASET), k=5, method="geo", budget=20_000, seed=7)``: every option is a
+keyword argument of the same name (dashes become underscores), with the same default. The CLI
+is a thin layer over these functions.
+
+>>> import geo
+>>> data = geo.load("sp500-sample", start="2020-01-01")
+>>> data.n_assets, data.metadata["frequency"]
+(20, 'daily')
+>>> best = geo.optimize(data, k=3, risk_aversion=0.5, method="enumeration")
+>>> best.to_frame().loc[0, "status"], round(float(best.weights().iloc[0].sum()), 6)
+('optimal', 1.0)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Sequence
+
+import numpy as np
+
+from geo.api.result import Frontier
+from geo.api.settings import build_method, check_run_settings
+from geo.core.errors import GeoError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from geo.data import Dataset
+
+DEFAULT_POINTS = 20
+DEFAULT_METHOD = "local-search"
+DEFAULT_SEED = 0
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    """A data set to load with its options, once the run's settings have been checked (the CLI's way)."""
+
+    spec: str
+    options: dict[str, Any] = field(default_factory=dict)
+
+    def load(self) -> "Dataset":
+        return load(self.spec, **self.options)
+
+
+def as_dataset(data: "Dataset | DatasetSpec | str") -> "Dataset":
+    """A Dataset as given, or loaded from a spec (with its defaults for a plain string)."""
+    if isinstance(data, DatasetSpec):
+        return data.load()
+    return load(data) if isinstance(data, str) else data
+
+
+def load(dataset: str, **options: Any) -> "Dataset":
+    """The data set named by ``dataset`` with its estimated moments (``geo data info DATASET``).
+
+    ``dataset``: ``sp500-sample``, ``csv:PATH``, ``orlib:PATH``, ``moments:DIR``,
+    ``yahoo:T1,T2,...`` or ``yahoo:sp500``. ``options``: the CLI's data options, ``start``,
+    ``end``, ``frequency``, ``return_kind``, ``estimator``, ``max_missing``, ``kind``, ``sep``,
+    ``tickers_file``, ``cache_dir``, ``repair_covariance``; None means the default.
+    """
+    from geo.data import load_dataset
+
+    return load_dataset(dataset, **{key: value for key, value in options.items() if value is not None})
+
+
+def frontier(data: "Dataset | DatasetSpec | str", k: int, *, cardinality: str = "exact", w_min: float = 0.0, w_max: float = 1.0,
+             method: str = DEFAULT_METHOD, seed: int = DEFAULT_SEED, budget: int | None = None,
+             time_limit: float | None = None, points: int | None = None,
+             targets: Sequence[float] | str | Path | None = None, generator: str | None = None,
+             seed_method: str | None = None, refine: str | None = None, segments: int | None = None,
+             iterations: int | None = None, samples: int | None = None,
+             output: str | Path | None = None, checkpoint: str | Path | None = None, resume: bool = False,
+             progress: Callable[[int, int], None] | None = None, command: str | None = None) -> Frontier:
+    """The cardinality-constrained efficient frontier of ``data`` (``geo frontier``).
+
+    ``points`` evenly spaced target returns (default 20), or ``targets``: the returns (per
+    period of the data), or a file of them. ``budget`` bounds the selection evaluations of a
+    heuristic; ``time_limit`` the seconds of the whole run. GEO's ``generator``,
+    ``seed_method``, ``refine``, ``segments``, ``iterations`` and ``samples`` apply to
+    ``method="geo"`` only. ``output``
+    writes the results file (and checkpoints to ``OUTPUT.checkpoint`` unless ``checkpoint`` is
+    given; ``resume`` continues from it).
+
+    >>> import geo
+    >>> front = geo.frontier("sp500-sample", k=5, method="geo", budget=2_000, seed=7, points=5)
+    >>> front.evaluations <= 2_000, front.to_frame()["status"].unique().tolist()
+    (True, ['heuristic'])
+    """
+    from geo.frontier.targets import evenly_spaced_targets, read_targets_file
+    from geo.problem import ObjectiveGrid
+
+    if points is not None and targets is not None:
+        raise GeoError("--points and --targets were both given", "use one of them")
+    check_run_settings(method=method, seed=seed, budget=budget, time_limit=time_limit, points=points,
+                       iterations=iterations, samples=samples, segments=segments)
+    solver = build_method(method, generator=generator, seed_method=seed_method, refine=refine, segments=segments,
+                          iterations=iterations, samples=samples)
+    data = as_dataset(data)
+    problem = _problem(data, k, cardinality, w_min, w_max)
+    if isinstance(targets, (str, Path)):
+        values = read_targets_file(targets)
+    elif targets is not None:
+        values = np.asarray(targets, dtype=float)
+    else:
+        values = evenly_spaced_targets(problem, DEFAULT_POINTS if points is None else points)
+    return _solve(data, problem, ObjectiveGrid.target_returns(values), solver, seed=seed, budget=budget,
+                  time_limit=time_limit, output=output, checkpoint=checkpoint, resume=resume, progress=progress,
+                  command=command or _call("frontier", data, k, method=method, budget=budget, seed=seed))
+
+
+def optimize(data: "Dataset | DatasetSpec | str", k: int, *, target_return: float | None = None,
+             risk_aversion: float | None = None, cardinality: str = "exact", w_min: float = 0.0, w_max: float = 1.0,
+             method: str = DEFAULT_METHOD, seed: int = DEFAULT_SEED, budget: int | None = None,
+             time_limit: float | None = None, generator: str | None = None, seed_method: str | None = None,
+             refine: str | None = None, segments: int | None = None,
+             iterations: int | None = None, samples: int | None = None, output: str | Path | None = None,
+             checkpoint: str | Path | None = None, resume: bool = False,
+             progress: Callable[[int, int], None] | None = None, command: str | None = None) -> Frontier:
+    """One optimal K-asset portfolio (``geo optimize``): at ``target_return`` (per period), or
+    minimising ``risk_aversion * variance - (1 - risk_aversion) * return``. A one-point Frontier."""
+    from geo.problem import ObjectiveGrid
+
+    if (target_return is None) == (risk_aversion is None):
+        raise GeoError("optimize needs exactly one of --target-return and --risk-aversion", "give one of them")
+    check_run_settings(method=method, seed=seed, budget=budget, time_limit=time_limit, iterations=iterations,
+                       samples=samples, segments=segments)
+    solver = build_method(method, generator=generator, seed_method=seed_method, refine=refine, segments=segments,
+                          iterations=iterations, samples=samples)
+    data = as_dataset(data)
+    problem = _problem(data, k, cardinality, w_min, w_max)
+    grid = (ObjectiveGrid.target_returns([target_return]) if target_return is not None
+            else ObjectiveGrid.risk_aversions([risk_aversion]))
+    return _solve(data, problem, grid, solver, seed=seed, budget=budget, time_limit=time_limit, output=output,
+                  checkpoint=checkpoint, resume=resume, progress=progress,
+                  command=command or _call("optimize", data, k, method=method, budget=budget, seed=seed))
+
+
+def _problem(data: "Dataset", k: int, cardinality: str, w_min: float, w_max: float):
+    from geo.problem import Problem
+
+    return Problem.from_dataset(data, k, cardinality=cardinality, w_min=w_min, w_max=w_max)
+
+
+def _solve(data: "Dataset", problem, grid, solver, *, seed: int, budget: int | None, time_limit: float | None,
+           output: str | Path | None, checkpoint: str | Path | None, resume: bool,
+           progress: Callable[[int, int], None] | None, command: str) -> Frontier:
+    from geo.frontier.run import compute_frontier
+
+    checkpoint_dir = checkpoint or (f"{output}.checkpoint" if output else None)
+    if resume and checkpoint_dir is None:
+        raise GeoError("--resume needs the checkpoint of the earlier run", "give the same --output (or --checkpoint)")
+    dataset_info = {"name": data.name, **data.metadata}
+    result = compute_frontier(problem, grid, solver, seed=seed, budget=budget, time_limit=time_limit,
+                              dataset=dataset_info, progress=progress, checkpoint_dir=checkpoint_dir, resume=resume)
+    result.details["command"] = command
+    if output:
+        result.write_json(output)
+    return Frontier(result, data)
+
+
+def _call(function: str, data: "Dataset", k: int, **settings: Any) -> str:
+    """How the run was asked for, recorded in the results (the CLI records its command line)."""
+    given = ", ".join(f"{key}={value!r}" for key, value in settings.items() if value is not None)
+    return f"geo.{function}({data.name!r}, k={k}, {given})"
+

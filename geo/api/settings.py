@@ -1,0 +1,73 @@
+"""The settings of a run, checked before any data is loaded: the API's and the CLI's one gate.
+
+Every numeric setting is checked here with a one-line :class:`GeoError` (the CLI prints it as
+``geo: error: ...``): a negative sample count must not end in a traceback deep in a generator,
+nor a negative iteration count silently run nothing. Names are the CLI's options
+(``samples`` is ``--samples``).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from geo.core.errors import GeoError
+from geo.methods.base import FrontierMethod
+from geo.methods.registry import make_method
+
+# Settings only GEO takes: API/CLI name -> GEOMethod field.
+GEO_SETTINGS = {"generator": "generator", "seed_method": "seed_method", "refine": "refine", "segments": "segments",
+                "iterations": "iterations", "samples": "samples_per_iteration"}
+# Methods that spend no evaluation budget: exact and unconstrained price no selections, and
+# enumeration prices every one (that is its proof). A budget given to them is refused, not
+# silently ignored.
+BUDGET_FREE_METHODS = ("exact", "enumeration", "unconstrained")
+
+
+def _flag(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+def check_positive_int(name: str, value: Any, minimum: int = 1, example: int = 20) -> None:
+    """``value`` is None or a whole number >= ``minimum``."""
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, (int,)) and not (isinstance(value, float) and value.is_integer()):
+        raise GeoError(f"{_flag(name)} must be a whole number (got {value!r})", f"use for example {_flag(name)} {example}")
+    if value < minimum:
+        least = "positive" if minimum == 1 else f"at least {minimum}"
+        raise GeoError(f"{_flag(name)} must be {least} (got {value})", f"use for example {_flag(name)} {example}")
+
+
+def check_run_settings(*, method: str, seed: int | None, budget: int | None, time_limit: float | None,
+                       points: int | None = None, iterations: int | None = None, samples: int | None = None,
+                       segments: int | None = None) -> None:
+    """One-line errors for settings no run can use."""
+    check_positive_int("seed", seed, minimum=0, example=7)
+    check_positive_int("budget", budget, example=20_000)
+    check_positive_int("points", points, example=20)
+    check_positive_int("iterations", iterations, example=20)
+    check_positive_int("samples", samples, example=200)
+    check_positive_int("segments", segments, example=5)
+    if time_limit is not None and not (isinstance(time_limit, (int, float)) and math.isfinite(time_limit)
+                                       and time_limit > 0):
+        raise GeoError(f"--time-limit must be a positive number of seconds (got {time_limit})",
+                       "give seconds, e.g. --time-limit 60")
+    if budget is not None and method in BUDGET_FREE_METHODS:
+        raise GeoError(f"--budget does not apply to --method {method} (it spends no evaluation budget)",
+                       "drop --budget, or bound the run with --time-limit")
+
+
+def build_method(method: str, **geo_settings: Any) -> FrontierMethod:
+    """The method named ``method``; GEO's settings (None: its default) are refused for any other method."""
+    given = {GEO_SETTINGS[name]: value for name, value in geo_settings.items() if value is not None}
+    if given and method != "geo":
+        flags = ", ".join(_flag(name) for name, value in geo_settings.items() if value is not None)
+        raise GeoError(f"{flags} only apply to --method geo (the method is {method})",
+                       "add --method geo or drop those options")
+    built = make_method(method, **given)
+    if method == "geo":
+        from geo.generators import make_generator
+
+        make_generator(built.generator)  # an unknown generator name fails here, before data is loaded
+    return built
