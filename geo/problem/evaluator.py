@@ -13,9 +13,9 @@ from typing import Sequence
 
 import numpy as np
 
-from geo.problem.objective import ObjectiveGrid
 from geo.problem.bound_pairs import price_bound_pairs
 from geo.problem.neighbourhood_pricing import price_neighbours
+from geo.problem.objective import ObjectiveGrid
 from geo.problem.problem import Problem
 from geo.problem.selection_qp import SelectionQP, closed_form, return_bounds, selection_cost, solve_bounded
 
