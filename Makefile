@@ -24,8 +24,11 @@ run: install
 test: install
 	$(PY) -m pytest -q -n $(PYTEST_WORKERS)
 
+# A quick smoke run of every benchmark script (minutes); `make bench BENCH_ARGS=--full` runs the
+# settings behind benchmarks/RESULTS.md (an hour or more).
+BENCH_ARGS ?=
 bench: install
-	$(PY) benchmarks/run_all.py
+	$(PY) benchmarks/run_all.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache results

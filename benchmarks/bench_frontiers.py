@@ -14,9 +14,14 @@ against the published CCEF (Cesarone et al.), point by point.
 from __future__ import annotations
 
 import argparse
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
+
+if __package__ in (None, ""):  # run as a script (python benchmarks/NAME.py): make the repository root importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.common import SHARED_DATA, machine_description, orlib_spec
 from geo.data import load_dataset

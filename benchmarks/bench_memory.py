@@ -15,6 +15,9 @@ import sys
 import tempfile
 from pathlib import Path
 
+if __package__ in (None, ""):  # run as a script (python benchmarks/NAME.py): make the repository root importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
 from benchmarks.common import SHARED_DATA, machine_description
 
 SP500_DAILY = SHARED_DATA / "sp500_daily_2013_2018" / "sp500_close_wide_2013_2018.csv.gz"

@@ -17,12 +17,17 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 import time
+from pathlib import Path
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 import cirq  # noqa: E402
 import numpy as np  # noqa: E402
+
+if __package__ in (None, ""):  # run as a script (python benchmarks/NAME.py): make the repository root importable
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.common import machine_description  # noqa: E402
 from geo.generators.qcbm import Objective, build_ansatz, make_simulator  # noqa: E402

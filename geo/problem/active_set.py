@@ -23,6 +23,9 @@ MAX_ROUNDS = 12
 PRIMAL_TOL = 1e-11   # absolute, on weights (which lie in [0, 1])
 DUAL_RTOL = 1e-9     # on bound multipliers, relative to the gradient's size
 RESIDUAL_RTOL = 1e-9  # on the KKT residual of the free weights and the equalities
+EQUALITY_ATOL = 1e-12  # on sum(w) = 1 and the (scaled) return row: a miss moves the cost at first order
+ROUNDOFF_SLACK = 1e-7
+MAX_AMPLIFICATION = 1e3  # of round-off in the affine weights w0 + t w1 (weights themselves are <= 1)  # times the equality multipliers' size, added to the gradient's scale
 
 
 def solve_pairs(cov: np.ndarray, mu: np.ndarray, owner: np.ndarray, kind: str, params: np.ndarray,
@@ -81,10 +84,35 @@ def solve_pairs(cov: np.ndarray, mu: np.ndarray, owner: np.ndarray, kind: str, p
         variance[todo[done]] = form.variance(own[done], check.w[done], check.hw[done])
         solved[todo[done]] = True
         # Next guess: primal violations become fixed, wrong-signed multipliers are released.
-        lower[todo] = (low_t & ~check.release_low) | check.cross_low
-        upper[todo] = ((up_t & ~check.release_up) | check.cross_up) & ~lower[todo]
+        cross_low, cross_up = _limit_crossings(check, low_t, up_t, w_min, w_max, form.n_eq)
+        lower[todo] = (low_t & ~check.release_low) | cross_low
+        upper[todo] = ((up_t & ~check.release_up) | cross_up) & ~lower[todo]
         todo = todo[check.ok & ~done & ~done_by_other & check.changed]
     return weights, variance, solved
+
+
+def _limit_crossings(check: "_Check", low: np.ndarray, up: np.ndarray, w_min: float, w_max: float,
+                     n_eq: int) -> tuple[np.ndarray, np.ndarray]:
+    """The crossings to fix next, the worst first, leaving at least ``n_eq`` weights free.
+
+    Fixing every crossing at once can leave too few free weights to meet the equalities (then
+    the next system is singular and the step cycles); the worst crossing is always fixed.
+    """
+    size = low.shape[1]
+    kept = (low & ~check.release_low) | (up & ~check.release_up)
+    room = size - n_eq - kept.sum(axis=1)
+    crossing = check.cross_low | check.cross_up
+    over = np.flatnonzero(crossing.sum(axis=1) > np.maximum(room, 1))
+    if not len(over):
+        return check.cross_low, check.cross_up
+    cross_low, cross_up = check.cross_low.copy(), check.cross_up.copy()
+    w = check.w[over]
+    violation = np.where(crossing[over], np.maximum(w_min - w, w - w_max), -np.inf)
+    rank = np.argsort(np.argsort(-violation, axis=1), axis=1)
+    allowed = rank < np.maximum(room[over], 1)[:, None]
+    cross_low[over] &= allowed
+    cross_up[over] &= allowed
+    return cross_low, cross_up
 
 
 class _Check:
@@ -98,16 +126,24 @@ class _Check:
         self.hw = hw = line.hw0[sets] + tc * line.hw1[sets]
         self.ok = line.ok[sets]
         fixed = lower | upper
-        gscale = np.max(np.abs(hw), axis=1) + np.abs(t) * form.lin_size[own] + 1e-300
+        # The gradient's scale, from the data alone: H has unit diagonal and feasible weights sum
+        # to one, so |Hw| <= 2, plus the linear term. A fraction of the equality multipliers'
+        # size leaves room for their round-off (they can be large for nearly equal returns).
+        # Never from Hw itself: a garbage solve must not loosen its own test.
+        multiplier_size = np.max(np.abs(hw + tc * form.lin_slope[own] - grad_rest), axis=1)
+        gscale = 2.0 + np.abs(t) * form.lin_size[own] + ROUNDOFF_SLACK * multiplier_size
         dual_tol = (DUAL_RTOL * gscale)[:, None]
         self.release_low = lower & (grad_rest < -dual_tol)
         self.release_up = upper & (grad_rest > dual_tol)
         self.cross_low = ~fixed & (w < w_min - PRIMAL_TOL)
         self.cross_up = ~fixed & (w > w_max + PRIMAL_TOL)
         free_resid = np.max(np.where(fixed, 0.0, np.abs(grad_rest)), axis=1) <= RESIDUAL_RTOL * gscale
-        eq_resid = np.max(np.abs(form.eq_residual(own, w, t)), axis=1) <= RESIDUAL_RTOL
+        eq_resid = np.max(np.abs(form.eq_residual(own, w, t)), axis=1) <= EQUALITY_ATOL * (1 + np.abs(t))
         self.changed = (self.release_low | self.release_up | self.cross_low | self.cross_up).any(axis=1)
-        self.done = self.ok & ~self.changed & free_resid & eq_resid
+        # w = w0 + t w1 cancels digits when the line's terms are large (a near-singular working
+        # set): its round-off is about eps times their size, so large ones are not trusted.
+        amplification = np.max(np.abs(line.w0[sets]), axis=1) + np.abs(t) * np.max(np.abs(line.w1[sets]), axis=1)
+        self.done = self.ok & ~self.changed & free_resid & eq_resid & (amplification <= MAX_AMPLIFICATION)
 
 
 def _pairs_in_intervals(line: "_Lines", set_owner: np.ndarray, own: np.ndarray, t: np.ndarray, pending: np.ndarray,

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from geo.problem.active_set import DUAL_RTOL, PRIMAL_TOL, RESIDUAL_RTOL
+from geo.problem.active_set import DUAL_RTOL, EQUALITY_ATOL, PRIMAL_TOL, RESIDUAL_RTOL, ROUNDOFF_SLACK
 from geo.problem.problem import Problem
 from geo.problem.selection_qp import DEGENERACY_RTOL
 
@@ -142,8 +142,12 @@ def _price_guess(problem: Problem, kind: str, parameter: float, held: np.ndarray
     sw_a = np.einsum("nf,nf->n", g_n, w_f) + var_a * w_a
     grad_held = hess_factor * sw_held - mu_coef[:, None] * mu[held][None, :] - np.asarray(const)[:, None]
     grad_a = hess_factor * sw_a - mu_coef * mu_a - const
-    gscale = (np.max(np.abs(hess_factor * sw_held), axis=1) + np.abs(hess_factor * sw_a) + np.abs(const)
-              + np.abs(mu_coef) * np.max(np.abs(mu)) + 1e-300)
+    # The gradient's scale from the data alone (see geo/problem/active_set.py): |Sigma w| is at
+    # most the largest variance for weights summing to one, plus the return term.
+    mu_size = float(np.max(np.abs(mu)))
+    gscale = hess_factor * float(np.max(np.diag(cov))) + ROUNDOFF_SLACK * (np.abs(const) + np.abs(mu_coef) * mu_size)
+    if kind == "risk-aversion":
+        gscale = gscale + np.abs(mu_coef) * mu_size
     is_free = np.zeros((n_neigh, len(held)), dtype=bool)
     is_free[:, free_pos] = True
     gone = np.zeros((n_neigh, len(held)), dtype=bool)
@@ -155,10 +159,10 @@ def _price_guess(problem: Problem, kind: str, parameter: float, held: np.ndarray
         ~bordered | (np.abs(grad_a) <= RESIDUAL_RTOL * gscale))
     dual_ok = np.all(np.where(stays_fixed, grad_held, 0.0) >= -DUAL_RTOL * gscale[:, None], axis=1) & (
         ~(adds & ~bordered) | (grad_a >= -DUAL_RTOL * gscale))
-    equalities = np.abs(w_f.sum(axis=1) + w_a - 1) <= RESIDUAL_RTOL
+    equalities = np.abs(w_f.sum(axis=1) + w_a - 1) <= EQUALITY_ATOL
     if kind == "target-return":
         scale_r = 1 + np.abs(mu).max()
-        equalities &= np.abs(w_f @ mu_f + w_a * mu_a - parameter) <= RESIDUAL_RTOL * scale_r
+        equalities &= np.abs(w_f @ mu_f + w_a * mu_a - parameter) <= EQUALITY_ATOL * scale_r
     settled = usable & in_bounds & stationary & dual_ok & equalities & np.isfinite(gscale)
     variance = np.einsum("nf,nf->n", w_f, sw_held[:, free_pos]) + w_a * sw_a
     if kind == "target-return":

@@ -28,6 +28,7 @@ from geo.problem.problem import best_first_allocation
 DEGENERACY_RTOL = 1e-12
 DAQP_SETTINGS = {"primal_tol": 1e-10, "iter_limit": 1000}
 RIDGE_RTOL = 1e-10
+CLOSED_FORM_EQ_TOL = 1e-12
 _DAQP_EQUALITY = 5
 
 
@@ -94,7 +95,14 @@ def closed_form(cov_sel: np.ndarray, mu_sel: np.ndarray, kind: str, params: np.n
             cost = lam[None, :] * variance - (1 - lam[None, :]) * ret
             usable_pairs = (np.isfinite(a_) & (a_ > 0))[:, None] & (lam > 0)[None, :]
     inside = np.all((weights >= w_min - 1e-12) & (weights <= w_max + 1e-12), axis=1)
-    exact = usable_pairs & inside & np.isfinite(cost)
+    # A near-singular covariance makes Sigma^-1 amplify round-off: where the weights miss the
+    # equalities, the two-fund answer is not trusted (the KKT solve of the bounded path is).
+    with np.errstate(invalid="ignore"):
+        balanced = np.abs(weights.sum(axis=1) - 1) <= CLOSED_FORM_EQ_TOL
+        if kind == "target-return":
+            balanced &= np.abs(np.einsum("mk,mkt->mt", mu_sel, weights) - params[None, :]) <= CLOSED_FORM_EQ_TOL * (
+                1 + np.abs(params)[None, :] + np.abs(mu_sel).max(axis=1)[:, None])
+    exact = usable_pairs & inside & balanced & np.isfinite(cost)
     return weights, cost, exact
 
 
