@@ -17,6 +17,9 @@ from geo.problem.selection_qp import SelectionQP, return_bounds, solve_bounded_m
 
 INFEASIBLE = np.inf
 POLISH_ATOL = 1e-9  # a sequential answer this close to a bound is taken as sitting on it
+# Below this many pairs the batched step's fixed cost (a few ms of array set-up) exceeds the
+# sequential solver's (tens of microseconds a pair): annealing prices one pair at a time.
+MIN_BATCH = 16
 
 
 def price_bound_pairs(table: np.ndarray, todo: np.ndarray, cov_sel: np.ndarray, mu_sel: np.ndarray, kind: str,
@@ -36,6 +39,8 @@ def price_bound_pairs(table: np.ndarray, todo: np.ndarray, cov_sel: np.ndarray, 
         tol = 1e-12 * (1 + np.abs(low) + np.abs(high))
         sequential |= (params[None, :] >= (high - tol)[:, None]) | (params[None, :] <= (low + tol)[:, None])
     sequential &= todo
+    if (todo & ~sequential).sum() < MIN_BATCH:
+        sequential = todo.copy()
     batched = todo & ~sequential
     rows, cols = np.nonzero(batched)
     if len(rows):
