@@ -31,10 +31,11 @@ def test_api_and_cli_give_the_same_frontier(run_cli, tmp_path, sample):
     assert from_cli["details"]["evaluations"] == api.evaluations
 
 
-@pytest.mark.xfail(strict=True, reason="local-search's greedy construction prices selections past --budget "
-                                       "(308 of 300 here); reported for the local-search owner")
-def test_local_search_honours_a_small_budget(sample):
-    assert geo.frontier(sample, k=3, points=4, seed=3, budget=300).evaluations <= 300
+@pytest.mark.xfail(strict=True, reason="local search and annealing price selections past --budget (308 of 300 "
+                                       "here; 20,080 and 20,072 of 20,000 in notebook 02): reported, not fixed here")
+@pytest.mark.parametrize("method", ["local-search", "annealing"])
+def test_classical_heuristics_honour_a_small_budget(sample, method):
+    assert geo.frontier(sample, k=3, points=4, seed=3, budget=300, method=method).evaluations <= 300
 
 
 def test_the_budget_is_honoured_exactly(sample):
