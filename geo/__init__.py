@@ -63,4 +63,7 @@ class _CallableFrontierPackage(types.ModuleType):
 
 
 _frontier_package.__class__ = _CallableFrontierPackage
+_frontier_package.__doc__ = ("geo.frontier(data, k, ...): the cardinality-constrained frontier of a data set, as a "
+                             "geo.Frontier (see geo.api.run.frontier); also the package of the modules that run "
+                             "a method over the targets (geo.frontier.run, geo.frontier.targets).")
 frontier = sys.modules["geo.frontier"]

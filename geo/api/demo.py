@@ -39,15 +39,15 @@ class Demo:
 
 
 def run_demo(output_dir: str | Path = "results", budget: int = GEO_BUDGET, seed: int = SEED,
-             points: int = POINTS) -> Demo:
+             points: int = POINTS, k: int = K) -> Demo:
     """GEO and enumeration on the bundled sample; results files and the report in ``output_dir``."""
     output_dir = Path(output_dir)
     output_dir.mkdir(parents=True, exist_ok=True)
-    stem = output_dir / f"{DATASET}-k{K}"
+    stem = output_dir / f"{DATASET}-k{k}"
     data = load(DATASET)
-    by_geo = frontier(data, k=K, method="geo", budget=budget, seed=seed, points=points,
+    by_geo = frontier(data, k=k, method="geo", budget=budget, seed=seed, points=points,
                       output=f"{stem}-geo.json", command=f"geo demo (GEO, budget {budget}, seed {seed})")
-    optimum = frontier(data, k=K, method="enumeration", seed=seed, points=points,
+    optimum = frontier(data, k=k, method="enumeration", seed=seed, points=points,
                        output=f"{stem}-enumeration.json", command="geo demo (enumeration)")
     report = by_geo.report(f"{stem}.html", optimum, source=f"{stem}-geo.json")
     return Demo(by_geo, optimum, report)
@@ -70,7 +70,7 @@ def demo_text(demo: Demo) -> str:
     geo_seconds, enum_seconds = demo.geo.result.timing["wall_s"], demo.optimum.result.timing["wall_s"]
     within = summary["share_within"]
     lines = [
-        f"{DATASET}: the K = {K} frontier of {demo.geo.result.problem['n_assets']} stocks, {len(ours)} targets, "
+        f"{DATASET}: the K = {demo.geo.result.problem['k']} frontier of {demo.geo.result.problem['n_assets']} stocks, {len(ours)} targets, "
         f"{demo.geo.result.dataset.get('start')} .. {demo.geo.result.dataset.get('end')}",
         f"- {demo.geo.label}: {demo.geo.evaluations:,} evaluations, {geo_seconds:.1f} s",
         f"- enumeration: {demo.optimum.evaluations:,} evaluations (every selection at every target: "

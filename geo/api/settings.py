@@ -9,6 +9,7 @@ nor a negative iteration count silently run nothing. Names are the CLI's options
 from __future__ import annotations
 
 import math
+import numbers
 from typing import Any
 
 from geo.core.errors import GeoError
@@ -32,7 +33,7 @@ def check_positive_int(name: str, value: Any, minimum: int = 1, example: int = 2
     """``value`` is None or a whole number >= ``minimum``."""
     if value is None:
         return
-    if isinstance(value, bool) or not isinstance(value, (int,)) and not (isinstance(value, float) and value.is_integer()):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise GeoError(f"{_flag(name)} must be a whole number (got {value!r})", f"use for example {_flag(name)} {example}")
     if value < minimum:
         least = "positive" if minimum == 1 else f"at least {minimum}"
@@ -49,7 +50,7 @@ def check_run_settings(*, method: str, seed: int | None, budget: int | None, tim
     check_positive_int("iterations", iterations, example=20)
     check_positive_int("samples", samples, example=200)
     check_positive_int("segments", segments, example=5)
-    if time_limit is not None and not (isinstance(time_limit, (int, float)) and math.isfinite(time_limit)
+    if time_limit is not None and not (isinstance(time_limit, numbers.Real) and math.isfinite(time_limit)
                                        and time_limit > 0):
         raise GeoError(f"--time-limit must be a positive number of seconds (got {time_limit})",
                        "give seconds, e.g. --time-limit 60")

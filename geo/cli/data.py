@@ -9,6 +9,7 @@ import numpy as np
 
 from geo.cli.options import data_options, load_data, progress_bar, reports_errors
 from geo.core.errors import GeoError
+from geo.core.units import DisplayUnits
 
 
 @click.group()
@@ -76,8 +77,16 @@ def format_dataset_info(dataset) -> str:
     for key in ("source", "start", "end", "frequency", "return_kind", "estimator", "n_observations"):
         if meta.get(key) is not None:
             lines.append(f"{key:<12} {meta[key]}")
-    lines.append(f"mean         min {dataset.mu.min():.4g}  median {np.median(dataset.mu):.4g}  max {dataset.mu.max():.4g}")
-    lines.append(f"stdev        min {vols.min():.4g}  median {np.median(vols):.4g}  max {vols.max():.4g}")
+    lines.append(f"mean         min {dataset.mu.min():.4g}  median {np.median(dataset.mu):.4g}  max {dataset.mu.max():.4g}"
+                 " (per period)")
+    lines.append(f"stdev        min {vols.min():.4g}  median {np.median(vols):.4g}  max {vols.max():.4g} (per period)")
+    units = DisplayUnits.of(meta.get("frequency"))
+    if units.annualised:
+        yearly_mu = [units.expected_return(m) for m in dataset.mu]
+        yearly_vol = [units.volatility(v) for v in np.diag(dataset.cov)]
+        lines.append(f"mean % p.a.  min {min(yearly_mu):.2f}  median {np.median(yearly_mu):.2f}  max {max(yearly_mu):.2f}")
+        lines.append(f"stdev % p.a. min {min(yearly_vol):.2f}  median {np.median(yearly_vol):.2f}  "
+                     f"max {max(yearly_vol):.2f}")
     cleaning = meta.get("cleaning") or {}
     for key, value in cleaning.items():
         if value:

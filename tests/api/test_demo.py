@@ -9,8 +9,8 @@ from geo.api.demo import demo_text, run_demo
 
 
 def test_demo_compares_geo_with_the_proven_optimum(tmp_path):
-    demo = run_demo(tmp_path, budget=1_500, seed=3, points=4)
-    assert demo.geo.evaluations <= 1_500
+    demo = run_demo(tmp_path, budget=600, seed=3, points=4, k=3)
+    assert demo.geo.evaluations <= 600
     assert set(demo.optimum.to_frame()["status"]) == {"optimal"}
     gaps = demo.gaps["gap_pct"]
     assert (gaps.dropna() >= -1e-7).all()  # nothing beats a proven optimum
@@ -19,9 +19,9 @@ def test_demo_compares_geo_with_the_proven_optimum(tmp_path):
     assert f"mean {summary['mean']:.3f} %" in text and "exploration" in text and "quality_coverage" in text
     html = demo.report.read_text()
     assert "geo (mps)" in html and "enumeration" in html and "Generator quality" not in text
-    saved = json.loads((tmp_path / "sp500-sample-k5-geo.json").read_text())
+    saved = json.loads((tmp_path / "sp500-sample-k3-geo.json").read_text())
     assert saved["details"]["iterations"] and saved["dataset"]["periods_per_year"] == 252
-    assert (tmp_path / "sp500-sample-k5-enumeration.json").is_file()
+    assert (tmp_path / "sp500-sample-k3-enumeration.json").is_file()
 
 
 def test_demo_command_is_registered(run_cli):

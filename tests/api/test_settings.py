@@ -23,7 +23,11 @@ def test_bad_numbers_are_refused(name, value, message):
 
 
 def test_good_numbers_pass():
+    import numpy as np
+
     check_run_settings(method="geo", seed=3, budget=100, time_limit=1.5, points=1, iterations=1, samples=1)
+    check_run_settings(method="geo", seed=np.int64(3), budget=np.int64(100), time_limit=np.float64(2.0),
+                       points=np.int32(20))
 
 
 @pytest.mark.parametrize("method", BUDGET_FREE_METHODS)

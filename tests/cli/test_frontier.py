@@ -35,3 +35,4 @@ def test_the_table_is_annualised_and_labelled(run_cli):
     assert result.exit_code == 0, result.output
     assert "% a year (daily data x 252" in result.output
     assert "return % p.a." in result.output
+

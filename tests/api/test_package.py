@@ -1,0 +1,22 @@
+"""``import geo`` is light, and its public names are the API's."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+
+def test_import_geo_loads_no_heavy_library():
+    code = ("import sys, geo; heavy = [m for m in ('numpy', 'pandas', 'sklearn', 'matplotlib', 'geo.api') "
+            "if m in sys.modules]; print(heavy)")
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "[]"
+
+
+def test_public_names():
+    import geo
+    from geo.api import Frontier, gap_table, load, optimize, read
+    from geo.api.run import frontier
+
+    assert (geo.load, geo.optimize, geo.Frontier, geo.gap_table, geo.read) == (load, optimize, Frontier, gap_table, read)
+    assert "frontier" in dir(geo) and "geo.Frontier" in geo.frontier.__doc__
+    assert geo.frontier.__call__ is not None and frontier.__name__ == "frontier"
