@@ -137,6 +137,7 @@ class ExactMethod:
             else:
                 points.append(self._solve_point(model, evaluator, known_best, column, limit, rng,
                                                 column_budget.start_column(column)))
+            log.info("exact: point %d/%d: %s", column + 1, n_columns, _summary(points[-1]))
             if checkpoint:
                 # Each point is a SCIP solve of up to its time limit: always worth saving.
                 checkpoint.save(snapshot(evaluator, rng, points=points), force=True)
@@ -185,6 +186,21 @@ class ExactMethod:
             if found is not None:
                 known_best.offer(found)
         return _point_of(evaluator, column, value, outcome, warm, extras)
+
+
+def _summary(point: FrontierPoint) -> str:
+    """One line about a solved point, for the log (``geo -v``)."""
+    extras = point.extras
+    text = point.status
+    if point.status == "time_limit" and math.isfinite(extras.get("mip_gap", math.inf)):
+        text += f" (proven gap {100 * extras['mip_gap']:.3f}%)"
+    if "solve_seconds" in extras:
+        text += f", SCIP {extras['solve_seconds']:.1f} s, {extras['nodes']} nodes"
+    if "warm_start_seconds" in extras:
+        text += f", warm start {extras['warm_start_source']} {extras['warm_start_seconds']:.1f} s"
+    if point.feasible:
+        text += f", variance {point.variance:.6g}"
+    return text
 
 
 def _point_of(evaluator: SelectionEvaluator, column: int, value: float, outcome: Any, warm: WarmStart,
