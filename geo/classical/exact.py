@@ -161,8 +161,9 @@ class ExactMethod:
             smallest = float(np.linalg.eigvalsh(cov)[0])
             return np.full(len(cov), PERSPECTIVE_SHARE * smallest if smallest > 0 else 0.0), details
         found = sdp_diagonal(cov, cache_dir)
+        # sdp_seconds is 0 when the diagonal came from the memo or the checkpoint folder.
         details.update({"sdp_status": found.status, "sdp_seconds": round(found.seconds, 3),
-                        "sdp_cached": found.cached, "diagonal_share": float(found.d.sum() / np.trace(cov))})
+                        "diagonal_share": float(found.d.sum() / np.trace(cov))})
         return found.d, details
 
     def _solve_point(self, model: ScipCardinalityModel, evaluator: SelectionEvaluator, known_best: "_BestKnown",
