@@ -116,7 +116,8 @@ def markdown(rows: list[dict], limit: float, targets_kind: str, clock: str) -> s
              f"| mean gap to {reference} % | max gap to {reference} % | max MIP gap % | wall s |",
              "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for r in rows:
-        lines.append(f"| {r['set']} | {r['config']} | {r['points']} | {r['optimal']} | {r['time_limit']} | {r['other']} "
+        lines.append(f"| {r['set']} | {r['config']} | {r['points']} | {r['optimal']} | {r['time_limit']} "
+                     f"| {r['other']} "
                      f"| {r['within_1pct']} | {r['median_s']:.2f} | {r['max_s']:.2f} | {r['mean_gap']:+.4f} "
                      f"| {r['max_gap']:+.4f} | {r['max_mip_gap']:.3f} | {r['wall_s']:.1f} |")
     return "\n".join(lines)

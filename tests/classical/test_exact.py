@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from geo.methods import Deadline
-from geo.classical import ExactMethod, relaxation_candidates
+from geo.classical import ExactMethod
 from geo.classical.enumeration import all_selections
 from geo.problem import ObjectiveGrid, Problem, SelectionEvaluator
 
