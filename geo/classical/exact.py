@@ -139,6 +139,7 @@ class ExactMethod:
             else:
                 points.append(self._solve_point(model, evaluator, known_best, column, limit, rng,
                                                 column_budget.start_column(column)))
+            log.info("exact: point %d/%d: %s", column + 1, n_columns, _summary(points[-1]))
             if checkpoint:
                 # Each point is a SCIP solve of up to its time limit: always worth saving.
                 checkpoint.save(snapshot(evaluator, rng, points=points), force=True)
@@ -162,8 +163,9 @@ class ExactMethod:
             smallest = float(np.linalg.eigvalsh(cov)[0])
             return np.full(len(cov), PERSPECTIVE_SHARE * smallest if smallest > 0 else 0.0), details
         found = sdp_diagonal(cov, cache_dir)
+        # sdp_seconds is 0 when the diagonal came from the memo or the checkpoint folder.
         details.update({"sdp_status": found.status, "sdp_seconds": round(found.seconds, 3),
-                        "sdp_cached": found.cached, "diagonal_share": float(found.d.sum() / np.trace(cov))})
+                        "diagonal_share": float(found.d.sum() / np.trace(cov))})
         return found.d, details
 
     def _solve_point(self, model: ScipCardinalityModel, evaluator: SelectionEvaluator, known_best: "_BestKnown",
@@ -187,6 +189,21 @@ class ExactMethod:
             if found is not None:
                 known_best.offer(found)
         return _point_of(evaluator, column, value, outcome, warm, extras)
+
+
+def _summary(point: FrontierPoint) -> str:
+    """One line about a solved point, for the log (``geo -v``)."""
+    extras = point.extras
+    text = point.status
+    if point.status == "time_limit" and math.isfinite(extras.get("mip_gap", math.inf)):
+        text += f" (proven gap {100 * extras['mip_gap']:.3f}%)"
+    if "solve_seconds" in extras:
+        text += f", SCIP {extras['solve_seconds']:.1f} s, {extras['nodes']} nodes"
+    if "warm_start_seconds" in extras:
+        text += f", warm start {extras['warm_start_source']} {extras['warm_start_seconds']:.1f} s"
+    if point.feasible:
+        text += f", variance {point.variance:.6g}"
+    return text
 
 
 def _point_of(evaluator: SelectionEvaluator, column: int, value: float, outcome: Any, warm: WarmStart,

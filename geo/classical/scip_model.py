@@ -155,7 +155,10 @@ class ScipCardinalityModel:
             selection = np.array([model.getSolVal(best, z) > 0.5 for z in self.z])
             objective = model.getSolObjVal(best) * self._unscale
         dual = model.getDualbound()
-        bound = dual * self._unscale if abs(dual) < SCIP_INFINITY else (math.inf if status == "infeasible" else -math.inf)
+        if abs(dual) < SCIP_INFINITY:
+            bound = dual * self._unscale
+        else:
+            bound = math.inf if status == "infeasible" else -math.inf
         return ScipOutcome(scip_status=status, selection=selection, objective=objective, bound=bound,
                            seconds=float(model.getSolvingTime()), nodes=int(model.getNNodes()),
                            warm_start_accepted=accepted)
