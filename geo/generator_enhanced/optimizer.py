@@ -105,6 +105,8 @@ class GEOMethod:
                    "mode": "stand-alone" if self.seed_method == "random" else "booster",
                    "seed_evaluations": seeded_evaluations, "pool_size": pool.size, "iterations": history,
                    "sampling_sizes": list(map(int, sizes)), "stopped_by_deadline": deadline.expired()}
+        if hasattr(generator, "circuit_record") and history:  # a quantum generator: its trained circuit
+            details["circuit"] = generator.circuit_record(problem.tickers)
         return MethodRun(points, details)
 
     # -- one iteration ----------------------------------------------------------------------
@@ -130,7 +132,9 @@ class GEOMethod:
         n_better = int(np.sum(np.any(priced < best_before[None, :], axis=1))) if len(priced) else 0
         quality = GeneratorQuality(len(samples), int(new_mask.sum()), int(len(new_valid)), n_better)
         best = pool.best_costs()
-        return {**quality.to_dict(), "temperature": temperature, "training_size": int(len(train)),
+        # a generator may say what it did (losses, circuit size, anti-stall actions): recorded as is
+        report = generator.iteration_report() if hasattr(generator, "iteration_report") else {}
+        return {**quality.to_dict(), "generator_report": report, "temperature": temperature, "training_size": int(len(train)),
                 "sub_universe": int(len(columns)), "evaluations": pool.evaluator.n_evaluations,
                 "targets_improved": int(np.sum(best < best_before)),
                 "mean_best_cost": float(np.mean(best[np.isfinite(best)])) if np.isfinite(best).any() else None}
