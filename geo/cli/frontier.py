@@ -9,6 +9,7 @@ from typing import Any
 import click
 import numpy as np
 
+from geo.cli.quantum_options import qcbm_options, qcbm_settings
 from geo.cli.options import (EXIT_INTERRUPTED, data_options, load_data, problem_options, progress_bar,
                              reports_errors, split_options)
 from geo.core.errors import GeoError
@@ -27,6 +28,7 @@ log = logging.getLogger("geo")
 @click.option("--report", "report_file", type=click.Path(dir_okay=False), default=None,
               help="Also write an HTML report of the frontier here (see 'geo report').")
 @data_options
+@qcbm_options
 @reports_errors
 def frontier(dataset: str, **kwargs: Any) -> None:
     """The cardinality-constrained efficient frontier of DATASET."""
@@ -59,6 +61,7 @@ def frontier(dataset: str, **kwargs: Any) -> None:
 @click.option("--target-return", type=float, default=None, help="Minimise variance at this return.")
 @click.option("--risk-aversion", type=float, default=None, help="Minimise L*variance - (1-L)*return, L in [0, 1].")
 @data_options
+@qcbm_options
 @reports_errors
 def optimize(dataset: str, **kwargs: Any) -> None:
     """One optimal K-asset portfolio of DATASET."""
@@ -85,7 +88,10 @@ GEO_OPTIONS = {"generator": "generator", "seed_method": "seed_method", "iteratio
 
 def _method_from_options(opts: dict[str, Any]):
     """The method named by --method, with the GEO options when it is GEO (an error otherwise)."""
+    quantum = qcbm_settings(opts)
     given = {setting: opts[option] for option, setting in GEO_OPTIONS.items() if opts.get(option) is not None}
+    if quantum:
+        given["generator_options"] = quantum
     if given and opts["method"] != "geo":
         flags = ", ".join("--" + option.replace("_", "-") for option in GEO_OPTIONS if opts.get(option) is not None)
         raise GeoError(f"{flags} only apply to --method geo (the method is {opts['method']})",
