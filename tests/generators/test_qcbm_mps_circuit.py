@@ -46,16 +46,16 @@ def test_larger_bond_is_truncated_with_its_fidelity_reported():
 def test_mps_initialised_circuit_starts_at_the_mps_loss():
     """Noiseless: the circuit's loss before training equals the MPS's to 1e-8 (double precision)."""
     rng = np.random.default_rng(6)
-    x = np.zeros((40, 9), dtype=bool)
+    x = np.zeros((30, 6), dtype=bool)
     for row in x:
-        row[rng.choice(9, 3, replace=False)] = True
-    w = rng.random(40)
+        row[rng.choice(6, 2, replace=False)] = True
+    w = rng.random(30)
     w /= w.sum()
-    g = QCBMGenerator(n_layers=1, max_iterations=2).fit(x, w, np.random.default_rng(0))
+    g = QCBMGenerator(n_layers=1, max_iterations=1).fit(x, w, np.random.default_rng(0))
     report = g.iteration_report()
-    assert report["init"] == "mps" and report["qubits"] == 9
+    assert report["init"] == "mps" and report["qubits"] == 6
     assert abs(report["initial_loss"] - report["mps_loss"]) < 1e-8
     assert report["final_loss"] <= report["initial_loss"] + 1e-6  # qsim float32
-    assert report["two_qubit_gates"] == 3 * 8 + 8 and report["depth"] > 0
-    random_start = QCBMGenerator(n_layers=1, init="random", max_iterations=2).fit(x, w, np.random.default_rng(0))
+    assert report["two_qubit_gates"] == 3 * 5 + 5 and report["depth"] > 0
+    random_start = QCBMGenerator(n_layers=1, init="random", max_iterations=0).fit(x, w, np.random.default_rng(0))
     assert random_start.iteration_report()["initial_loss"] > report["initial_loss"]

@@ -132,7 +132,7 @@ class _Builder:
         self.rules: list = []
         self.kinds: list[str] = []
         self.scales: list[float] = []
-        self.moments: list[list] = []
+        self.ops: list = []
 
     def symbol(self, kind: str) -> Any:
         import sympy
@@ -151,9 +151,7 @@ class _Builder:
         return gate.on(*(self.qubits[q] for q in qubits))
 
     def add(self, ops: list) -> None:
-        import cirq
-
-        self.moments.extend(m for m in cirq.Circuit(ops).moments if len(m))
+        self.ops.extend(ops)
 
     def zyz(self, q: int) -> None:
         for kind in ("rz", "ry", "rz"):
@@ -162,7 +160,9 @@ class _Builder:
     def ansatz(self, n_prefix: int = 0) -> Ansatz:
         import cirq
 
-        circuit = cirq.Circuit(cirq.Moment(m) for m in self.moments if len(m))
+        # every gate as early as it can go: few moments (cirq resolves parameters moment by
+        # moment, and that overhead dominated the time per circuit with one gate per moment)
+        circuit = cirq.Circuit(self.ops)
         # every qubit must appear in the circuit for the simulators to allocate it
         idle = [q for q in self.qubits if q not in circuit.all_qubits()]
         if idle:
@@ -203,7 +203,7 @@ def build_ansatz(n_qubits: int, n_layers: int, connectivity: str = "linear", ans
             b.add([b.gate("rz", q) for q in range(n_qubits)])
             b.add([b.gate("ry", q) for q in range(n_qubits)])
     elif ansatz == "hamming-weight":
-        b.moments.append([cirq.X(b.qubits[i]) for i in sorted(set(int(i) for i in occupied))])
+        b.add([cirq.X(b.qubits[i]) for i in sorted(set(int(i) for i in occupied))])
         for layer in range(n_layers):
             if layer:
                 b.add([b.gate("rz", q) for q in range(n_qubits)])
