@@ -30,10 +30,10 @@ def test_trajectories_converge_to_the_density_matrix():
     strong = NoiseModel("strong", p1=0.02, p2=0.1, readout=0.05)
     density, _ = noisy_probabilities(resolved, qubits, strong, np.random.default_rng(0), "density")
     averaged, _ = noisy_probabilities(resolved, qubits, strong, np.random.default_rng(0), "trajectories",
-                                      trajectories=1500)
+                                      trajectories=400)
     noiseless = exact_probabilities(resolved, qubits)
-    assert 0.5 * np.abs(density - noiseless).sum() > 0.05  # the noise is visible...
-    assert 0.5 * np.abs(averaged - density).sum() < 0.03  # ...and both routes see the same noise
+    assert 0.5 * np.abs(density - noiseless).sum() > 0.1  # the noise is visible (0.25)...
+    assert 0.5 * np.abs(averaged - density).sum() < 0.04  # ...both routes see the same noise (~0.015)
 
 
 def test_readout_error_flips_each_bit_independently():
