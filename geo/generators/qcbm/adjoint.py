@@ -41,6 +41,10 @@ def _unitary(kind: str, theta: float) -> np.ndarray:
 
 def _apply(state: np.ndarray, matrix: np.ndarray, axes: tuple[int, ...]) -> np.ndarray:
     k = len(axes)
+    if axes == tuple(range(axes[0], axes[0] + k)):  # neighbouring qubits in order: one matmul
+        shape = state.shape
+        left = 2 ** axes[0]
+        return np.matmul(matrix, state.reshape(left, 2 ** k, -1)).reshape(shape)
     out = np.tensordot(matrix.reshape((2,) * (2 * k)), state, axes=(list(range(k, 2 * k)), list(axes)))
     return np.moveaxis(out, list(range(k)), list(axes))
 
