@@ -32,6 +32,7 @@ from geo.problem import ObjectiveGrid, Problem
 QCBM = {"generator": "qcbm"}
 RUNS = {
     "enumeration": ("enumeration", {}),
+    "local-search": ("local-search", {}),
     "geo-mps": ("geo", {"generator": "mps"}),
     "qcbm-mps": ("geo", {**QCBM, "generator_options": {"init": "mps"}}),
     "qcbm-random": ("geo", {**QCBM, "generator_options": {"init": "random"}}),
