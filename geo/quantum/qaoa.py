@@ -65,7 +65,8 @@ def qaoa_circuit(h: np.ndarray, j: np.ndarray, layers: int):
         # exp(-i gamma h Z) = Rz(2 gamma h) = Z ** (2 gamma h / pi) with global shift -1/2
         ops += [cirq.ZPowGate(exponent=2 * gamma * float(h[i]) / math.pi, global_shift=-0.5).on(qubits[i])
                 for i in range(n) if h[i] != 0]
-        ops += [cirq.ZZPowGate(exponent=2 * gamma * float(j[a, b]) / math.pi, global_shift=-0.5).on(qubits[a], qubits[b])
+        ops += [cirq.ZZPowGate(exponent=2 * gamma * float(j[a, b]) / math.pi, global_shift=-0.5)
+                .on(qubits[a], qubits[b])
                 for a in range(n) for b in range(a + 1, n) if j[a, b] != 0]
         # exp(-i beta (XX + YY) / 2) = ISWAP ** (-2 beta / pi)
         for pairs in ring_rounds(n):

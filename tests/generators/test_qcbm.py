@@ -134,7 +134,8 @@ def test_training_lowers_kl_below_bound(fitted_he, fitted_hw):
 
 
 def test_mmd_training_and_adam_lower_their_loss():
-    g = QCBMGenerator(n_layers=1, ansatz="hardware-efficient", init="random", loss="mmd", optimizer="adam", learning_rate=0.1, max_iterations=15).fit(
+    g = QCBMGenerator(n_layers=1, ansatz="hardware-efficient", init="random", loss="mmd", optimizer="adam",
+                      learning_rate=0.1, max_iterations=15).fit(
         X4, W4, np.random.default_rng(5))
     assert g.loss_ < 0.5 * g.loss_history_[0]
     assert g.trainer_.adam_t == 15
@@ -152,7 +153,8 @@ def test_sampling_frequencies_match_probabilities(fitted_he):
 
 def test_same_seed_same_model_and_samples():
     def run(seed):
-        g = QCBMGenerator(n_layers=1, ansatz="hardware-efficient", init="random", max_iterations=5).fit(X4, W4, np.random.default_rng(seed))
+        g = QCBMGenerator(n_layers=1, ansatz="hardware-efficient", init="random", max_iterations=5).fit(
+            X4, W4, np.random.default_rng(seed))
         return g.params_, g.sample(50, np.random.default_rng(seed))
 
     p1, s1 = run(7)

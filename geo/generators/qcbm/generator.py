@@ -92,7 +92,8 @@ class QCBMGenerator:
             raise GeoError(f"the MPS initialisation needs the staircase ansatz (got {ansatz!r})",
                            "use --qcbm-ansatz staircase, or --qcbm-init random")
         for value, what, low in ((n_layers, "layers", 0), (max_iterations, "training iterations", 0),
-                                 (qubits or 1, "qubits", 1), (qubit_limit, "qubit limit", 1), (threads, "qsim threads", 1),
+                                 (qubits or 1, "qubits", 1), (qubit_limit, "qubit limit", 1),
+                                 (threads, "qsim threads", 1),
                                  (trajectories, "trajectories", 1), (grow_step, "grow step", 0)):
             if int(value) != value or int(value) < low:
                 raise GeoError(f"QCBM {what} must be an integer >= {low} (got {value})", f"pass an integer >= {low}")
