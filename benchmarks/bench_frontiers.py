@@ -40,7 +40,7 @@ RUNS = {
     # The Hamming-weight ansatz keeps every sample at K assets (the hardware-efficient one
     # wastes ~95% of its samples on wrong sizes, see RESULTS.md).
     "geo-qcbm": ("geo", {"generator": "qcbm", "generator_options": {
-        "max_qubits": 12, "max_iterations": 3, "ansatz": "hamming-weight", "n_layers": 4}}),
+        "qubits": 12, "init": "random", "max_iterations": 3, "ansatz": "hamming-weight", "n_layers": 4}}),
     "geo-mps+annealing": ("geo", {"generator": "mps", "seed_method": "annealing", "seed_fraction": 0.5}),
 }
 

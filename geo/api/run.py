@@ -71,15 +71,16 @@ def frontier(data: "Dataset | DatasetSpec | str", k: int, *, cardinality: str = 
              targets: Sequence[float] | str | Path | None = None, generator: str | None = None,
              seed_method: str | None = None, refine: str | None = None, segments: int | None = None,
              iterations: int | None = None, samples: int | None = None,
-             output: str | Path | None = None, checkpoint: str | Path | None = None, resume: bool = False,
+             generator_options: dict[str, Any] | None = None, output: str | Path | None = None, checkpoint: str | Path | None = None, resume: bool = False,
              progress: Callable[[int, int], None] | None = None, command: str | None = None) -> Frontier:
     """The cardinality-constrained efficient frontier of ``data`` (``geo frontier``).
 
     ``points`` evenly spaced target returns (default 20), or ``targets``: the returns (per
     period of the data), or a file of them. ``budget`` bounds the selection evaluations of a
     heuristic; ``time_limit`` the seconds of the whole run. GEO's ``generator``,
-    ``seed_method``, ``refine``, ``segments``, ``iterations`` and ``samples`` apply to
-    ``method="geo"`` only. ``output``
+    ``seed_method``, ``refine``, ``segments``, ``iterations``, ``samples`` and
+    ``generator_options`` (the generator's own settings, e.g. a QCBM's ``{"init": "mps",
+    "noise": "trapped-ion"}``) apply to ``method="geo"`` only. ``output``
     writes the results file (and checkpoints to ``OUTPUT.checkpoint`` unless ``checkpoint`` is
     given; ``resume`` continues from it).
 
@@ -96,7 +97,7 @@ def frontier(data: "Dataset | DatasetSpec | str", k: int, *, cardinality: str = 
     check_run_settings(method=method, seed=seed, budget=budget, time_limit=time_limit, points=points,
                        iterations=iterations, samples=samples, segments=segments)
     solver = build_method(method, generator=generator, seed_method=seed_method, refine=refine, segments=segments,
-                          iterations=iterations, samples=samples)
+                          iterations=iterations, samples=samples, generator_options=generator_options)
     data = as_dataset(data)
     problem = _problem(data, k, cardinality, w_min, w_max)
     if isinstance(targets, (str, Path)):
@@ -115,7 +116,8 @@ def optimize(data: "Dataset | DatasetSpec | str", k: int, *, target_return: floa
              method: str = DEFAULT_METHOD, seed: int = DEFAULT_SEED, budget: int | None = None,
              time_limit: float | None = None, generator: str | None = None, seed_method: str | None = None,
              refine: str | None = None, segments: int | None = None,
-             iterations: int | None = None, samples: int | None = None, output: str | Path | None = None,
+             iterations: int | None = None, samples: int | None = None,
+             generator_options: dict[str, Any] | None = None, output: str | Path | None = None,
              checkpoint: str | Path | None = None, resume: bool = False,
              progress: Callable[[int, int], None] | None = None, command: str | None = None) -> Frontier:
     """One optimal K-asset portfolio (``geo optimize``): at ``target_return`` (per period), or
@@ -127,7 +129,7 @@ def optimize(data: "Dataset | DatasetSpec | str", k: int, *, target_return: floa
     check_run_settings(method=method, seed=seed, budget=budget, time_limit=time_limit, iterations=iterations,
                        samples=samples, segments=segments)
     solver = build_method(method, generator=generator, seed_method=seed_method, refine=refine, segments=segments,
-                          iterations=iterations, samples=samples)
+                          iterations=iterations, samples=samples, generator_options=generator_options)
     data = as_dataset(data)
     problem = _problem(data, k, cardinality, w_min, w_max)
     grid = (ObjectiveGrid.target_returns([target_return]) if target_return is not None

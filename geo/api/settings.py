@@ -18,7 +18,8 @@ from geo.methods.registry import make_method
 
 # Settings only GEO takes: API/CLI name -> GEOMethod field.
 GEO_SETTINGS = {"generator": "generator", "seed_method": "seed_method", "refine": "refine", "segments": "segments",
-                "iterations": "iterations", "samples": "samples_per_iteration"}
+                "iterations": "iterations", "samples": "samples_per_iteration",
+                "generator_options": "generator_options"}
 # Methods that spend no evaluation budget: exact and unconstrained price no selections, and
 # enumeration prices every one (that is its proof). A budget given to them is refused, not
 # silently ignored.

@@ -15,6 +15,7 @@ from geo.api.run import DatasetSpec, optimize as optimize_api
 from geo.api.text import frontier_table, portfolio_text
 from geo.cli.options import (EXIT_INTERRUPTED, data_options, problem_options, progress_bar, reports_errors,
                              split_options)
+from geo.cli.quantum_options import qcbm_options, qcbm_settings
 
 log = logging.getLogger("geo")
 
@@ -28,10 +29,12 @@ log = logging.getLogger("geo")
 @click.option("--report", "report_file", type=click.Path(dir_okay=False), default=None,
               help="Also write an HTML report of the frontier here (see 'geo report').")
 @data_options
+@qcbm_options
 @reports_errors
 def frontier(dataset: str, **kwargs: Any) -> None:
     """The cardinality-constrained efficient frontier of DATASET."""
     data_opts, opts = split_options(kwargs)
+    opts["generator_options"] = qcbm_settings(opts) or None
     report_file, quiet = opts.pop("report_file"), opts.pop("quiet")
     opts["targets"] = opts.pop("targets_file")
     opts["checkpoint"] = opts.pop("checkpoint_dir")
@@ -51,10 +54,12 @@ def frontier(dataset: str, **kwargs: Any) -> None:
 @click.option("--target-return", type=float, default=None, help="Minimise variance at this return.")
 @click.option("--risk-aversion", type=float, default=None, help="Minimise L*variance - (1-L)*return, L in [0, 1].")
 @data_options
+@qcbm_options
 @reports_errors
 def optimize(dataset: str, **kwargs: Any) -> None:
     """One optimal K-asset portfolio of DATASET."""
     data_opts, opts = split_options(kwargs)
+    opts["generator_options"] = qcbm_settings(opts) or None
     quiet = opts.pop("quiet")
     opts["checkpoint"] = opts.pop("checkpoint_dir")
     with progress_bar(1, opts["method"], quiet) as progress:

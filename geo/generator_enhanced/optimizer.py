@@ -94,7 +94,11 @@ class GEOMethod:
 
     @property
     def n_segments(self) -> int:
-        return self.segments if self.segments is not None else (1 if self.refine == "none" else 5)
+        if self.segments is not None:
+            return self.segments
+        # The raw loop is the paper's (one generator); a circuit per segment would multiply the
+        # QCBM's simulation cost, and `geo circuit` exports one circuit.
+        return 1 if self.refine == "none" or self.generator == "qcbm" else 5
 
     @property
     def n_samples(self) -> int:
@@ -276,7 +280,9 @@ class GEOMethod:
     # -- results ------------------------------------------------------------------------------
     def _details(self, state: "LoopState", evaluator: SelectionEvaluator, stopped_by: str) -> dict[str, Any]:
         final = memo_best_costs(evaluator)
-        return {"generator": self.generator, "seed_method": self.seed_method,
+        circuits = state.models.circuit_records(evaluator.problem.tickers) if state.history else []
+        quantum = {"circuit": circuits[0], "circuits": circuits} if circuits else {}
+        return {**quantum, "generator": self.generator, "seed_method": self.seed_method,
                 "mode": "stand-alone" if self.seed_method == "random" else "booster",
                 "refine": self.refine, "segments": len(state.models.models),
                 "seed_evaluations": state.seed_evaluations, "pool_size": state.pool.size,

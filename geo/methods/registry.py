@@ -20,6 +20,7 @@ METHODS: dict[str, tuple[str, str]] = {
     "unconstrained": ("geo.classical.unconstrained", "UnconstrainedMethod"),
     "enumeration": ("geo.classical.enumeration", "EnumerationMethod"),
     "geo": ("geo.generator_enhanced.optimizer", "GEOMethod"),
+    "qaoa": ("geo.quantum.qaoa", "QAOAMethod"),
 }
 
 def method_names() -> tuple[str, ...]:

@@ -176,6 +176,7 @@ def test_geo_with_the_qcbm_reaches_the_enumerated_optimum(sp500_sample):
     optimum = enumerated_optimum(problem, grid)
     run, _ = run_geo(problem, grid, generator="qcbm", refine="none", seed_method="random", iterations=15,
                      initial_pool=10, samples_per_iteration=60,
-                     generator_options={"max_iterations": 3, "ansatz": "hamming-weight", "n_layers": 4})
+                     generator_options={"max_iterations": 3, "ansatz": "hamming-weight", "init": "random",
+                                        "n_layers": 4})
     np.testing.assert_allclose([p.variance for p in run.points], optimum, rtol=1e-7)
     assert all(r["sub_universe"] == 8 and r["fidelity"] in (0.0, 1.0) for r in run.details["iterations"])

@@ -37,13 +37,17 @@ def kl(target_x: np.ndarray, target_w: np.ndarray, probs: np.ndarray) -> float:
 
 @pytest.fixture(scope="module")
 def fitted_he() -> QCBMGenerator:
-    return QCBMGenerator(n_layers=1, connectivity="all-to-all", max_iterations=30).fit(
+    return QCBMGenerator(n_layers=1, connectivity="all-to-all", ansatz="hardware-efficient", init="random",
+                         postselect=False, anti_stall=False,
+                         max_iterations=30).fit(
         X4, W4, np.random.default_rng(0))
 
 
 @pytest.fixture(scope="module")
 def fitted_hw() -> QCBMGenerator:
-    return QCBMGenerator(n_layers=1, connectivity="all-to-all", ansatz="hamming-weight", max_iterations=30).fit(
+    return QCBMGenerator(n_layers=1, connectivity="all-to-all", ansatz="hamming-weight", init="random",
+                         anti_stall=False,
+                         max_iterations=30).fit(
         X4, W4, np.random.default_rng(0))
 
 
@@ -130,10 +134,11 @@ def test_training_lowers_kl_below_bound(fitted_he, fitted_hw):
 
 
 def test_mmd_training_and_adam_lower_their_loss():
-    g = QCBMGenerator(n_layers=1, loss="mmd", optimizer="adam", learning_rate=0.1, max_iterations=15).fit(
+    g = QCBMGenerator(n_layers=1, ansatz="hardware-efficient", init="random", loss="mmd", optimizer="adam",
+                      learning_rate=0.1, max_iterations=15).fit(
         X4, W4, np.random.default_rng(5))
     assert g.loss_ < 0.5 * g.loss_history_[0]
-    assert g.adam_t_ == 15
+    assert g.trainer_.adam_t == 15
 
 
 def test_sampling_frequencies_match_probabilities(fitted_he):
@@ -148,7 +153,8 @@ def test_sampling_frequencies_match_probabilities(fitted_he):
 
 def test_same_seed_same_model_and_samples():
     def run(seed):
-        g = QCBMGenerator(n_layers=1, max_iterations=5).fit(X4, W4, np.random.default_rng(seed))
+        g = QCBMGenerator(n_layers=1, ansatz="hardware-efficient", init="random", max_iterations=5).fit(
+            X4, W4, np.random.default_rng(seed))
         return g.params_, g.sample(50, np.random.default_rng(seed))
 
     p1, s1 = run(7)
@@ -172,7 +178,8 @@ def test_hamming_weight_samples_have_exactly_k_ones(fitted_hw):
 def test_hamming_weight_drops_other_sizes_and_reports_it():
     x = np.vstack([X4, [[1, 0, 0, 0]]])
     w = np.array([0.4, 0.3, 0.2, 0.1])
-    g = QCBMGenerator(n_layers=1, ansatz="hamming-weight", connectivity="all-to-all", max_iterations=3).fit(
+    g = QCBMGenerator(n_layers=1, ansatz="hamming-weight", init="random", connectivity="all-to-all",
+                      max_iterations=3).fit(
         x, w, np.random.default_rng(0))
     assert g.hamming_weight_ == 2 and g.dropped_weight_ == pytest.approx(0.1)
 
@@ -189,24 +196,25 @@ def test_postselection_honours_sizes_and_reports_acceptance(fitted_he):
 
 
 def test_refit_warm_starts_from_current_parameters():
-    g = QCBMGenerator(n_layers=1, max_iterations=8)
+    g = QCBMGenerator(n_layers=1, ansatz="hardware-efficient", init="random", max_iterations=8)
     g.fit(X4, W4, np.random.default_rng(11))
     first_loss = g.loss_
     g.fit(X4, W4, np.random.default_rng(12))
     assert g.warm_started_ and g.loss_ <= first_loss + 1e-9
     assert len(g.loss_history_) <= 16
-    g.fit(np.hstack([X4, X4[:, :1]]), W4, np.random.default_rng(13))  # another width: restart
+    g.fit(np.hstack([X4, X4[:, :1]]), W4, np.random.default_rng(13))  # another sub-universe: restart
     assert not g.warm_started_ and g.n_qubits_ == 5
 
 
-def test_too_many_qubits_is_a_clear_error():
-    x = np.zeros((2, 21), dtype=bool)
-    x[:, :3] = True
-    with pytest.raises(GeoError, match="max_qubits = 20") as info:
-        QCBMGenerator().fit(x, np.array([0.5, 0.5]), np.random.default_rng(0))
-    assert "promising_assets" in str(info.value) and "sub-universe" in str(info.value)
-    with pytest.raises(GeoError, match="max_qubits = 3"):
-        QCBMGenerator(max_qubits=3).fit(X4, W4, np.random.default_rng(0))
+def test_the_circuit_models_a_sub_universe_of_the_most_frequent_assets():
+    x = np.zeros((3, 21), dtype=bool)
+    x[0, [0, 5, 9]] = x[1, [5, 9, 20]] = x[2, [1, 2, 3]] = True
+    w = np.array([0.5, 0.4, 0.1])
+    g = QCBMGenerator(qubits=4, max_iterations=1, anti_stall=False).fit(x, w, np.random.default_rng(0))
+    np.testing.assert_array_equal(g.columns_, promising_assets(x, w, 4))
+    samples = g.sample(200, np.random.default_rng(1), (3,))
+    assert samples.shape == (200, 21) and not samples[:, np.setdiff1d(np.arange(21), g.columns_)].any()
+    assert np.all(samples.sum(axis=1) == 3)  # postselected on the size
 
 
 def test_promising_assets_ranks_by_weighted_frequency_ties_by_index():
@@ -219,8 +227,9 @@ def test_promising_assets_ranks_by_weighted_frequency_ties_by_index():
 
 def test_protocol_registry_and_bad_settings():
     g = make_generator("qcbm", n_layers=1)
-    assert isinstance(g, Generator) and g.name == "qcbm" and g.max_qubits == 20
-    assert not g.conditions_on_size
+    assert isinstance(g, Generator) and g.name == "qcbm" and g.qubits is None and g.init == "mps"
+    assert g.conditions_on_size  # postselected by default
+    assert not QCBMGenerator(ansatz="hardware-efficient", init="random", postselect=False).conditions_on_size
     with pytest.raises(GeoError, match="use one of"):
         QCBMGenerator(ansatz="brickwork")
     with pytest.raises(RuntimeError, match="fit"):
