@@ -15,8 +15,8 @@ import numpy as np
 
 from geo.problem.objective import ObjectiveGrid
 from geo.problem.problem import Problem
-from geo.problem.selection_qp import (SelectionQP, closed_form, return_bounds, selection_cost, solve_bounded,
-                                      solve_bounded_many)
+from geo.problem.selection_qp import (closed_form, problem_return_bounds, problem_selection_qp, selection_cost,
+                                      solve_bounded, solve_bounded_many)
 
 INFEASIBLE = np.inf
 
@@ -139,16 +139,18 @@ class SelectionEvaluator:
         index = np.nonzero(self._selections[rows])[1].reshape(len(rows), -1)
         mu_sel = problem.mu[index]
         cov_sel = problem.cov[index[:, :, None], index[:, None, :]]
-        _, cost, exact = closed_form(cov_sel, mu_sel, kind, params, problem.w_min, problem.w_max)
+        weights, cost, exact = closed_form(cov_sel, mu_sel, kind, params, problem.w_min, problem.w_max)
+        if problem.sector_caps is not None:  # binding caps void the two-fund closed form
+            exact &= problem.sector_caps.hold(index, weights)
         table = np.where(exact, cost, np.nan)
         if kind == "target-return":
-            low, high = return_bounds(mu_sel, problem.w_min, problem.w_max)
+            low, high = problem_return_bounds(problem, index, mu_sel)
             tol = 1e-12 * (1 + np.abs(low) + np.abs(high))
             outside = (params[None, :] < (low - tol)[:, None]) | (params[None, :] > (high + tol)[:, None])
-            table[outside] = INFEASIBLE
+            table[outside | np.isnan(low)[:, None]] = INFEASIBLE
         todo = np.isnan(table) & needed
         for i in np.flatnonzero(todo.any(axis=1)):
-            qp = SelectionQP(cov_sel[i], mu_sel[i], kind, problem.w_min, problem.w_max)
+            qp = problem_selection_qp(problem, index[i], kind, cov_sel[i], mu_sel[i])
             columns = np.flatnonzero(todo[i])
             for j, weights in zip(columns, solve_bounded_many(qp, params[columns])):
                 table[i, j] = INFEASIBLE if weights is None else selection_cost(weights, qp.cov, qp.mu, kind, params[j])
@@ -172,8 +174,8 @@ class SelectionEvaluator:
         for size in np.unique(sizes[np.isfinite(gaps)]):
             rows = np.flatnonzero((sizes == size) & np.isfinite(gaps))
             index = np.nonzero(selections[rows])[1].reshape(len(rows), -1)
-            low, high = return_bounds(problem.mu[index], problem.w_min, problem.w_max)
-            gaps[rows] = np.maximum(np.maximum(low - target, target - high), 0.0)
+            low, high = problem_return_bounds(problem, index, problem.mu[index])
+            gaps[rows] = np.where(np.isnan(low), np.inf, np.maximum(np.maximum(low - target, target - high), 0.0))
         return gaps
 
     def solve(self, selection: np.ndarray, column: int) -> SelectionSolution:
@@ -185,8 +187,10 @@ class SelectionEvaluator:
         if not problem.valid_size(int(selection.sum())):
             return SelectionSolution(selection, weights, INFEASIBLE, np.nan, np.nan)
         index = np.flatnonzero(selection)
-        qp = SelectionQP(problem.cov[np.ix_(index, index)], problem.mu[index], kind, problem.w_min, problem.w_max)
+        qp = problem_selection_qp(problem, index, kind)
         w_closed, cost, exact = closed_form(qp.cov[None], qp.mu[None], kind, np.array([param]), qp.w_min, qp.w_max)
+        if problem.sector_caps is not None:
+            exact &= problem.sector_caps.hold(index[None], w_closed)
         sel_weights = w_closed[0, :, 0] if exact[0, 0] else solve_bounded(qp, param)
         if sel_weights is None:
             return SelectionSolution(selection, weights, INFEASIBLE, np.nan, np.nan)
