@@ -50,6 +50,7 @@ from geo.core.checkpoint import Checkpoint, restore_snapshot, snapshot
 from geo.core.results import FrontierPoint
 from geo.problem.evaluator import SelectionEvaluator
 from geo.problem.problem import Problem
+from geo.problem.sector_caps import sector_cap_rows
 
 # Share of the smallest eigenvalue moved into the perspective term; below 1 so that
 # Sigma - delta I stays PSD despite rounding in the eigenvalue.
@@ -109,6 +110,8 @@ class ScipCardinalityModel:
             for i in range(n):
                 model.addCons(self.w[i] * self.w[i] <= self.s[i] * self.z[i])
         model.addCons(quicksum(self.w) == 1)
+        for members, cap in sector_cap_rows(problem):
+            model.addCons(quicksum(self.w[i] for i in members) <= cap)
         if problem.cardinality == "exact":
             model.addCons(quicksum(self.z) == problem.k)
         else:

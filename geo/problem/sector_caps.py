@@ -139,6 +139,19 @@ class SectorCaps:
                        "raise the caps, raise --w-max or change K")
 
 
+def sector_cap_rows(problem) -> list[tuple[np.ndarray, float]]:
+    """For a whole-universe model (MIQP, relaxation): each capped sector's assets and its cap."""
+    caps = problem.sector_caps
+    if caps is None:
+        return []
+    rows = []
+    for s, cap in enumerate(caps.caps):
+        members = np.flatnonzero(caps.sector_of == s)
+        if len(members) and min(len(members), problem.k) * problem.w_max > cap + CAP_TOL:
+            rows.append((members, float(cap)))
+    return rows
+
+
 def capped_greedy(score: np.ndarray, ids: np.ndarray, caps: np.ndarray, w_min: float,
                   w_max: float) -> np.ndarray | None:
     """Weights maximising ``score'w`` with ``w_min <= w <= w_max``, sum 1 and ``sum_{ids == s} w <= caps[s]``.
