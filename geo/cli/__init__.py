@@ -10,6 +10,7 @@ import logging
 
 import click
 
+from geo.cli.backtest import backtest
 from geo.cli.data import data
 from geo.cli.frontier import frontier, optimize
 from geo.cli.report import report
@@ -24,7 +25,7 @@ def main(verbose: bool) -> None:
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="geo: %(message)s")
 
 
-for command in (frontier, optimize, data, report):
+for command in (frontier, optimize, data, report, backtest):
     main.add_command(command)
 
 __all__ = ["main"]
