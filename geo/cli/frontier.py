@@ -10,7 +10,7 @@ import click
 import numpy as np
 
 from geo.cli.options import (EXIT_INTERRUPTED, data_options, load_data, problem_options, progress_bar,
-                             reports_errors, split_options)
+                             reports_errors, sector_caps_from_options, sector_options, split_options)
 from geo.core.errors import GeoError
 from geo.core.results import FrontierResult
 from geo.methods.registry import make_method
@@ -21,6 +21,7 @@ log = logging.getLogger("geo")
 @click.command()
 @click.argument("dataset")
 @problem_options
+@sector_options
 @click.option("--points", type=int, default=None, help="Evenly spaced target returns (default 20).")
 @click.option("--targets", "targets_file", type=click.Path(dir_okay=False), default=None,
               help="File of target returns, one per line.")
@@ -39,7 +40,7 @@ def frontier(dataset: str, **kwargs: Any) -> None:
     method = _method_from_options(opts)
     data = load_data(dataset, data_opts)
     problem = Problem.from_dataset(data, opts["k"], cardinality=opts["cardinality"], w_min=opts["w_min"],
-                                   w_max=opts["w_max"])
+                                   w_max=opts["w_max"], sector_caps=sector_caps_from_options(data, opts))
     if opts["targets_file"]:
         targets = read_targets_file(opts["targets_file"])
     else:
@@ -56,6 +57,7 @@ def frontier(dataset: str, **kwargs: Any) -> None:
 @click.command()
 @click.argument("dataset")
 @problem_options
+@sector_options
 @click.option("--target-return", type=float, default=None, help="Minimise variance at this return.")
 @click.option("--risk-aversion", type=float, default=None, help="Minimise L*variance - (1-L)*return, L in [0, 1].")
 @data_options
@@ -70,7 +72,7 @@ def optimize(dataset: str, **kwargs: Any) -> None:
     method = _method_from_options(opts)
     data = load_data(dataset, data_opts)
     problem = Problem.from_dataset(data, opts["k"], cardinality=opts["cardinality"], w_min=opts["w_min"],
-                                   w_max=opts["w_max"])
+                                   w_max=opts["w_max"], sector_caps=sector_caps_from_options(data, opts))
     if opts["target_return"] is not None:
         grid = ObjectiveGrid.target_returns([opts["target_return"]])
     else:

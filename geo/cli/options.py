@@ -112,6 +112,18 @@ def sector_options(command: Callable) -> Callable:
     return command
 
 
+def sector_caps_from_options(data, opts: dict[str, Any]):
+    """The SectorCaps of --sector-cap / --sector-caps over ``data``'s tickers (None without caps)."""
+    from geo.data.spec import read_sectors_file
+    from geo.problem.sector_caps import SectorCaps, read_sector_caps_file
+
+    caps = read_sector_caps_file(opts["sector_caps_file"]) if opts.get("sector_caps_file") else None
+    if opts.get("sector_cap") is None and not caps:
+        return None
+    sectors = read_sectors_file(opts["sectors_file"]) if opts.get("sectors_file") else data.sectors
+    return SectorCaps.build(data.tickers, sectors, cap=opts.get("sector_cap"), caps=caps)
+
+
 def reports_errors(command: Callable) -> Callable:
     """Turn a GeoError into one line and exit code 2, Ctrl-C into exit 130; no traceback."""
 

@@ -29,7 +29,7 @@ class PriceTable:
 def load_price_table(spec: str, *, sectors_file: str | None = None, cache_dir: str | None = None,
                      tickers_file: str | None = None, start: pd.Timestamp | None = None,
                      end: pd.Timestamp | None = None) -> PriceTable:
-    from geo.data.spec import read_sectors_file
+    from geo.data.spec import read_sectors_file, sectors_beside
     from geo.data.tables import read_wide_table
 
     spec = (spec or "").strip()
@@ -45,7 +45,7 @@ def load_price_table(spec: str, *, sectors_file: str | None = None, cache_dir: s
     elif prefix == "csv" and body.strip():
         path = Path(body.strip()).expanduser()
         prices, _ = read_wide_table(path, kind="prices")
-        found = sectors_file or _sectors_beside(path)
+        found = sectors_file or sectors_beside(path)
         sectors = read_sectors_file(found) if found else None
         table = PriceTable(path.name.split(".")[0], prices, sectors, "csv", str(found) if found else None)
     elif prefix == "yahoo" and body.strip():
@@ -58,11 +58,6 @@ def load_price_table(spec: str, *, sectors_file: str | None = None, cache_dir: s
     prices = table.prices.sort_index()
     prices.index.name = "date"
     return PriceTable(table.name, prices, table.sectors, table.source, table.sectors_source)
-
-
-def _sectors_beside(path: Path) -> Path | None:
-    candidates = sorted(path.parent.glob("*sectors*.csv"))
-    return candidates[0] if len(candidates) == 1 else None
 
 
 def _yahoo(spec, body, cache_dir, tickers_file, start, end) -> PriceTable:
