@@ -25,6 +25,9 @@ log = logging.getLogger("geo")
 # whose own code fails is retried this many times before the run fails.
 TASK_RETRIES = 2
 CONNECT_TIMEOUT_S = 10
+# The scheduler always serves a small HTTP API (health, metrics), on 0.0.0.0:8787 unless told:
+# keep it on loopback, on a free port, so that runs side by side do not collide.
+LOOPBACK_HTTP = "127.0.0.1:0"
 
 
 def task_seeds(seed: int | None, n_tasks: int) -> list[int]:
@@ -63,6 +66,10 @@ class TaskRunner:
             return self
         from dask.distributed import Client, LocalCluster  # lazy: only distributed runs pay for it
 
+        # Dask logs every connection at INFO; geo's own -v shows what geo does, not the cluster's chatter.
+        if not log.isEnabledFor(logging.INFO):
+            logging.getLogger("distributed").setLevel(logging.WARNING)
+
         if self.scheduler is not None:
             try:
                 self.client = Client(self.scheduler, timeout=CONNECT_TIMEOUT_S)
@@ -72,7 +79,8 @@ class TaskRunner:
                                "or use --workers N for a local cluster") from None
         else:
             self.cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
-                                        dashboard_address=None, host="127.0.0.1")
+                                        dashboard_address=None, host="127.0.0.1",
+                                        scheduler_kwargs={"dashboard_address": LOOPBACK_HTTP})
             self.client = Client(self.cluster)
         log.info("running on %s", self.where)
         return self
@@ -100,7 +108,13 @@ class TaskRunner:
             return results
         from dask.distributed import as_completed
 
-        futures = self.client.map(function, list(tasks), pure=False, retries=TASK_RETRIES)
+        import warnings
+
+        with warnings.catch_warnings():
+            # Each task carries its own data window by design (a task must be self-contained to be
+            # re-run anywhere); Dask's advice to load data through Dask does not apply.
+            warnings.filterwarnings("ignore", message="Sending large graph")
+            futures = self.client.map(function, list(tasks), pure=False, retries=TASK_RETRIES)
         position = {future.key: i for i, future in enumerate(futures)}
         try:
             for future in as_completed(futures):

@@ -46,5 +46,5 @@ def cluster():
     from dask.distributed import LocalCluster
 
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
-                      host="127.0.0.1") as local:
+                      host="127.0.0.1", scheduler_kwargs={"dashboard_address": "127.0.0.1:0"}) as local:
         yield local
