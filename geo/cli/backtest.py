@@ -51,6 +51,8 @@ def backtest(dataset: str, **opts: Any) -> None:
     if opts["budget"] is not None and opts["budget"] < 1:
         raise GeoError(f"--budget must be a positive number of evaluations (got {opts['budget']})",
                        "use for example --budget 20000")
+    if opts["points"] < 2:
+        raise GeoError(f"--points must be at least 2 (got {opts['points']})", "use for example --points 20")
     if opts["resume"] and not (opts["output"] or opts["checkpoint_dir"]):
         raise GeoError("--resume needs the checkpoint of the earlier run", "give the same --output (or --checkpoint)")
     caps = read_sector_caps_file(opts["sector_caps_file"]) if opts["sector_caps_file"] else None
