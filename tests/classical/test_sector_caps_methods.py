@@ -67,3 +67,23 @@ def test_every_method_returns_portfolios_within_the_caps(method, settings):
     result = compute_frontier(capped, GRID, make_method(method, **settings), seed=1, budget=2000)
     assert any(p.feasible for p in result.points)
     assert_caps_hold(result, capped)
+
+
+def test_capped_frontier_lies_at_or_above_the_uncapped_one_at_every_target_return():
+    from geo.frontier.targets import evenly_spaced_targets
+
+    free, capped = problems()
+    grid = ObjectiveGrid.target_returns(evenly_spaced_targets(free, 8))
+    exact_capped = compute_frontier(capped, grid, make_method("exact"), seed=0)
+    enum_free = compute_frontier(free, grid, make_method("enumeration"), seed=0)
+    enum_capped = compute_frontier(capped, grid, make_method("enumeration"), seed=0)
+    assert_caps_hold(exact_capped, capped)
+    solved = 0
+    for e, c, f in zip(exact_capped.points, enum_capped.points, enum_free.points):
+        assert f.status == "optimal"
+        assert e.status == c.status  # both optimal, or both proven infeasible under the caps
+        if c.status == "optimal":
+            solved += 1
+            assert e.variance == pytest.approx(c.variance, rel=1e-5)
+            assert c.variance >= f.variance * (1 - 1e-9)
+    assert solved >= 3
