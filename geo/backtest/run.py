@@ -12,8 +12,6 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
-import numpy as np
-
 from geo.backtest.calendar import backtest_calendar, parse_window
 from geo.backtest.choose import ChooseRule
 from geo.backtest.rebalance import PERIODS_PER_YEAR, RebalanceSettings, RebalanceTask, solve_rebalance
@@ -106,10 +104,3 @@ def assemble(table: PriceTable, settings: RebalanceSettings, calendar, records: 
         sectors={t: table.sectors[t] for t in held if table.sectors and t in table.sectors},
         versions=library_versions())
 
-
-def rebalance_weights_matrix(result: BacktestResult) -> tuple[list[str], list[str], np.ndarray]:
-    """Dates x tickers of the chosen weights (every ticker ever held), for reports."""
-    tickers = sorted({t for r in result.rebalances for t in r["weights"]})
-    dates = [r["date"] for r in result.rebalances]
-    matrix = np.array([[r["weights"].get(t, 0.0) for t in tickers] for r in result.rebalances])
-    return dates, tickers, matrix
