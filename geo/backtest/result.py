@@ -38,7 +38,7 @@ class BacktestResult:
         rebalances = [{key: value for key, value in r.items() if key != "benchmarks"} for r in self.rebalances]
         return _clean({"format": FORMAT, "problem": problem, "method": method, "seed": self.seed,
                        "settings": settings, "dataset": self.dataset, "rebalances": rebalances, "daily": self.daily,
-                       "metrics": self.metrics, "benchmarks": {n: {"metrics": m} for n, m in self.benchmarks.items()},
+                       "metrics": self.metrics, "benchmarks": dict(self.benchmarks),
                        "benchmark_weights": [{"date": r["date"], **r["benchmarks"]} for r in self.rebalances],
                        "adjustments": self.adjustments, "sectors": self.sectors, "timing": self.timing,
                        "details": self.details, "versions": self.versions})
@@ -53,7 +53,7 @@ class BacktestResult:
                       for r in data["rebalances"]]
         return cls(dataset=data["dataset"], settings=data["settings"], seed=data["seed"], rebalances=rebalances,
                    daily=data["daily"], metrics=data["metrics"],
-                   benchmarks={n: b["metrics"] for n, b in data["benchmarks"].items()},
+                   benchmarks=dict(data["benchmarks"]),
                    adjustments=data.get("adjustments", []), sectors=data.get("sectors", {}),
                    versions=data.get("versions", {}), timing=data.get("timing", {}), details=data.get("details", {}))
 

@@ -41,6 +41,9 @@ def test_daily_returns_recomputed_from_prices_and_weights(market, run_cli, tmp_p
     assert max(abs(reported[d] - expected[d]) for d in expected) < 1e-10
     assert dates[0] == pd.Timestamp("2019-12-31") and pd.Timestamp(data["daily"][0]["date"]) == pd.Timestamp("2020-01-01")
     assert [d.strftime("%m-%d") for d in dates[1:]] == ["03-31", "06-30", "09-30"]
+    assert set(data["benchmarks"]) == {"equal_weight", "min_variance"}
+    for metrics in (data["metrics"], *data["benchmarks"].values()):
+        assert set(metrics) == {"annual_return", "annual_volatility", "sharpe", "max_drawdown", "mean_turnover"}
     # Metrics follow from the daily returns.
     daily = np.array([row["portfolio_return"] for row in data["daily"]])
     assert data["metrics"]["annual_return"] == pytest.approx(np.prod(1 + daily) ** (252 / len(daily)) - 1)
