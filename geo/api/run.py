@@ -66,6 +66,7 @@ def load(dataset: str, **options: Any) -> "Dataset":
 
 
 def frontier(data: "Dataset | DatasetSpec | str", k: int, *, cardinality: str = "exact", w_min: float = 0.0, w_max: float = 1.0,
+             sector_cap: float | None = None, sector_caps: str | Path | None = None, sectors: str | Path | None = None,
              method: str = DEFAULT_METHOD, seed: int = DEFAULT_SEED, budget: int | None = None,
              time_limit: float | None = None, points: int | None = None,
              targets: Sequence[float] | str | Path | None = None, generator: str | None = None,
@@ -74,6 +75,9 @@ def frontier(data: "Dataset | DatasetSpec | str", k: int, *, cardinality: str = 
              generator_options: dict[str, Any] | None = None, output: str | Path | None = None, checkpoint: str | Path | None = None, resume: bool = False,
              progress: Callable[[int, int], None] | None = None, command: str | None = None) -> Frontier:
     """The cardinality-constrained efficient frontier of ``data`` (``geo frontier``).
+
+    ``sector_cap`` caps every sector's total weight; ``sector_caps`` is a CSV ``sector,cap``;
+    ``sectors`` a CSV ``ticker,sector`` when the data set records none.
 
     ``points`` evenly spaced target returns (default 20), or ``targets``: the returns (per
     period of the data), or a file of them. ``budget`` bounds the selection evaluations of a
@@ -99,7 +103,7 @@ def frontier(data: "Dataset | DatasetSpec | str", k: int, *, cardinality: str = 
     solver = build_method(method, generator=generator, seed_method=seed_method, refine=refine, segments=segments,
                           iterations=iterations, samples=samples, generator_options=generator_options)
     data = as_dataset(data)
-    problem = _problem(data, k, cardinality, w_min, w_max)
+    problem = _problem(data, k, cardinality, w_min, w_max, sector_cap, sector_caps, sectors)
     if isinstance(targets, (str, Path)):
         values = read_targets_file(targets)
     elif targets is not None:
@@ -113,6 +117,7 @@ def frontier(data: "Dataset | DatasetSpec | str", k: int, *, cardinality: str = 
 
 def optimize(data: "Dataset | DatasetSpec | str", k: int, *, target_return: float | None = None,
              risk_aversion: float | None = None, cardinality: str = "exact", w_min: float = 0.0, w_max: float = 1.0,
+             sector_cap: float | None = None, sector_caps: str | Path | None = None, sectors: str | Path | None = None,
              method: str = DEFAULT_METHOD, seed: int = DEFAULT_SEED, budget: int | None = None,
              time_limit: float | None = None, generator: str | None = None, seed_method: str | None = None,
              refine: str | None = None, segments: int | None = None,
@@ -131,7 +136,7 @@ def optimize(data: "Dataset | DatasetSpec | str", k: int, *, target_return: floa
     solver = build_method(method, generator=generator, seed_method=seed_method, refine=refine, segments=segments,
                           iterations=iterations, samples=samples, generator_options=generator_options)
     data = as_dataset(data)
-    problem = _problem(data, k, cardinality, w_min, w_max)
+    problem = _problem(data, k, cardinality, w_min, w_max, sector_cap, sector_caps, sectors)
     grid = (ObjectiveGrid.target_returns([target_return]) if target_return is not None
             else ObjectiveGrid.risk_aversions([risk_aversion]))
     return _solve(data, problem, grid, solver, seed=seed, budget=budget, time_limit=time_limit, output=output,
@@ -139,10 +144,13 @@ def optimize(data: "Dataset | DatasetSpec | str", k: int, *, target_return: floa
                   command=command or _call("optimize", data, k, method=method, budget=budget, seed=seed))
 
 
-def _problem(data: "Dataset", k: int, cardinality: str, w_min: float, w_max: float):
+def _problem(data: "Dataset", k: int, cardinality: str, w_min: float, w_max: float, sector_cap: float | None,
+             sector_caps: str | Path | None, sectors: str | Path | None):
     from geo.problem import Problem
+    from geo.problem.sector_caps import sector_caps_for
 
-    return Problem.from_dataset(data, k, cardinality=cardinality, w_min=w_min, w_max=w_max)
+    caps = sector_caps_for(data, sector_cap, sector_caps, sectors)
+    return Problem.from_dataset(data, k, cardinality=cardinality, w_min=w_min, w_max=w_max, sector_caps=caps)
 
 
 def _solve(data: "Dataset", problem, grid, solver, *, seed: int, budget: int | None, time_limit: float | None,

@@ -31,6 +31,7 @@ from geo.methods.base import Deadline, MethodRun, ProgressCallback, best_selecti
 from geo.classical.unconstrained import CLARABEL_OPTIONS, ScaledMoments, scaled_risk_aversion
 from geo.problem.evaluator import SelectionEvaluator, selection_keys
 from geo.problem.problem import Problem
+from geo.problem.sector_caps import sector_cap_rows
 
 DEFAULT_ROUNDINGS = 8
 # Share of the sampling probability spread evenly over all assets, so that a randomised
@@ -54,6 +55,7 @@ class RelaxedProblem:
         constraints = [cp.sum(self.weights) == 1, self.held >= 0, self.held <= 1,
                        self.weights >= problem.w_min * self.held, self.weights <= problem.w_max * self.held,
                        count == problem.k if problem.cardinality == "exact" else count <= problem.k]
+        constraints += [cp.sum(self.weights[members]) <= cap for members, cap in sector_cap_rows(problem)]
         if kind == "target-return":
             self.parameter = cp.Parameter()
             constraints.append(self.scaled.mu @ self.weights == self.parameter)

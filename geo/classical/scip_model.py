@@ -31,6 +31,7 @@ import numpy as np
 
 from geo.classical.unconstrained import ScaledMoments, scaled_risk_aversion
 from geo.problem.problem import Problem
+from geo.problem.sector_caps import sector_cap_rows
 
 # SCIP solves shorter than this are not worth starting (the caller falls back to the memo).
 MIN_POINT_SECONDS = 0.01
@@ -89,6 +90,8 @@ class ScipCardinalityModel:
             self.s[i] = model.addVar(f"s{i}", lb=0.0)
             model.addCons(self.w[i] * self.w[i] <= self.s[i] * self.z[i])
         model.addCons(quicksum(self.w) == 1)
+        for members, cap in sector_cap_rows(problem):
+            model.addCons(quicksum(self.w[i] for i in members) <= cap)
         if problem.cardinality == "exact":
             model.addCons(quicksum(self.z) == problem.k)
         else:

@@ -24,6 +24,7 @@ import numpy as np
 
 from geo.methods.base import Deadline, MethodRun, ProgressCallback
 from geo.core.results import FrontierPoint
+from geo.problem.sector_caps import sector_cap_rows
 from geo.problem.evaluator import SelectionEvaluator
 from geo.problem.objective import ObjectiveGrid
 from geo.problem.problem import Problem
@@ -88,6 +89,7 @@ class _UnconstrainedQP:
         self.weights = cp.Variable(n)
         risk = cp.sum_squares(self.scaled.factor.T @ self.weights)
         constraints = [cp.sum(self.weights) == 1, self.weights >= 0, self.weights <= problem.w_max]
+        constraints += [cp.sum(self.weights[members]) <= cap for members, cap in sector_cap_rows(problem)]
         if kind == "target-return":
             self.parameter = cp.Parameter()
             constraints.append(self.scaled.mu @ self.weights == self.parameter)

@@ -10,6 +10,7 @@ import logging
 
 import click
 
+from geo.cli.backtest import backtest
 from geo.cli.circuit import circuit
 from geo.cli.data import data
 from geo.cli.demo import demo
@@ -26,7 +27,7 @@ def main(verbose: bool) -> None:
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="geo: %(message)s")
 
 
-for command in (frontier, optimize, data, report, demo, circuit):
+for command in (frontier, optimize, backtest, data, report, demo, circuit):
     main.add_command(command)
 
 __all__ = ["main"]

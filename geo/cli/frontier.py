@@ -14,7 +14,7 @@ from geo.api.run import frontier as compute_frontier_api
 from geo.api.run import DatasetSpec, optimize as optimize_api
 from geo.api.text import frontier_table, portfolio_text
 from geo.cli.options import (EXIT_INTERRUPTED, data_options, problem_options, progress_bar, reports_errors,
-                             split_options)
+                             sector_options, split_options)
 from geo.cli.quantum_options import qcbm_options, qcbm_settings
 
 log = logging.getLogger("geo")
@@ -23,6 +23,7 @@ log = logging.getLogger("geo")
 @click.command()
 @click.argument("dataset")
 @problem_options
+@sector_options
 @click.option("--points", type=int, default=None, help="Evenly spaced target returns (default 20).")
 @click.option("--targets", "targets_file", type=click.Path(dir_okay=False), default=None,
               help="File of target returns, one per line.")
@@ -35,6 +36,7 @@ def frontier(dataset: str, **kwargs: Any) -> None:
     """The cardinality-constrained efficient frontier of DATASET."""
     data_opts, opts = split_options(kwargs)
     opts["generator_options"] = qcbm_settings(opts) or None
+    opts["sector_caps"], opts["sectors"] = opts.pop("sector_caps_file"), opts.pop("sectors_file")
     report_file, quiet = opts.pop("report_file"), opts.pop("quiet")
     opts["targets"] = opts.pop("targets_file")
     opts["checkpoint"] = opts.pop("checkpoint_dir")
@@ -51,6 +53,7 @@ def frontier(dataset: str, **kwargs: Any) -> None:
 @click.command()
 @click.argument("dataset")
 @problem_options
+@sector_options
 @click.option("--target-return", type=float, default=None, help="Minimise variance at this return.")
 @click.option("--risk-aversion", type=float, default=None, help="Minimise L*variance - (1-L)*return, L in [0, 1].")
 @data_options
@@ -60,6 +63,7 @@ def optimize(dataset: str, **kwargs: Any) -> None:
     """One optimal K-asset portfolio of DATASET."""
     data_opts, opts = split_options(kwargs)
     opts["generator_options"] = qcbm_settings(opts) or None
+    opts["sector_caps"], opts["sectors"] = opts.pop("sector_caps_file"), opts.pop("sectors_file")
     quiet = opts.pop("quiet")
     opts["checkpoint"] = opts.pop("checkpoint_dir")
     with progress_bar(1, opts["method"], quiet) as progress:

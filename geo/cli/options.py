@@ -109,6 +109,27 @@ def problem_options(command: Callable) -> Callable:
     return command
 
 
+def sector_options(command: Callable) -> Callable:
+    """Sector caps (geo.problem.sector_caps): one cap for every sector, or a file of caps."""
+    options = [
+        click.option("--sector-cap", type=float, default=None, help="Cap on the total weight of every sector."),
+        click.option("--sector-caps", "sector_caps_file", type=click.Path(dir_okay=False), default=None,
+                     help="CSV sector,cap: a cap per sector (others get --sector-cap, or none)."),
+        click.option("--sectors", "sectors_file", type=click.Path(dir_okay=False), default=None,
+                     help="CSV ticker,sector when the data set records no sectors."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def sector_caps_from_options(data, opts: dict[str, Any]):
+    """The SectorCaps of --sector-cap / --sector-caps over ``data``'s tickers (None without caps)."""
+    from geo.problem.sector_caps import sector_caps_for
+
+    return sector_caps_for(data, opts.get("sector_cap"), opts.get("sector_caps_file"), opts.get("sectors_file"))
+
+
 def reports_errors(command: Callable) -> Callable:
     """Turn a GeoError into one line and exit code 2, Ctrl-C into exit 130; no traceback."""
 

@@ -27,6 +27,11 @@ def report(results: tuple[str, ...], output: str | None, pdf: str | None, weight
 
     if output is None and pdf is None and weights_csv is None:
         raise GeoError("the report has nowhere to go", "give --output FILE.html (and/or --pdf, --weights-csv)")
+    from geo.report.backtest import backtest_report_from_file, is_backtest_file
+
+    if len(results) == 1 and output and is_backtest_file(results[0]):
+        click.echo(f"html written to {backtest_report_from_file(results[0], output)}")
+        return
     written = report_from_files(results, output=output, pdf=pdf, weights_csv=weights_csv,
                                 points=parse_points(points), reference_data=reference_data)
     for kind, path in written.items():

@@ -13,6 +13,7 @@ except metadata.PackageNotFoundError:  # running from a checkout without install
 TRACKED_DISTRIBUTIONS = (
     "geo", "numpy", "scipy", "pandas", "cvxpy", "clarabel", "pyscipopt", "daqp",
     "scikit-learn", "skfolio", "yfinance", "tensornetwork", "cirq-core", "qsimcirq", "click",
+    "dask", "distributed",
 )
 
 

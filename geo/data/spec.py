@@ -84,7 +84,7 @@ def _load_csv(path: str, spec: str, options: dict[str, Any]) -> Dataset:
     estimation = EstimationOptions.pop_from(options)
     kind = options.pop("kind", "prices")
     sep = options.pop("sep", ",")
-    sectors_file = options.pop("sectors_file", None)
+    sectors_file = options.pop("sectors_file", None) or sectors_beside(Path(path).expanduser())
     reject_unknown(options, "csv:", CSV_OPTIONS + ESTIMATION_OPTION_NAMES + COMMON_OPTIONS)
     table, report = read_wide_table(path, kind=kind, sep=sep)
     sectors = read_sectors_file(sectors_file) if sectors_file is not None else None
@@ -109,6 +109,12 @@ def _check_covariance(dataset: Dataset, repair: str) -> Dataset:
     if warning:
         metadata["warnings"] = [*metadata.get("warnings", []), warning]
     return replace(dataset, cov=cov, metadata=metadata)
+
+
+def sectors_beside(path: Path) -> Path | None:
+    """The one ``*sectors*.csv`` beside a price file (e.g. the shared S&P 500 folder's), if exactly one."""
+    candidates = sorted(path.parent.glob("*sectors*.csv")) if path.parent.is_dir() else []
+    return candidates[0] if len(candidates) == 1 else None
 
 
 def read_sectors_file(path: str) -> dict[str, str]:

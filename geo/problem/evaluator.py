@@ -29,7 +29,8 @@ from geo.problem.bound_pairs import price_bound_pairs
 from geo.problem.neighbourhood_pricing import price_neighbours
 from geo.problem.objective import ObjectiveGrid
 from geo.problem.problem import Problem
-from geo.problem.selection_qp import SelectionQP, closed_form, return_bounds, selection_cost, solve_bounded
+from geo.problem.selection_qp import (closed_form, problem_return_bounds, problem_selection_qp, selection_cost,
+                                      solve_bounded, solve_bounded_many)
 
 INFEASIBLE = np.inf
 # The cutoff screen trusts the two-fund bound only with clearly distinct returns, and only
@@ -212,7 +213,7 @@ class SelectionEvaluator:
             if len(candidates):
                 current = as_selections(current, self.problem.n_assets)[0]
                 start = self.solve(current, column)
-                if start.feasible:
+                if start.feasible and self.problem.sector_caps is None:  # the updates know no caps
                     prices = price_neighbours(self.problem, self.grid.kind, float(self.grid.values[column]), current,
                                               start.weights, self._selections[candidates])
                     settled = ~np.isnan(prices)
@@ -233,9 +234,10 @@ class SelectionEvaluator:
             for size in np.unique(sizes[problem.valid_size(sizes)]):
                 group = np.flatnonzero(sizes == size)
                 index = np.nonzero(self._selections[rows[group]])[1].reshape(len(group), -1)
-                low, high = return_bounds(problem.mu[index], problem.w_min, problem.w_max)
+                low, high = problem_return_bounds(problem, index, problem.mu[index])
                 tol = 1e-12 * (1 + np.abs(low) + np.abs(high))
-                out[group] |= (params[None, :] < (low - tol)[:, None]) | (params[None, :] > (high + tol)[:, None])
+                out[group] |= ((params[None, :] < (low - tol)[:, None]) | (params[None, :] > (high + tol)[:, None])
+                               | np.isnan(low)[:, None])
         out &= needed
         if out.any():
             block = self._costs[np.ix_(rows, cols)]
@@ -276,16 +278,27 @@ class SelectionEvaluator:
         mu_sel = problem.mu[index]
         cov_sel = problem.cov[index[:, :, None], index[:, None, :]]
         guess, cost, exact = closed_form(cov_sel, mu_sel, kind, params, problem.w_min, problem.w_max)
+        if problem.sector_caps is not None:  # binding caps void the two-fund closed form
+            exact &= problem.sector_caps.hold(index, guess)
         table = np.where(exact, cost, np.nan)
         todo = np.isnan(table) & needed
         if cutoff is not None and np.isfinite(cutoff):
+            # the bound-free optimum ignores bounds and caps alike: still a lower bound
             bounded = lower_bound_usable(cov_sel, mu_sel, cost, kind)
             screened = todo & bounded & (cost >= cutoff + LOWER_BOUND_MARGIN * abs(cutoff))
             todo &= ~screened
             needed = needed & ~screened
             self.n_screened += int(screened.sum())
         self.n_evaluations += int(needed.sum())
-        price_bound_pairs(table, todo, cov_sel, mu_sel, kind, params, problem.w_min, problem.w_max, guess)
+        if problem.sector_caps is None:
+            price_bound_pairs(table, todo, cov_sel, mu_sel, kind, params, problem.w_min, problem.w_max, guess)
+        else:  # cap rows: the sequential QP with the caps as linear inequalities
+            for i in np.flatnonzero(todo.any(axis=1)):
+                qp = problem_selection_qp(problem, index[i], kind, cov_sel[i], mu_sel[i])
+                columns = np.flatnonzero(todo[i])
+                for j, weights in zip(columns, solve_bounded_many(qp, params[columns])):
+                    table[i, j] = (INFEASIBLE if weights is None
+                                   else selection_cost(weights, qp.cov, qp.mu, kind, params[j]))
         current = self._costs[np.ix_(rows, cols)]
         self._costs[np.ix_(rows, cols)] = np.where(needed, table, current)
 
@@ -306,8 +319,8 @@ class SelectionEvaluator:
         for size in np.unique(sizes[np.isfinite(gaps)]):
             rows = np.flatnonzero((sizes == size) & np.isfinite(gaps))
             index = np.nonzero(selections[rows])[1].reshape(len(rows), -1)
-            low, high = return_bounds(problem.mu[index], problem.w_min, problem.w_max)
-            gaps[rows] = np.maximum(np.maximum(low - target, target - high), 0.0)
+            low, high = problem_return_bounds(problem, index, problem.mu[index])
+            gaps[rows] = np.where(np.isnan(low), np.inf, np.maximum(np.maximum(low - target, target - high), 0.0))
         return gaps
 
     def solve(self, selection: np.ndarray, column: int) -> SelectionSolution:
@@ -319,8 +332,10 @@ class SelectionEvaluator:
         if not problem.valid_size(int(selection.sum())):
             return SelectionSolution(selection, weights, INFEASIBLE, np.nan, np.nan)
         index = np.flatnonzero(selection)
-        qp = SelectionQP(problem.cov[np.ix_(index, index)], problem.mu[index], kind, problem.w_min, problem.w_max)
+        qp = problem_selection_qp(problem, index, kind)
         w_closed, cost, exact = closed_form(qp.cov[None], qp.mu[None], kind, np.array([param]), qp.w_min, qp.w_max)
+        if problem.sector_caps is not None:
+            exact &= problem.sector_caps.hold(index[None], w_closed)
         sel_weights = w_closed[0, :, 0] if exact[0, 0] else solve_bounded(qp, param)
         if sel_weights is None:
             return SelectionSolution(selection, weights, INFEASIBLE, np.nan, np.nan)

@@ -13,6 +13,7 @@ from typing import Any, Literal, Sequence
 import numpy as np
 
 from geo.core.errors import GeoError
+from geo.problem.sector_caps import SectorCaps
 
 Cardinality = Literal["exact", "at-most"]
 CARDINALITIES: tuple[str, ...] = ("exact", "at-most")
@@ -50,6 +51,7 @@ class Problem:
     w_min: float = 0.0
     w_max: float = 1.0
     tickers: tuple[str, ...] | None = None
+    sector_caps: SectorCaps | None = None
 
     def __post_init__(self) -> None:
         mu = np.asarray(self.mu, dtype=float).ravel()
@@ -105,6 +107,12 @@ class Problem:
                            "this is a long-only model: use non-negative bounds")
         if self.w_min > self.w_max:
             raise GeoError(f"w_min = {self.w_min} is larger than w_max = {self.w_max}", "swap or relax the bounds")
+        if self.sector_caps is not None:
+            if len(self.sector_caps.sector_of) != n:
+                raise GeoError(f"sector caps cover {len(self.sector_caps.sector_of)} assets but there are {n}",
+                               "give one sector per asset")
+            if self._compute_feasible_sizes():
+                self.sector_caps.check_reachable(self._compute_feasible_sizes(), self.w_min, self.w_max)
         if not self._compute_feasible_sizes():
             if self.k * self.w_max < 1:
                 raise GeoError(f"K * w_max = {self.k * self.w_max:g} < 1: K assets cannot hold the whole budget",
@@ -153,5 +161,8 @@ class Problem:
         return selection
 
     def to_dict(self) -> dict[str, Any]:
-        return {"n_assets": self.n_assets, "k": self.k, "cardinality": self.cardinality,
-                "w_min": self.w_min, "w_max": self.w_max}
+        out = {"n_assets": self.n_assets, "k": self.k, "cardinality": self.cardinality,
+               "w_min": self.w_min, "w_max": self.w_max}
+        if self.sector_caps is not None:
+            out["sector_caps"] = self.sector_caps.to_dict()
+        return out

@@ -22,6 +22,7 @@ import daqp
 import numpy as np
 
 from geo.problem.problem import best_first_allocation
+from geo.problem.sector_caps import CAP_TOL, capped_greedy
 
 # A selection whose returns are (nearly) all equal cannot be steered to a target return:
 # the two-fund formula divides by D = AC - B^2, which vanishes then.
@@ -30,6 +31,7 @@ DAQP_SETTINGS = {"primal_tol": 1e-10, "iter_limit": 1000}
 RIDGE_RTOL = 1e-10
 CLOSED_FORM_EQ_TOL = 1e-12
 _DAQP_EQUALITY = 5
+_DAQP_INF = 1e30
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,17 @@ class SelectionQP:
     kind: str
     w_min: float
     w_max: float
+    # Sector caps (geo.problem.sector_caps): a local sector id per asset and a cap per id.
+    sector_ids: np.ndarray | None = None
+    sector_caps: np.ndarray | None = None
+
+    def cap_rows(self) -> tuple[np.ndarray, np.ndarray]:
+        """Rows ``sum_{i in s} w_i <= cap_s`` of the sectors whose cap can bind at ``w_max``."""
+        if self.sector_ids is None:
+            return np.zeros((0, len(self.mu))), np.zeros(0)
+        rows = (self.sector_ids[None, :] == np.arange(len(self.sector_caps))[:, None]).astype(float)
+        binding = rows.sum(axis=1) * self.w_max > self.sector_caps + CAP_TOL
+        return rows[binding], self.sector_caps[binding]
 
 
 def return_bounds(mu_sel: np.ndarray, w_min: float, w_max: float) -> tuple[np.ndarray, np.ndarray]:
@@ -132,9 +145,14 @@ class _DaqpForm:
             self.hess = None
             self.eq = np.ones((1, size))
         n_eq = len(self.eq)
-        self.sense = np.concatenate([np.zeros(size, dtype=np.int32), np.full(n_eq, _DAQP_EQUALITY, dtype=np.int32)])
-        self.upper = np.concatenate([np.full(size, qp.w_max), np.zeros(n_eq)])
-        self.lower = np.concatenate([np.full(size, qp.w_min), np.zeros(n_eq)])
+        cap_rows, caps = qp.cap_rows()
+        # DAQP orders general rows after the simple bounds; equalities first, then the caps.
+        self.eq = np.ascontiguousarray(np.vstack([self.eq, cap_rows]))
+        self.sense = np.concatenate([np.zeros(size, dtype=np.int32), np.full(n_eq, _DAQP_EQUALITY, dtype=np.int32),
+                                     np.zeros(len(caps), dtype=np.int32)])
+        self.upper = np.concatenate([np.full(size, qp.w_max), np.zeros(n_eq), caps])
+        self.lower = np.concatenate([np.full(size, qp.w_min), np.zeros(n_eq), np.full(len(caps), -_DAQP_INF)])
+        self.n_eq = n_eq
         self.zeros = np.zeros(size)
 
     def solve(self, parameter: float, start: np.ndarray | None) -> np.ndarray | None:
@@ -142,11 +160,11 @@ class _DaqpForm:
         size = len(qp.mu)
         if qp.kind == "target-return":
             hess, lin = self.hess, self.zeros
-            self.upper[size:] = self.lower[size:] = (parameter / self.mu_norm, 1.0)
+            self.upper[size:size + 2] = self.lower[size:size + 2] = (parameter / self.mu_norm, 1.0)
         else:
             hess = np.ascontiguousarray(2 * parameter * qp.cov / self.scale)
             lin = -(1 - parameter) * qp.mu / self.scale
-            self.upper[size:] = self.lower[size:] = 1.0
+            self.upper[size] = self.lower[size] = 1.0
         w, _, exitflag, _ = daqp.solve(hess, lin, self.eq, self.upper, self.lower, self.sense,
                                        primal_start=start, **DAQP_SETTINGS)
         if exitflag < 1:
@@ -173,22 +191,23 @@ def solve_bounded_many(qp: SelectionQP, parameters) -> list[np.ndarray | None]:
     """:func:`solve_bounded` at several parameters of one selection, each solve warm-started
     from the previous answer (neighbouring targets share most of their active set)."""
     size = len(qp.mu)
+    if qp.sector_ids is not None and capped_greedy(qp.mu, qp.sector_ids, qp.sector_caps, qp.w_min, qp.w_max) is None:
+        return [None for _ in parameters]
     if abs(size * qp.w_max - 1) <= 1e-12 or abs(size * qp.w_min - 1) <= 1e-12:
         # The bounds leave one portfolio, equal weights: nothing to optimise (and a degenerate
-        # active set for DAQP).
+        # active set for DAQP). Feasible under caps, as just checked.
         equal = np.full(size, 1.0 / size)
         if qp.kind == "risk-aversion":
             return [equal.copy() for _ in parameters]
     form: _DaqpForm | None = None
-    low, high = return_bounds(qp.mu[None, :], qp.w_min, qp.w_max)
-    low, high = float(low[0]), float(high[0])
+    low, high = qp_return_bounds(qp)
     tol = 1e-12 * (1 + abs(high) + abs(low))
     answers: list[np.ndarray | None] = []
     previous = None
     for parameter in parameters:
         parameter = float(parameter)
         if qp.kind == "risk-aversion" and parameter == 0:
-            answers.append(_max_return_weights(qp.mu, qp.w_min, qp.w_max))
+            answers.append(_extreme_weights(qp, qp.mu))
             continue
         if qp.kind == "target-return":
             # At either end of the selection's return range the feasible set is one point.
@@ -196,16 +215,49 @@ def solve_bounded_many(qp: SelectionQP, parameters) -> list[np.ndarray | None]:
                 answers.append(None)
                 continue
             if parameter >= high - tol:
-                answers.append(_max_return_weights(qp.mu, qp.w_min, qp.w_max))
+                answers.append(_extreme_weights(qp, qp.mu))
                 continue
             if parameter <= low + tol:
-                answers.append(_max_return_weights(-qp.mu, qp.w_min, qp.w_max))
+                answers.append(_extreme_weights(qp, -qp.mu))
                 continue
         form = form or _DaqpForm(qp)
         weights = form.solve(parameter, previous)
         previous = weights if weights is not None else previous
         answers.append(weights)
     return answers
+
+
+def problem_selection_qp(problem, index: np.ndarray, kind: str, cov_sel: np.ndarray | None = None,
+                         mu_sel: np.ndarray | None = None) -> SelectionQP:
+    """The QP of the selection ``index`` of ``problem``, with its sector caps when it has some."""
+    cov_sel = problem.cov[np.ix_(index, index)] if cov_sel is None else cov_sel
+    mu_sel = problem.mu[index] if mu_sel is None else mu_sel
+    ids, caps = (None, None) if problem.sector_caps is None else problem.sector_caps.local(index)
+    return SelectionQP(cov_sel, mu_sel, kind, problem.w_min, problem.w_max, ids, caps)
+
+
+def problem_return_bounds(problem, index: np.ndarray, mu_sel: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`return_bounds` of selections ``index`` (M, K) of ``problem``, caps included (NaN: no weights)."""
+    if problem.sector_caps is None:
+        return return_bounds(mu_sel, problem.w_min, problem.w_max)
+    return problem.sector_caps.return_bounds(index, mu_sel, problem.w_min, problem.w_max)
+
+
+def qp_return_bounds(qp: SelectionQP) -> tuple[float, float]:
+    """Lowest and highest return of one selection under its bounds (and caps, if any)."""
+    if qp.sector_ids is None:
+        low, high = return_bounds(qp.mu[None, :], qp.w_min, qp.w_max)
+        return float(low[0]), float(high[0])
+    best = capped_greedy(qp.mu, qp.sector_ids, qp.sector_caps, qp.w_min, qp.w_max)
+    worst = capped_greedy(-qp.mu, qp.sector_ids, qp.sector_caps, qp.w_min, qp.w_max)
+    return float(qp.mu @ worst), float(qp.mu @ best)
+
+
+def _extreme_weights(qp: SelectionQP, score: np.ndarray) -> np.ndarray:
+    """The allocation maximising ``score'w`` (the max- or min-return end of the selection)."""
+    if qp.sector_ids is None:
+        return _max_return_weights(score, qp.w_min, qp.w_max)
+    return capped_greedy(score, qp.sector_ids, qp.sector_caps, qp.w_min, qp.w_max)
 
 
 def _max_return_weights(mu_sel: np.ndarray, w_min: float, w_max: float) -> np.ndarray:

@@ -11,9 +11,12 @@ reference where 1e-8 matters.
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from geo.generators.qcbm.ansatz import Ansatz
 
 
 def make_simulator(threads: int = 1, max_fused_gate_size: int = 3):

@@ -1,0 +1,1 @@
+"""Out-of-sample backtests: rebalance, estimate on the trailing window, solve, hold, measure."""

@@ -1,0 +1,157 @@
+"""One rebalance date: estimate on the trailing window, solve, choose; and the benchmarks.
+
+This is the unit of work a backtest spreads over Dask: :func:`solve_rebalance` takes a
+:class:`RebalanceTask` that holds everything it needs (the window's prices only, so nothing
+after the date can leak in, the settings and the task's own seed) and returns plain data.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from geo.backtest.choose import ChooseRule, choose_point
+from geo.core.errors import GeoError
+
+PERIODS_PER_YEAR = {"daily": 252, "weekly": 52, "monthly": 12}
+
+
+@dataclass(frozen=True)
+class RebalanceSettings:
+    """The problem, method and estimation settings shared by every rebalance date."""
+
+    k: int
+    choose: str = "min-variance"
+    cardinality: str = "exact"
+    w_min: float = 0.0
+    w_max: float = 1.0
+    sector_cap: float | None = None
+    sector_caps: dict[str, float] | None = None
+    method: str = "local-search"
+    method_settings: dict[str, Any] = field(default_factory=dict)
+    budget: int | None = None
+    time_limit: float | None = None
+    points: int = 20
+    risk_free_rate: float = 0.0
+    estimation: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass(frozen=True)
+class RebalanceTask:
+    date: str
+    prices: pd.DataFrame  # the trailing window, ending on ``date`` (inclusive)
+    sectors: dict[str, str] | None
+    seed: int
+    settings: RebalanceSettings
+    name: str = "prices"
+
+
+def estimate(task: RebalanceTask):
+    """The data set of the window: cleaning and moments as every geo command does them."""
+    from geo.data.options import EstimationOptions
+    from geo.data.pipeline import dataset_from_table
+
+    options = EstimationOptions.pop_from(dict(task.settings.estimation))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        data = dataset_from_table(task.prices, kind="prices", name=task.name, spec=task.name, source="backtest",
+                                  options=options, sectors=task.sectors)
+    # Only assets with a price on the rebalance day can be traded at its close.
+    tradeable = [t for t in data.tickers if np.isfinite(task.prices[t].iloc[-1])]
+    if len(tradeable) < data.n_assets:
+        data = data.subset(tradeable)
+    return data, sorted({str(w.message) for w in caught})
+
+
+def build_problem(data, settings: RebalanceSettings, k: int | None = None, cardinality: str | None = None):
+    from geo.problem import Problem
+    from geo.problem.sector_caps import SectorCaps
+
+    caps = None
+    if settings.sector_cap is not None or settings.sector_caps:
+        caps = SectorCaps.build(data.tickers, data.sectors, cap=settings.sector_cap, caps=settings.sector_caps)
+    return Problem.from_dataset(data, settings.k if k is None else k, cardinality=cardinality or settings.cardinality,
+                                w_min=settings.w_min, w_max=settings.w_max, sector_caps=caps)
+
+
+def solve_rebalance(task: RebalanceTask) -> dict[str, Any]:
+    """The chosen K-asset portfolio of one date, and the two benchmark portfolios."""
+    started = time.perf_counter()
+    settings = task.settings
+    data, data_warnings = estimate(task)
+    problem = build_problem(data, settings)
+    periods = PERIODS_PER_YEAR.get(data.metadata.get("frequency"), 252)
+    rule = ChooseRule.parse(settings.choose)
+    grid, note = _grid(problem, rule, settings, periods)
+    from geo.frontier.run import compute_frontier
+    from geo.methods.registry import make_method
+
+    method = make_method(settings.method, **settings.method_settings)
+    result = compute_frontier(problem, grid, method, seed=task.seed, budget=settings.budget,
+                              time_limit=settings.time_limit)
+    point = choose_point(rule, result.points, settings.risk_free_rate / periods)
+    record: dict[str, Any] = {
+        "date": task.date,
+        "weights": dict(point.weights) if point is not None else {},
+        "expected_return": point.expected_return if point is not None else None,
+        "expected_variance": point.variance if point is not None else None,
+        "status": point.status if point is not None else _unsolved_status(result.points),
+        "universe": data.n_assets,
+        "evaluations": result.details.get("evaluations"),
+        "frequency": data.metadata.get("frequency"),
+        "n_observations": data.metadata.get("n_observations"),
+    }
+    if point is not None and point.extras.get("mip_gap") is not None:
+        record["mip_gap"] = point.extras["mip_gap"]
+    if note:
+        record["note"] = note
+    if data_warnings:
+        record["warnings"] = data_warnings
+    record["benchmarks"] = {"equal_weight": {t: 1.0 / data.n_assets for t in data.tickers},
+                            "min_variance": _min_variance(data, settings)}
+    record["solve_seconds"] = time.perf_counter() - started
+    return record
+
+
+def _grid(problem, rule: ChooseRule, settings: RebalanceSettings, periods: int):
+    from geo.frontier.targets import evenly_spaced_targets
+    from geo.problem import ObjectiveGrid
+
+    if rule.kind == "min-variance":
+        return ObjectiveGrid.risk_aversions([1.0]), None
+    if rule.kind == "risk-aversion":
+        return ObjectiveGrid.risk_aversions([rule.value]), None
+    if rule.kind == "max-sharpe":
+        return ObjectiveGrid.target_returns(evenly_spaced_targets(problem, settings.points)), None
+    low, high = problem.return_range()
+    wanted = rule.value / periods
+    target = min(max(wanted, low), high)
+    note = None if target == wanted else (f"target {rule.value:g} a year is outside the attainable "
+                                          f"{low * periods:.4g}..{high * periods:.4g}; used {target * periods:.4g}")
+    return ObjectiveGrid.target_returns([target]), note
+
+
+def _unsolved_status(points) -> str:
+    statuses = {p.status for p in points}
+    return "infeasible" if statuses == {"infeasible"} else sorted(statuses)[0]
+
+
+def _min_variance(data, settings: RebalanceSettings) -> dict[str, float]:
+    """The long-only minimum-variance portfolio of the whole universe: no K, same w_max and caps."""
+    from geo.classical.unconstrained import unconstrained_frontier
+    from geo.problem import ObjectiveGrid
+
+    try:
+        problem = build_problem(data, settings, k=data.n_assets, cardinality="at-most")
+    except GeoError:
+        return {}
+    point = unconstrained_frontier(problem, ObjectiveGrid.risk_aversions([1.0]))[0]
+    return dict(point.weights) if point.feasible else {}

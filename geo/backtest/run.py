@@ -1,0 +1,106 @@
+"""A whole backtest: calendar, one task per rebalance date (in-process or on Dask), checkpoint
+per date, then the buy-and-hold simulation, metrics and benchmarks.
+
+The tasks are the rebalance dates, whatever the number of workers, and each has its seed from
+:func:`geo.distributed.task_seeds`, so the answer is the same in-process, on one worker or on
+many. A checkpoint keeps every finished date; ``resume`` solves only the others.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+from geo.backtest.calendar import backtest_calendar, parse_window
+from geo.backtest.choose import ChooseRule
+from geo.backtest.rebalance import PERIODS_PER_YEAR, RebalanceSettings, RebalanceTask, solve_rebalance
+from geo.backtest.result import BacktestResult
+from geo.backtest.simulate import performance, realised_returns, simulate
+from geo.core.checkpoint import Checkpoint, fingerprint
+from geo.core.versions import library_versions
+from geo.data.estimation import infer_frequency
+from geo.data.prices import PriceTable
+from geo.distributed import TaskRunner, task_seeds
+
+BENCHMARKS = ("equal_weight", "min_variance")
+
+
+def run_backtest(table: PriceTable, settings: RebalanceSettings, *, start: str, end: str, rebalance: str,
+                 window: str, seed: int | None = 0, runner: TaskRunner | None = None,
+                 checkpoint_dir: str | Path | None = None, resume: bool = False,
+                 progress: Callable[[int, int], None] | None = None) -> BacktestResult:
+    started = time.perf_counter()
+    ChooseRule.parse(settings.choose)  # a bad rule fails before any work
+    prices = table.prices
+    n_window = parse_window(window)
+    calendar = backtest_calendar(prices.index, start, end, rebalance, n_window)
+    seeds = task_seeds(seed, len(calendar.rebalances))
+    tasks = [RebalanceTask(date=prices.index[p].date().isoformat(),
+                           prices=prices.iloc[p - n_window:p + 1], sectors=table.sectors, seed=seeds[j],
+                           settings=settings, name=table.name)
+             for j, p in enumerate(calendar.rebalances)]
+    checkpoint = None
+    done: dict[int, dict[str, Any]] = {}
+    if checkpoint_dir is not None:
+        run_id = fingerprint(prices=prices.to_numpy(), tickers=list(prices.columns), settings=settings.to_dict(),
+                             start=start, end=end, rebalance=rebalance, window=window, seed=seed)
+        checkpoint = Checkpoint(checkpoint_dir, run_id, resume=resume, interval_s=0.0)
+        saved = checkpoint.load()
+        done = dict(saved["done"]) if saved else {}
+    todo = [j for j in range(len(tasks)) if j not in done]
+
+    def finished(i: int, record: dict[str, Any]) -> None:
+        done[todo[i]] = record
+        if checkpoint is not None:
+            checkpoint.save({"done": done}, force=True)
+        if progress is not None:
+            progress(len(done), len(tasks))
+
+    runner = runner or TaskRunner()
+    solve_started = time.perf_counter()
+    runner.map(solve_rebalance, [tasks[j] for j in todo], on_result=finished)
+    solve_wall = time.perf_counter() - solve_started
+    records = [done[j] for j in range(len(tasks))]
+    result = assemble(table, settings, calendar, records, seed=seed, start=start, end=end, rebalance=rebalance,
+                      window=window)
+    result.timing = {"wall_s": time.perf_counter() - started, "solve_wall_s": solve_wall,
+                     "task_seconds": [r["solve_seconds"] for r in records], "where": runner.where,
+                     "resumed_dates": len(tasks) - len(todo)}
+    if checkpoint is not None:
+        checkpoint.remove()
+    return result
+
+
+def assemble(table: PriceTable, settings: RebalanceSettings, calendar, records: list[dict[str, Any]], *,
+             seed, start, end, rebalance, window) -> BacktestResult:
+    realised = realised_returns(table.prices)
+    periods = PERIODS_PER_YEAR.get(infer_frequency(table.prices.index), 252)
+    chosen = [r["weights"] or None for r in records]
+    main = simulate(realised.returns, calendar.rebalances, calendar.last, chosen)
+    for record, turnover in zip(records, main.turnover):
+        record["turnover"] = turnover
+    daily = [{"date": d.date().isoformat(), "portfolio_return": float(r)}
+             for d, r in zip(main.dates, main.portfolio_returns)]
+    benchmarks = {}
+    for name in BENCHMARKS:
+        run = simulate(realised.returns, calendar.rebalances, calendar.last,
+                       [r["benchmarks"].get(name) or None for r in records])
+        benchmarks[name] = performance(run.portfolio_returns, run.turnover, periods, settings.risk_free_rate)
+        for row, value in zip(daily, run.portfolio_returns):
+            row[name] = float(value)
+    held = {t for r in records for t in r["weights"]}
+    adjustments = [j for j in realised.adjustments
+                   if j["ticker"] in held and daily and daily[0]["date"] <= j["date"] <= daily[-1]["date"]]
+    return BacktestResult(
+        dataset={"name": table.name, "source": table.source, "sectors": table.sectors_source,
+                 "first_date": table.prices.index[0].date().isoformat(),
+                 "last_date": table.prices.index[-1].date().isoformat(), "n_tickers": int(table.prices.shape[1])},
+        settings={"start": start, "end": end, "rebalance": rebalance, "window": window,
+                  "window_returns": calendar.window, "periods_per_year": periods, **settings.to_dict()},
+        seed=seed, rebalances=records, daily=daily,
+        metrics=performance(main.portfolio_returns, main.turnover, periods, settings.risk_free_rate),
+        benchmarks=benchmarks, adjustments=adjustments,
+        sectors={t: table.sectors[t] for t in held if table.sectors and t in table.sectors},
+        versions=library_versions())
+

@@ -1,0 +1,110 @@
+"""``geo backtest``: an out-of-sample backtest of the K-asset portfolio a method chooses."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from geo.cli.frontier import GEO_OPTIONS, _method_from_options
+from geo.cli.options import problem_options, progress_bar, reports_errors, sector_options
+from geo.core.errors import GeoError
+
+
+@click.command()
+@click.argument("dataset")
+@problem_options
+@click.option("--start", required=True, help="First trading day held (YYYY-MM-DD); bought at the close before it.")
+@click.option("--end", required=True, help="Last day of the backtest (YYYY-MM-DD).")
+@click.option("--rebalance", type=click.Choice(["monthly", "quarterly", "yearly"]), default="monthly",
+              show_default=True, help="Rebalance on the last trading day of each period.")
+@click.option("--window", default="1y", show_default=True,
+              help="Trailing estimation window: 1y, 2y (252 trading days a year) or Nd (N trading days).")
+@click.option("--choose", default="min-variance", show_default=True,
+              help="min-variance, max-sharpe, target-return:R (annual) or risk-aversion:L.")
+@click.option("--points", type=int, default=20, show_default=True, help="Frontier targets for --choose max-sharpe.")
+@click.option("--risk-free-rate", type=float, default=0.0, show_default=True, help="Annual, for the Sharpe ratio.")
+@click.option("--frequency", type=click.Choice(["daily", "weekly", "monthly"]), default=None,
+              help="Returns the moments are estimated from (default: the data's own).")
+@click.option("--return-kind", type=click.Choice(["simple", "log"]), default="simple", show_default=True)
+@click.option("--estimator", type=click.Choice(["sample", "ledoit-wolf"]), default="sample", show_default=True)
+@click.option("--max-missing", type=float, default=0.05, show_default=True,
+              help="Drop from a date's universe the tickers missing more than this share of its window.")
+@click.option("--cache-dir", type=click.Path(file_okay=False), default=None, help="Cache of yahoo: prices.")
+@click.option("--tickers-file", type=click.Path(dir_okay=False), default=None, help="Tickers for yahoo:sp500.")
+@sector_options
+@click.option("--workers", type=int, default=None, help="Start a local Dask cluster of N worker processes.")
+@click.option("--scheduler", default=None, help="Use the Dask cluster at tcp://HOST:PORT.")
+@click.option("--report", "report_file", type=click.Path(dir_okay=False), default=None,
+              help="Also write an HTML report of the backtest here.")
+@reports_errors
+def backtest(dataset: str, **opts: Any) -> None:
+    """Rebalance a K-asset portfolio of DATASET over time and compare it with benchmarks."""
+    from geo.backtest.rebalance import RebalanceSettings
+    from geo.backtest.run import run_backtest
+    from geo.data.prices import load_price_table
+    from geo.distributed import TaskRunner
+    from geo.problem.sector_caps import read_sector_caps_file
+
+    _method_from_options(opts)  # unknown methods and misplaced GEO options fail before any work
+    if opts["budget"] is not None and opts["budget"] < 1:
+        raise GeoError(f"--budget must be a positive number of evaluations (got {opts['budget']})",
+                       "use for example --budget 20000")
+    if opts["points"] < 2:
+        raise GeoError(f"--points must be at least 2 (got {opts['points']})", "use for example --points 20")
+    if opts["resume"] and not (opts["output"] or opts["checkpoint_dir"]):
+        raise GeoError("--resume needs the checkpoint of the earlier run", "give the same --output (or --checkpoint)")
+    caps = read_sector_caps_file(opts["sector_caps_file"]) if opts["sector_caps_file"] else None
+    settings = RebalanceSettings(
+        k=opts["k"], choose=opts["choose"], cardinality=opts["cardinality"], w_min=opts["w_min"], w_max=opts["w_max"],
+        sector_cap=opts["sector_cap"], sector_caps=caps, method=opts["method"],
+        method_settings={s: opts[o] for o, s in GEO_OPTIONS.items() if opts.get(o) is not None},
+        budget=opts["budget"], time_limit=opts["time_limit"], points=opts["points"],
+        risk_free_rate=opts["risk_free_rate"],
+        estimation={"frequency": opts["frequency"], "return_kind": opts["return_kind"],
+                    "estimator": opts["estimator"], "max_missing": opts["max_missing"]})
+    table = load_price_table(dataset, sectors_file=opts["sectors_file"], cache_dir=opts["cache_dir"],
+                             tickers_file=opts["tickers_file"])
+    if (opts["sector_cap"] is not None or caps) and not table.sectors:
+        raise GeoError(f"sector caps need sectors and {dataset} records none", "give --sectors FILE (CSV ticker,sector)")
+    checkpoint_dir = opts["checkpoint_dir"] or (f"{opts['output']}.checkpoint" if opts["output"] else None)
+    with TaskRunner(workers=opts["workers"], scheduler=opts["scheduler"]) as runner, \
+            progress_bar(0, "backtest", opts["quiet"], unit="date") as progress:
+        result = run_backtest(table, settings, start=opts["start"], end=opts["end"], rebalance=opts["rebalance"],
+                              window=opts["window"], seed=opts["seed"], runner=runner, checkpoint_dir=checkpoint_dir,
+                              resume=opts["resume"], progress=progress)
+    result.details["command"] = " ".join(["geo", *sys.argv[1:]])
+    outputs = []
+    if opts["output"]:
+        result.write_json(opts["output"])
+        outputs.append(opts["output"])
+    if opts["report_file"]:
+        from geo.report.backtest import write_backtest_report
+
+        write_backtest_report(result, opts["report_file"])
+        outputs.append(opts["report_file"])
+    click.echo(format_summary(result))
+    for path in outputs:
+        click.echo(f"written: {path}")
+
+
+def format_summary(result) -> str:
+    names = {"portfolio": result.metrics, **result.benchmarks}
+    lines = [f"backtest | {result.dataset['name']} | K={result.settings['k']} | {result.settings['choose']} | "
+             f"{result.settings['method']} | {len(result.rebalances)} rebalances, {len(result.daily)} days | "
+             f"{result.timing.get('where')} | {result.timing.get('wall_s', 0):.1f} s",
+             f"{'':<14} {'return':>8} {'vol':>8} {'sharpe':>7} {'max dd':>8} {'turnover':>9}"]
+
+    def pct(value):
+        return f"{100 * value:7.2f}%" if value is not None else f"{'-':>8}"
+
+    for name, m in names.items():
+        sharpe = f"{m['sharpe']:7.2f}" if m.get("sharpe") is not None else f"{'-':>7}"
+        lines.append(f"{name:<14} {pct(m['annual_return'])} {pct(m['annual_volatility'])} {sharpe} "
+                     f"{pct(m['max_drawdown'])} {pct(m.get('mean_turnover'))} ")
+    statuses: dict[str, int] = {}
+    for r in result.rebalances:
+        statuses[r["status"]] = statuses.get(r["status"], 0) + 1
+    lines.append("statuses: " + ", ".join(f"{s} {n}" for s, n in sorted(statuses.items())))
+    return "\n".join(lines)

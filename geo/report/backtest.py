@@ -1,0 +1,93 @@
+"""The HTML report of a backtest (``geo backtest --report``, or ``geo report bt.json``)."""
+
+from __future__ import annotations
+
+import datetime as _dt
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from geo.report import backtest_figures as figures
+
+TEMPLATE = "backtest.html.j2"
+UNKNOWN_SECTOR = "unknown"
+
+
+def build_backtest_context(result) -> dict[str, Any]:
+    from geo.core.versions import GEO_VERSION
+
+    tickers = sorted({t for r in result.rebalances for t in r["weights"]})
+    dates = [r["date"] for r in result.rebalances]
+    weights = np.array([[r["weights"].get(t, 0.0) for t in tickers] for r in result.rebalances]).reshape(len(dates), -1)
+    sector_of = result.sectors or {}
+    sector_names = sorted({sector_of.get(t, UNKNOWN_SECTOR) for t in tickers})
+    by_sector = np.array([[sum(w for t, w in zip(tickers, row) if sector_of.get(t, UNKNOWN_SECTOR) == s)
+                           for s in sector_names] for row in weights]).reshape(len(dates), -1)
+    settings = result.settings
+    rows = [("portfolio", result.metrics)] + [(name, m) for name, m in result.benchmarks.items()]
+    return {
+        "title": f"Backtest: K = {settings['k']} of {result.dataset.get('name')}, {settings['choose']}, "
+                 f"{settings['method']}",
+        "generated": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "geo_version": GEO_VERSION,
+        "metrics": rows,
+        "equity_svg": figures.equity_figure(result.daily),
+        "drawdown_svg": figures.drawdown_figure(result.daily),
+        "holdings_svg": figures.holdings_figure(dates, tickers, weights) if tickers else None,
+        "sector_svg": figures.sector_figure(dates, sector_names, by_sector) if tickers and result.sectors else None,
+        "rebalances": [_rebalance_row(r) for r in result.rebalances],
+        "adjustments": result.adjustments,
+        "settings": sorted((k, v) for k, v in settings.items() if k not in ("method_settings",)),
+        "dataset": sorted(result.dataset.items()),
+        "timing": result.timing,
+        "seed": result.seed,
+        "versions": sorted(result.versions.items()),
+        "command": result.details.get("command"),
+    }
+
+
+def render_backtest_html(result) -> str:
+    from geo.report.render import environment
+
+    return environment().get_template(TEMPLATE).render(**build_backtest_context(result))
+
+
+def write_backtest_report(result, output: str | Path) -> Path:
+    from geo.report.render import write_outputs
+
+    write_outputs({Path(output): render_backtest_html(result)})
+    return Path(output)
+
+
+def _rebalance_row(record: dict[str, Any]) -> dict[str, Any]:
+    variance = record.get("expected_variance")
+    ordered = sorted(record["weights"].items(), key=lambda item: -item[1])
+    return {"date": record["date"], "status": record["status"], "note": record.get("note"),
+            "held": len(record["weights"]), "universe": record.get("universe"),
+            "expected_return": record.get("expected_return"),
+            "stdev": None if variance is None else float(np.sqrt(max(variance, 0.0))),
+            "turnover": record.get("turnover"), "holdings": ordered}
+
+
+def is_backtest_file(path: str | Path) -> bool:
+    """Whether ``path`` is a ``geo backtest`` results file (read its start only)."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return '"format": "geo-backtest-1"' in handle.read(200)
+    except (OSError, UnicodeDecodeError):
+        return False
+
+
+def backtest_report_from_file(path: str | Path, output: str | Path) -> Path:
+    import json
+
+    from geo.backtest.result import BacktestResult
+    from geo.core.errors import GeoError
+
+    try:
+        result = BacktestResult.read_json(path)
+    except (json.JSONDecodeError, KeyError) as exc:
+        raise GeoError(f"{path} is not a complete backtest results file ({type(exc).__name__})",
+                       "give the JSON written by geo backtest --output") from None
+    return write_backtest_report(result, output)
