@@ -97,6 +97,10 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true", help="fewer selections and descents (a smoke run)")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
+    parser.add_argument("--sets", default="port4,indtrack6")
+    parser.add_argument("--ks", type=int, nargs="+", default=[10, 50])
+    parser.add_argument("--cold-seeds", type=int, default=3,
+                        help="seeds for the cold-neighbourhood comparison (slow at K = 50, N = 457)")
     args = parser.parse_args()
     pinned = "not pinned (shared machine: other jobs on every core)"
     n_daqp, n_frontier, descents = (100, 200, 1) if args.quick else (1000, 2000, 2)
@@ -104,9 +108,9 @@ def main() -> None:
     print("| data set | N | K | DAQP loop QP/s | local search eval/s (seeds) | ratio | cold-neighbourhood "
           "eval/s | whole frontier pairs/s | ratio |")
     print("|---|---|---|---|---|---|---|---|---|")
-    for name in ("port4", "indtrack6"):
+    for name in args.sets.split(","):
         dataset = load_dataset(orlib_spec(name))
-        for k in (10, 50):
+        for k in args.ks:
             problem = Problem.from_dataset(dataset, k)
             targets = evenly_spaced_targets(problem, 11)
             column = 5  # the middle of the frontier
@@ -114,7 +118,8 @@ def main() -> None:
             rng = np.random.default_rng(0)
             daqp = daqp_loop_rate(problem, random_selections(problem, n_daqp, rng), float(targets[column]))
             updated = [local_search_rate(problem, grid, column, seed, descents) for seed in args.seeds]
-            cold = [local_search_rate(problem, grid, column, seed, descents, ColdNeighbourhood) for seed in args.seeds]
+            cold = [local_search_rate(problem, grid, column, seed, descents, ColdNeighbourhood)
+                    for seed in args.seeds[:args.cold_seeds]]
             frontier = frontier_rate(problem, random_selections(problem, n_frontier, rng))
             print(f"| {name} | {problem.n_assets} | {k} | {daqp:,.0f} | {spread(updated)} | "
                   f"**{np.mean(updated) / daqp:.1f}x** | {spread(cold)} | {frontier:,.0f} | "

@@ -26,7 +26,7 @@ QUICK = {
     "scip": ["--sets", "port1", "--limit", "10", "--points", "3"],
     "mps": ["--sites", "100", "--ks", "10", "--bonds", "4", "--train", "200", "--samples", "200", "--sweeps", "1"],
     "qcbm": ["--qubits", "12", "--threads", "1", "--full-cirq-max", "12", "--cirq-circuits", "2"],
-    "memory": ["--k", "10", "--points", "5", "--budget", "2000"],
+    "memory": ["--k", "20", "--points", "5", "--budget", "2000"],
 }
 
 

@@ -102,6 +102,7 @@ def assert_costs_match(problem: Problem, ours: np.ndarray, reference: np.ndarray
         for i in np.flatnonzero(~good & np.isfinite(reference)):
             arbiter = clarabel_cost(problem, selections[i], kind, float(params[i]))
             good[i] = close(problem, ours[i:i + 1], np.array([arbiter]))[0]
+            assert good[i], (ours[i], reference[i], arbiter)
     bad = np.flatnonzero(~good)
     assert not len(bad), [(ours[i], reference[i]) for i in bad[:5]]
 

@@ -12,7 +12,7 @@ from geo.problem.active_set import solve_pairs
 from geo.problem.bound_pairs import pair_costs_from_variance
 
 
-@settings(max_examples=100, **SETTINGS)
+@settings(max_examples=50, **SETTINGS)
 @given(problems(), st.sampled_from(["target-return", "risk-aversion"]), st.integers(0, 2**32 - 1))
 def test_any_starting_guess_ends_at_the_optimum_or_is_flagged(problem, kind, seed):
     rng = np.random.default_rng(seed)

@@ -54,7 +54,7 @@ def check_neighbourhood(problem: Problem, kind: str, current: np.ndarray, parame
         assert_costs_match(problem, direct[settled], reference[settled], neighbours[settled], kind, params[settled])
 
 
-@settings(max_examples=150, **SETTINGS)
+@settings(max_examples=60, **SETTINGS)
 @given(neighbourhoods())
 def test_neighbourhood_costs_equal_cold_single_solves(case):
     check_neighbourhood(*case)
