@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from geo.cli.frontier import GEO_OPTIONS, _method_from_options
+from geo.api.settings import GEO_SETTINGS, build_method, check_run_settings
 from geo.cli.options import problem_options, progress_bar, reports_errors, sector_options
 from geo.core.errors import GeoError
 
@@ -47,10 +47,11 @@ def backtest(dataset: str, **opts: Any) -> None:
     from geo.distributed import TaskRunner
     from geo.problem.sector_caps import read_sector_caps_file
 
-    _method_from_options(opts)  # unknown methods and misplaced GEO options fail before any work
-    if opts["budget"] is not None and opts["budget"] < 1:
-        raise GeoError(f"--budget must be a positive number of evaluations (got {opts['budget']})",
-                       "use for example --budget 20000")
+    geo_settings = {name: opts.get(name) for name in GEO_SETTINGS if name != "generator_options"}
+    check_run_settings(method=opts["method"], seed=opts["seed"], budget=opts["budget"],
+                       time_limit=opts["time_limit"], iterations=opts["iterations"], samples=opts["samples"],
+                       segments=opts["segments"])
+    build_method(opts["method"], **geo_settings)  # unknown methods and misplaced GEO options fail before any work
     if opts["points"] < 2:
         raise GeoError(f"--points must be at least 2 (got {opts['points']})", "use for example --points 20")
     if opts["resume"] and not (opts["output"] or opts["checkpoint_dir"]):
@@ -59,7 +60,7 @@ def backtest(dataset: str, **opts: Any) -> None:
     settings = RebalanceSettings(
         k=opts["k"], choose=opts["choose"], cardinality=opts["cardinality"], w_min=opts["w_min"], w_max=opts["w_max"],
         sector_cap=opts["sector_cap"], sector_caps=caps, method=opts["method"],
-        method_settings={s: opts[o] for o, s in GEO_OPTIONS.items() if opts.get(o) is not None},
+        method_settings={GEO_SETTINGS[name]: value for name, value in geo_settings.items() if value is not None},
         budget=opts["budget"], time_limit=opts["time_limit"], points=opts["points"],
         risk_free_rate=opts["risk_free_rate"],
         estimation={"frequency": opts["frequency"], "return_kind": opts["return_kind"],
