@@ -24,7 +24,7 @@ def serial():
 
 
 def table() -> PriceTable:
-    from conftest import SECTORS, synthetic_prices
+    from synthetic_market import SECTORS, synthetic_prices
 
     return PriceTable("synthetic", synthetic_prices(), dict(SECTORS), "test")
 
@@ -71,7 +71,7 @@ def test_a_worker_killed_mid_run_is_survived(cluster, serial):
 
 
 def test_unreachable_scheduler_is_one_line(run_cli, one_line_error, tmp_path, monkeypatch):
-    from conftest import synthetic_prices
+    from synthetic_market import synthetic_prices
 
     import geo.distributed.runner as runner_module
 
@@ -86,7 +86,7 @@ def test_unreachable_scheduler_is_one_line(run_cli, one_line_error, tmp_path, mo
 
 
 def test_workers_option_equals_in_process_output(run_cli, tmp_path):
-    from conftest import synthetic_prices
+    from synthetic_market import synthetic_prices
 
     path = tmp_path / "prices.csv"
     synthetic_prices().to_csv(path)

@@ -53,7 +53,8 @@ def test_qaoa_samples_hold_k_assets_and_respect_the_budget(sp500_sample):
     method = make_method("qaoa", layers=1, risk_aversions=2, shots=20, angle_evaluations=5)
     result = compute_frontier(problem, grid, method, seed=0, budget=60)
     assert result.details["evaluations"] <= 60
-    assert result.details["selections_sampled"] == 20  # 60 evaluations / 3 targets
+    # 60 evaluations / 3 targets, and more where a target is out of a selection's reach (screened, free)
+    assert result.details["selections_sampled"] >= 20
     assert all(len(p.weights) <= 3 for p in result.points if p.feasible)
     runs = result.details["risk_aversion_runs"]
     assert len(runs) == 2 and all(r["expected_cost"] <= r["uniform_cost"] + 1e-6 for r in runs)
