@@ -8,7 +8,7 @@ The public surface, in one hand::
     front.to_frame(); front.weights(); front.plot(); front.compare(other); front.report("k5.html")
 
 The names are loaded on first use (PEP 562), so ``import geo.data`` or the CLI's ``--help``
-does not pay for the whole API. ``geo.backtest`` joins them when the backtest lands.
+does not pay for the whole API. ``geo.backtest(...)`` runs an out-of-sample backtest.
 """
 
 from __future__ import annotations
@@ -18,14 +18,15 @@ import sys
 import types
 from typing import Any
 
-import geo.frontier as _frontier_package
+import geo.backtest  # noqa: F401 - made callable below
+import geo.frontier  # noqa: F401 - made callable below
 from geo.core.versions import GEO_VERSION as __version__
 
 # name -> the module of geo.api that defines it.
 _API = {"load": "geo.api.run", "optimize": "geo.api.run", "Frontier": "geo.api.result",
         "gap_table": "geo.api.result", "read": "geo.api"}
 
-__all__ = ["__version__", "frontier", *_API]
+__all__ = ["__version__", "backtest", "frontier", *_API]
 
 
 def __getattr__(name: str) -> Any:
@@ -40,30 +41,41 @@ def __dir__() -> list[str]:
     return sorted(__all__)
 
 
-class _CallableFrontierPackage(types.ModuleType):
-    """``geo.frontier`` is both the orchestration package (``geo.frontier.run``, ``.targets``) and
-    the API call ``geo.frontier(data, k=...)``.
+class _CallablePackage(types.ModuleType):
+    """``geo.frontier`` and ``geo.backtest`` are each both an orchestration package
+    (``geo.frontier.run``, ``geo.backtest.run``, ...) and an API call (``geo.frontier(data, k=...)``).
 
     Python binds a subpackage to its parent's attribute of the same name when it is first
     imported, so a plain function ``geo.frontier`` would be replaced by the package as soon as
     anything imported ``geo.frontier.run``. Making the package itself callable keeps both
-    meanings, whatever is imported when.
+    meanings, whatever is imported when. (Renaming the packages would be cleaner: see the notes.)
     """
 
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        from geo.api.run import frontier
+    _api: tuple[str, str]
 
-        return frontier(*args, **kwargs)
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self._function()(*args, **kwargs)
 
     @property
     def __signature__(self) -> inspect.Signature:
-        from geo.api.run import frontier
+        return inspect.signature(self._function())
 
-        return inspect.signature(frontier)
+    def _function(self):
+        from importlib import import_module
+
+        module, name = self._api
+        return getattr(import_module(module), name)
 
 
-_frontier_package.__class__ = _CallableFrontierPackage
-_frontier_package.__doc__ = ("geo.frontier(data, k, ...): the cardinality-constrained frontier of a data set, as a "
-                             "geo.Frontier (see geo.api.run.frontier); also the package of the modules that run "
-                             "a method over the targets (geo.frontier.run, geo.frontier.targets).")
+for _name, _api in (("frontier", ("geo.api.run", "frontier")), ("backtest", ("geo.api.backtest", "backtest"))):
+    _package = sys.modules[f"geo.{_name}"]
+    _package.__class__ = _CallablePackage
+    _package._api = _api
 frontier = sys.modules["geo.frontier"]
+frontier.__doc__ = ("geo.frontier(data, k, ...): the cardinality-constrained frontier of a data set, as a "
+                    "geo.Frontier (see geo.api.run.frontier); also the package of the modules that run "
+                    "a method over the targets (geo.frontier.run, geo.frontier.targets).")
+backtest = sys.modules["geo.backtest"]
+backtest.__doc__ = ("geo.backtest(data, k, start=..., end=..., ...): an out-of-sample backtest, as a "
+                    "BacktestResult (see geo.api.backtest.backtest); also the package of the modules that run "
+                    "it (geo.backtest.run, geo.backtest.rebalance, ...).")

@@ -7,9 +7,8 @@ from typing import Any
 
 import click
 
-from geo.api.settings import GEO_SETTINGS, build_method, check_run_settings
+from geo.api.settings import GEO_SETTINGS
 from geo.cli.options import problem_options, progress_bar, reports_errors, sector_options
-from geo.core.errors import GeoError
 
 
 @click.command()
@@ -41,44 +40,20 @@ from geo.core.errors import GeoError
 @reports_errors
 def backtest(dataset: str, **opts: Any) -> None:
     """Rebalance a K-asset portfolio of DATASET over time and compare it with benchmarks."""
-    from geo.backtest.rebalance import RebalanceSettings
-    from geo.backtest.run import run_backtest
-    from geo.data.prices import load_price_table
-    from geo.distributed import TaskRunner
-    from geo.problem.sector_caps import read_sector_caps_file
+    from geo.api.backtest import backtest as backtest_api
 
-    geo_settings = {name: opts.get(name) for name in GEO_SETTINGS if name != "generator_options"}
-    check_run_settings(method=opts["method"], seed=opts["seed"], budget=opts["budget"],
-                       time_limit=opts["time_limit"], iterations=opts["iterations"], samples=opts["samples"],
-                       segments=opts["segments"])
-    build_method(opts["method"], **geo_settings)  # unknown methods and misplaced GEO options fail before any work
-    if opts["points"] < 2:
-        raise GeoError(f"--points must be at least 2 (got {opts['points']})", "use for example --points 20")
-    if opts["resume"] and not (opts["output"] or opts["checkpoint_dir"]):
-        raise GeoError("--resume needs the checkpoint of the earlier run", "give the same --output (or --checkpoint)")
-    caps = read_sector_caps_file(opts["sector_caps_file"]) if opts["sector_caps_file"] else None
-    settings = RebalanceSettings(
-        k=opts["k"], choose=opts["choose"], cardinality=opts["cardinality"], w_min=opts["w_min"], w_max=opts["w_max"],
-        sector_cap=opts["sector_cap"], sector_caps=caps, method=opts["method"],
-        method_settings={GEO_SETTINGS[name]: value for name, value in geo_settings.items() if value is not None},
-        budget=opts["budget"], time_limit=opts["time_limit"], points=opts["points"],
-        risk_free_rate=opts["risk_free_rate"],
-        estimation={"frequency": opts["frequency"], "return_kind": opts["return_kind"],
-                    "estimator": opts["estimator"], "max_missing": opts["max_missing"]})
-    table = load_price_table(dataset, sectors_file=opts["sectors_file"], cache_dir=opts["cache_dir"],
-                             tickers_file=opts["tickers_file"])
-    if (opts["sector_cap"] is not None or caps) and not table.sectors:
-        raise GeoError(f"sector caps need sectors and {dataset} records none", "give --sectors FILE (CSV ticker,sector)")
-    checkpoint_dir = opts["checkpoint_dir"] or (f"{opts['output']}.checkpoint" if opts["output"] else None)
-    with TaskRunner(workers=opts["workers"], scheduler=opts["scheduler"]) as runner, \
-            progress_bar(0, "backtest", opts["quiet"], unit="date") as progress:
-        result = run_backtest(table, settings, start=opts["start"], end=opts["end"], rebalance=opts["rebalance"],
-                              window=opts["window"], seed=opts["seed"], runner=runner, checkpoint_dir=checkpoint_dir,
-                              resume=opts["resume"], progress=progress)
+    names = ("k", "start", "end", "rebalance", "window", "choose", "cardinality", "w_min", "w_max", "sector_cap",
+             "method", "seed", "budget", "time_limit", "points", "risk_free_rate", *GEO_SETTINGS, "frequency",
+             "return_kind", "estimator", "max_missing", "cache_dir", "tickers_file", "workers", "scheduler",
+             "output", "resume")
+    settings = {name: opts[name] for name in names if name in opts}
+    with progress_bar(0, "backtest", opts["quiet"], unit="date") as progress:
+        result = backtest_api(dataset, **settings, sector_caps=opts["sector_caps_file"], sectors=opts["sectors_file"],
+                              checkpoint=opts["checkpoint_dir"], progress=progress)
     result.details["command"] = " ".join(["geo", *sys.argv[1:]])
     outputs = []
     if opts["output"]:
-        result.write_json(opts["output"])
+        result.write_json(opts["output"])  # again: now with the command line recorded
         outputs.append(opts["output"])
     if opts["report_file"]:
         from geo.report.backtest import write_backtest_report

@@ -1,0 +1,66 @@
+"""``geo.backtest``: the out-of-sample backtest of ``geo backtest``, as one call (same names, same defaults)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable
+
+from geo.api.settings import GEO_SETTINGS, build_method, check_run_settings
+from geo.core.errors import GeoError
+
+if TYPE_CHECKING:
+    from geo.backtest.result import BacktestResult
+
+
+def backtest(data: str, k: int, *, start: str, end: str, rebalance: str = "monthly", window: str = "1y",
+             choose: str = "min-variance", cardinality: str = "exact", w_min: float = 0.0, w_max: float = 1.0,
+             sector_cap: float | None = None, sector_caps: str | Path | None = None, sectors: str | Path | None = None,
+             method: str = "local-search", seed: int = 0, budget: int | None = None, time_limit: float | None = None,
+             points: int = 20, risk_free_rate: float = 0.0, generator: str | None = None,
+             seed_method: str | None = None, refine: str | None = None, segments: int | None = None,
+             iterations: int | None = None, samples: int | None = None, frequency: str | None = None,
+             return_kind: str = "simple", estimator: str = "sample", max_missing: float = 0.05,
+             cache_dir: str | Path | None = None, tickers_file: str | Path | None = None,
+             workers: int | None = None, scheduler: str | None = None, output: str | Path | None = None,
+             checkpoint: str | Path | None = None, resume: bool = False,
+             progress: Callable[[int, int], None] | None = None) -> "BacktestResult":
+    """Rebalance a K-asset portfolio of the price data set ``data`` (``sp500-sample``, ``csv:``,
+    ``yahoo:``) on the last trading day of each ``rebalance`` period between ``start`` and
+    ``end``: estimate on the trailing ``window``, solve, ``choose`` a portfolio, hold it
+    (weights drift with prices). ``workers`` / ``scheduler`` spread the dates over Dask; the
+    answer does not depend on where a date is solved. ``output`` writes the results JSON.
+    """
+    from geo.backtest.rebalance import RebalanceSettings
+    from geo.backtest.run import run_backtest
+    from geo.data.prices import load_price_table
+    from geo.distributed import TaskRunner
+    from geo.problem.sector_caps import read_sector_caps_file
+
+    check_run_settings(method=method, seed=seed, budget=budget, time_limit=time_limit, iterations=iterations,
+                       samples=samples, segments=segments)
+    geo_settings = {"generator": generator, "seed_method": seed_method, "refine": refine, "segments": segments,
+                    "iterations": iterations, "samples": samples}
+    build_method(method, **geo_settings)  # unknown methods and misplaced GEO settings fail before any work
+    if points < 2:
+        raise GeoError(f"--points must be at least 2 (got {points})", "use for example --points 20")
+    if resume and not (output or checkpoint):
+        raise GeoError("--resume needs the checkpoint of the earlier run", "give the same --output (or --checkpoint)")
+    caps = read_sector_caps_file(sector_caps) if sector_caps else None
+    settings = RebalanceSettings(
+        k=k, choose=choose, cardinality=cardinality, w_min=w_min, w_max=w_max, sector_cap=sector_cap,
+        sector_caps=caps, method=method, budget=budget, time_limit=time_limit, points=points,
+        method_settings={GEO_SETTINGS[name]: value for name, value in geo_settings.items() if value is not None},
+        risk_free_rate=risk_free_rate,
+        estimation={"frequency": frequency, "return_kind": return_kind, "estimator": estimator,
+                    "max_missing": max_missing})
+    table = load_price_table(data, sectors_file=sectors, cache_dir=cache_dir, tickers_file=tickers_file)
+    if (sector_cap is not None or caps) and not table.sectors:
+        raise GeoError(f"sector caps need sectors and {data} records none", "give --sectors FILE (CSV ticker,sector)")
+    checkpoint_dir = checkpoint or (f"{output}.checkpoint" if output else None)
+    with TaskRunner(workers=workers, scheduler=scheduler) as runner:
+        result = run_backtest(table, settings, start=start, end=end, rebalance=rebalance, window=window, seed=seed,
+                              runner=runner, checkpoint_dir=checkpoint_dir, resume=resume, progress=progress)
+    if output:
+        result.write_json(output)
+    return result
+
