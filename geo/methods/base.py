@@ -108,13 +108,14 @@ def best_known_points(evaluator: SelectionEvaluator, status: str = "heuristic",
     """Each target's point from the cheapest selection the evaluator has priced there (no new
     pricing): nothing a method has ever seen is lost from its answer."""
     selections, costs = evaluator.known()
+    n_columns = len(evaluator.grid)
+    if len(costs):
+        costs = np.where(np.isnan(costs), np.inf, costs)
+        best = np.argmin(costs, axis=0)  # one pass over the memo, not one per target
+        found = np.isfinite(costs[best, np.arange(n_columns)])
     points = []
-    for column in range(len(evaluator.grid)):
-        chosen = None
-        if len(costs):
-            column_costs = np.where(np.isnan(costs[:, column]), np.inf, costs[:, column])
-            best = int(np.argmin(column_costs))
-            chosen = selections[best] if np.isfinite(column_costs[best]) else None
+    for column in range(n_columns):
+        chosen = selections[best[column]] if len(costs) and found[column] else None
         points.append(point_from_selection(evaluator, chosen, column, status=status, unsolved_status=unsolved_status))
     return points
 
