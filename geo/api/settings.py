@@ -14,16 +14,21 @@ from typing import Any
 
 from geo.core.errors import GeoError
 from geo.methods.base import FrontierMethod
-from geo.methods.registry import make_method
+from geo.methods.registry import make_method, takes_budget
 
 # Settings only GEO takes: API/CLI name -> GEOMethod field.
 GEO_SETTINGS = {"generator": "generator", "seed_method": "seed_method", "refine": "refine", "segments": "segments",
                 "iterations": "iterations", "samples": "samples_per_iteration",
                 "generator_options": "generator_options"}
-# Methods that spend no evaluation budget: exact and unconstrained price no selections, and
-# enumeration prices every one (that is its proof). A budget given to them is refused, not
-# silently ignored.
-BUDGET_FREE_METHODS = ("exact", "enumeration", "unconstrained")
+def __getattr__(name: str) -> Any:
+    # BUDGET_FREE_METHODS: the methods whose class says they spend no evaluation budget
+    # (``honours_budget = False``: exact and unconstrained price no selections, enumeration
+    # prices every one, which is its proof). Computed on first use: it imports every method.
+    if name == "BUDGET_FREE_METHODS":
+        from geo.methods.registry import method_names, takes_budget
+
+        return tuple(method for method in method_names() if not takes_budget(method))
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _flag(name: str) -> str:
@@ -55,7 +60,7 @@ def check_run_settings(*, method: str, seed: int | None, budget: int | None, tim
                                        and time_limit > 0):
         raise GeoError(f"--time-limit must be a positive number of seconds (got {time_limit})",
                        "give seconds, e.g. --time-limit 60")
-    if budget is not None and method in BUDGET_FREE_METHODS:
+    if budget is not None and not takes_budget(method):
         raise GeoError(f"--budget does not apply to --method {method} (it spends no evaluation budget)",
                        "drop --budget, or bound the run with --time-limit")
 

@@ -239,16 +239,9 @@ class _BestKnown:
 
     def __init__(self, evaluator: SelectionEvaluator) -> None:
         self.evaluator = evaluator
-        selections, costs = evaluator.known()
-        n_columns = len(evaluator.grid)
-        self.best: list[np.ndarray | None] = [None] * n_columns
-        self.best_cost = np.full(n_columns, math.inf)
-        if len(selections):
-            costs = np.where(np.isnan(costs), math.inf, costs)
-            rows = np.argmin(costs, axis=0)
-            for j, row in enumerate(rows):
-                if math.isfinite(costs[row, j]):
-                    self.best[j], self.best_cost[j] = selections[row].copy(), costs[row, j]
+        rows, self.best_cost = evaluator.best_known()
+        self.best: list[np.ndarray | None] = [evaluator.selection_at(row) if math.isfinite(cost) else None
+                                              for row, cost in zip(rows, self.best_cost)]
 
     def offer(self, selection: np.ndarray) -> None:
         costs = self.evaluator.costs(selection)[0]

@@ -34,12 +34,9 @@ log = logging.getLogger("geo")
 @reports_errors
 def frontier(dataset: str, **kwargs: Any) -> None:
     """The cardinality-constrained efficient frontier of DATASET."""
-    data_opts, opts = split_options(kwargs)
-    opts["generator_options"] = qcbm_settings(opts) or None
-    opts["sector_caps"], opts["sectors"] = opts.pop("sector_caps_file"), opts.pop("sectors_file")
-    report_file, quiet = opts.pop("report_file"), opts.pop("quiet")
+    data_opts, opts, quiet = _api_settings(kwargs)
+    report_file = opts.pop("report_file")
     opts["targets"] = opts.pop("targets_file")
-    opts["checkpoint"] = opts.pop("checkpoint_dir")
     with progress_bar(opts["points"] or 1, opts["method"], quiet) as progress:
         front = compute_frontier_api(DatasetSpec(dataset, data_opts), **opts, progress=progress,
                                      command=_command_line())
@@ -61,15 +58,20 @@ def frontier(dataset: str, **kwargs: Any) -> None:
 @reports_errors
 def optimize(dataset: str, **kwargs: Any) -> None:
     """One optimal K-asset portfolio of DATASET."""
-    data_opts, opts = split_options(kwargs)
-    opts["generator_options"] = qcbm_settings(opts) or None
-    opts["sector_caps"], opts["sectors"] = opts.pop("sector_caps_file"), opts.pop("sectors_file")
-    quiet = opts.pop("quiet")
-    opts["checkpoint"] = opts.pop("checkpoint_dir")
+    data_opts, opts, quiet = _api_settings(kwargs)
     with progress_bar(1, opts["method"], quiet) as progress:
         front = optimize_api(DatasetSpec(dataset, data_opts), **opts, progress=progress, command=_command_line())
     _finish(front, opts["output"])
     click.echo(portfolio_text(front.result))
+
+
+def _api_settings(kwargs: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any], bool]:
+    """The command's options as the API's names: (data options, run settings, quiet)."""
+    data_opts, opts = split_options(kwargs)
+    opts["generator_options"] = qcbm_settings(opts) or None
+    opts["sector_caps"], opts["sectors"] = opts.pop("sector_caps_file"), opts.pop("sectors_file")
+    opts["checkpoint"] = opts.pop("checkpoint_dir")
+    return data_opts, opts, opts.pop("quiet")
 
 
 def _command_line() -> str:

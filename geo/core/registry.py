@@ -11,10 +11,15 @@ from typing import Any
 from geo.core.errors import GeoError
 
 
-def build(registry: dict[str, tuple[str, str]], kind: str, name: str, **settings: Any) -> Any:
-    """An instance of ``registry[name]`` (a ``(module, class)`` pair) built with ``settings``."""
+def lookup(registry: dict[str, tuple[str, str]], kind: str, name: str) -> type:
+    """The class ``registry[name]`` names (a ``(module, class)`` pair), imported on demand."""
     try:
         module_name, class_name = registry[name]
     except KeyError:
         raise GeoError(f"unknown {kind} {name!r}", f"use one of: {', '.join(registry)}") from None
-    return getattr(import_module(module_name), class_name)(**settings)
+    return getattr(import_module(module_name), class_name)
+
+
+def build(registry: dict[str, tuple[str, str]], kind: str, name: str, **settings: Any) -> Any:
+    """An instance of ``registry[name]`` built with ``settings``."""
+    return lookup(registry, kind, name)(**settings)

@@ -171,7 +171,7 @@ class GEOMethod:
         state.pool.add(answers)
         state.pool.add_known(extras)
         state.seed_evaluations = evaluator.n_evaluations - before
-        state.seed_costs = memo_best_costs(evaluator)
+        state.seed_costs = evaluator.best_known()[1]
         return state
 
     def _resume(self, saved: dict[str, Any], evaluator: SelectionEvaluator, rng: np.random.Generator) -> "LoopState":
@@ -289,7 +289,7 @@ class GEOMethod:
 
     # -- results ------------------------------------------------------------------------------
     def _details(self, state: "LoopState", evaluator: SelectionEvaluator, stopped_by: str) -> dict[str, Any]:
-        final = memo_best_costs(evaluator)
+        final = evaluator.best_known()[1]
         circuits = state.models.circuit_records(evaluator.problem.tickers) if state.history else []
         quantum = {"circuit": circuits[0], "circuits": circuits} if circuits else {}
         return {**quantum, "generator": self.generator, "seed_method": self.seed_method,
@@ -341,14 +341,6 @@ def choose_starts(blocks: np.ndarray, usable: np.ndarray, valid: np.ndarray) -> 
         pick = pick if len(pick) else np.flatnonzero(ok)
         starts.append(block[pick[0]].copy() if len(pick) else None)
     return starts
-
-
-def memo_best_costs(evaluator: SelectionEvaluator) -> np.ndarray:
-    """The cheapest cost priced so far at each target (inf where nothing feasible is known)."""
-    _, costs = evaluator.known()
-    if not len(costs):
-        return np.full(len(evaluator.grid), np.inf)
-    return np.where(np.isnan(costs), np.inf, costs).min(axis=0)
 
 
 def frontier_progress(before: np.ndarray, after: np.ndarray) -> dict[str, Any]:

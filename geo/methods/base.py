@@ -107,17 +107,10 @@ def best_known_points(evaluator: SelectionEvaluator, status: str = "heuristic",
                       unsolved_status: str = "not_found") -> list[FrontierPoint]:
     """Each target's point from the cheapest selection the evaluator has priced there (no new
     pricing): nothing a method has ever seen is lost from its answer."""
-    selections, costs = evaluator.known()
-    n_columns = len(evaluator.grid)
-    if len(costs):
-        costs = np.where(np.isnan(costs), np.inf, costs)
-        best = np.argmin(costs, axis=0)  # one pass over the memo, not one per target
-        found = np.isfinite(costs[best, np.arange(n_columns)])
-    points = []
-    for column in range(n_columns):
-        chosen = selections[best[column]] if len(costs) and found[column] else None
-        points.append(point_from_selection(evaluator, chosen, column, status=status, unsolved_status=unsolved_status))
-    return points
+    rows, costs = evaluator.best_known()
+    return [point_from_selection(evaluator, evaluator.selection_at(row) if np.isfinite(cost) else None, column,
+                                 status=status, unsolved_status=unsolved_status)
+            for column, (row, cost) in enumerate(zip(rows, costs))]
 
 
 def best_selections_per_column(evaluator: SelectionEvaluator, candidates: np.ndarray,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from geo.methods.base import FrontierMethod
-from geo.core.registry import build
+from geo.core.registry import build, lookup
 
 # name -> (module, class); every class follows the FrontierMethod protocol.
 METHODS: dict[str, tuple[str, str]] = {
@@ -23,6 +23,7 @@ METHODS: dict[str, tuple[str, str]] = {
     "qaoa": ("geo.quantum.qaoa", "QAOAMethod"),
 }
 
+
 def method_names() -> tuple[str, ...]:
     return tuple(METHODS)
 
@@ -30,3 +31,9 @@ def method_names() -> tuple[str, ...]:
 def make_method(name: str, **settings: Any) -> FrontierMethod:
     """An instance of the method called ``name`` with ``settings`` passed to its constructor."""
     return build(METHODS, "method", name, **settings)
+
+
+def takes_budget(name: str) -> bool:
+    """Whether the method spends an evaluation budget (its ``honours_budget``, True by default):
+    methods that prove optimality or price no selection do not."""
+    return bool(getattr(lookup(METHODS, "method", name), "honours_budget", True))

@@ -139,6 +139,19 @@ class SelectionEvaluator:
         n = self.n_selections
         return self._selections[:n].copy(), self._costs[:n].copy()
 
+    def best_known(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per parameter column: the memo row of the cheapest selection priced there, and its cost
+        (inf where nothing feasible is known). ``selection_at(row)`` gives the selection."""
+        n = self.n_selections
+        if n == 0:
+            return np.zeros(len(self.grid), dtype=np.int64), np.full(len(self.grid), np.inf)
+        costs = np.where(np.isnan(self._costs[:n]), np.inf, self._costs[:n])
+        rows = np.argmin(costs, axis=0)
+        return rows, costs[rows, np.arange(len(self.grid))]
+
+    def selection_at(self, row: int) -> np.ndarray:
+        return self._selections[row].copy()
+
     def state(self) -> dict:
         """Everything priced so far, for a checkpoint (selections bit-packed)."""
         n = self.n_selections
@@ -226,18 +239,12 @@ class SelectionEvaluator:
     def _screen_out_of_reach(self, rows: np.ndarray, cols: np.ndarray, needed: np.ndarray) -> np.ndarray:
         """Mark pairs proven infeasible without a QP (a disallowed size, a target out of the
         selection's return range) as infeasible and screened; returns the pairs still to price."""
-        problem = self.problem
-        sizes = self._selections[rows].sum(axis=1)
-        out = np.broadcast_to(~problem.valid_size(sizes)[:, None], needed.shape).copy()
-        if self.grid.kind == "target-return":
+        low, high = self.return_ranges(self._selections[rows])
+        out = np.broadcast_to(np.isnan(low)[:, None], needed.shape).copy()
+        if self.grid.kind == "target-return" and np.isfinite(low).any():
             params = self.grid.values[cols]
-            for size in np.unique(sizes[problem.valid_size(sizes)]):
-                group = np.flatnonzero(sizes == size)
-                index = np.nonzero(self._selections[rows[group]])[1].reshape(len(group), -1)
-                low, high = problem_return_bounds(problem, index, problem.mu[index])
-                tol = 1e-12 * (1 + np.abs(low) + np.abs(high))
-                out[group] |= ((params[None, :] < (low - tol)[:, None]) | (params[None, :] > (high + tol)[:, None])
-                               | np.isnan(low)[:, None])
+            tol = 1e-12 * (1 + np.abs(low) + np.abs(high))
+            out |= (params[None, :] < (low - tol)[:, None]) | (params[None, :] > (high + tol)[:, None])
         out &= needed
         if out.any():
             block = self._costs[np.ix_(rows, cols)]
@@ -245,6 +252,24 @@ class SelectionEvaluator:
             self._costs[np.ix_(rows, cols)] = block
             self.n_screened += int(out.sum())
         return needed & ~out
+
+    def return_ranges(self, selections: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Lowest and highest attainable return of each selection under the weight bounds and
+        sector caps; NaN for a selection of a disallowed size or one no weights can make valid.
+        On a risk-aversion grid without caps only validity is computed (the range is +-inf)."""
+        problem = self.problem
+        sizes = selections.sum(axis=1)
+        low, high = np.full(len(selections), np.nan), np.full(len(selections), np.nan)
+        valid = problem.valid_size(sizes)
+        if self.grid.kind != "target-return" and problem.sector_caps is None:
+            # only validity matters then: skip the ranges on the risk-aversion hot path
+            low[valid], high[valid] = -np.inf, np.inf
+            return low, high
+        for size in np.unique(sizes[valid]):
+            group = np.flatnonzero(valid & (sizes == size))
+            index = np.nonzero(selections[group])[1].reshape(len(group), -1)
+            low[group], high[group] = problem_return_bounds(problem, index, problem.mu[index])
+        return low, high
 
     def _within_limit(self, needed: np.ndarray) -> np.ndarray:
         """The first pairs of ``needed`` (row by row) that the budget limit still allows."""
@@ -308,20 +333,12 @@ class SelectionEvaluator:
         Lets a search that starts from an infeasible selection walk towards feasibility
         (a costless "phase 1"); selections of a disallowed size are infinitely far.
         """
-        problem = self.problem
-        selections = as_selections(selections, problem.n_assets)
-        gaps = np.zeros(len(selections))
-        sizes = selections.sum(axis=1)
-        gaps[~problem.valid_size(sizes)] = np.inf
+        selections = as_selections(selections, self.problem.n_assets)
+        low, high = self.return_ranges(selections)
         if self.grid.kind != "target-return":
-            return gaps
+            return np.where(np.isnan(low), np.inf, 0.0)
         target = float(self.grid.values[column])
-        for size in np.unique(sizes[np.isfinite(gaps)]):
-            rows = np.flatnonzero((sizes == size) & np.isfinite(gaps))
-            index = np.nonzero(selections[rows])[1].reshape(len(rows), -1)
-            low, high = problem_return_bounds(problem, index, problem.mu[index])
-            gaps[rows] = np.where(np.isnan(low), np.inf, np.maximum(np.maximum(low - target, target - high), 0.0))
-        return gaps
+        return np.where(np.isnan(low), np.inf, np.maximum(np.maximum(low - target, target - high), 0.0))
 
     def solve(self, selection: np.ndarray, column: int) -> SelectionSolution:
         """The optimal portfolio of one selection at one parameter (weights over all N assets)."""
