@@ -14,7 +14,8 @@ each row is the mean over the seeds, with the spread (min..max) where it matters
 The GEO runs are the default hybrid loop (booster from local search, descent refinement, five
 frontier segments); only the generator differs. ``geo-uniform`` is therefore random-restart
 local search seeded by local search, ``geo-independent`` an estimation-of-distribution
-algorithm, ``geo-mps`` TN-GEO.
+algorithm, ``geo-mps`` TN-GEO (one MPS per segment), ``geo-mps-site`` TN-GEO with one MPS
+whose extra site holds the segment.
 """
 
 from __future__ import annotations
@@ -41,6 +42,8 @@ RUNS: dict[str, tuple[str, dict[str, Any]]] = {
     "geo-uniform": ("geo", {"generator": "uniform"}),
     "geo-independent": ("geo", {"generator": "independent"}),
     "geo-mps": ("geo", {"generator": "mps"}),
+    # one MPS with a segment site instead of one MPS per segment (issue 8 §2)
+    "geo-mps-site": ("geo", {"generator": "mps", "conditioning": "segment-site"}),
     "geo-mps-raw": ("geo", {"generator": "mps", "refine": "none", "seed_method": "random"}),
     "geo-mps-1segment": ("geo", {"generator": "mps", "segments": 1}),
 }

@@ -18,7 +18,7 @@ def backtest(data: str, k: int, *, start: str, end: str, rebalance: str = "month
              method: str = "local-search", seed: int = 0, budget: int | None = None, time_limit: float | None = None,
              points: int = 20, risk_free_rate: float = 0.0, generator: str | None = None,
              seed_method: str | None = None, refine: str | None = None, segments: int | None = None,
-             iterations: int | None = None, samples: int | None = None, frequency: str | None = None,
+             conditioning: str | None = None, starts: str | None = None, iterations: int | None = None, samples: int | None = None, frequency: str | None = None,
              return_kind: str = "simple", estimator: str = "sample", max_missing: float = 0.05,
              cache_dir: str | Path | None = None, tickers_file: str | Path | None = None,
              workers: int | None = None, scheduler: str | None = None, output: str | Path | None = None,
@@ -39,7 +39,7 @@ def backtest(data: str, k: int, *, start: str, end: str, rebalance: str = "month
     check_run_settings(method=method, seed=seed, budget=budget, time_limit=time_limit, iterations=iterations,
                        samples=samples, segments=segments)
     geo_settings = {"generator": generator, "seed_method": seed_method, "refine": refine, "segments": segments,
-                    "iterations": iterations, "samples": samples}
+                    "conditioning": conditioning, "starts": starts, "iterations": iterations, "samples": samples}
     build_method(method, **geo_settings)  # unknown methods and misplaced GEO settings fail before any work
     if points < 2:
         raise GeoError(f"--points must be at least 2 (got {points})", "use for example --points 20")

@@ -71,6 +71,7 @@ def frontier(data: "Dataset | DatasetSpec | str", k: int, *, cardinality: str = 
              time_limit: float | None = None, points: int | None = None,
              targets: Sequence[float] | str | Path | None = None, generator: str | None = None,
              seed_method: str | None = None, refine: str | None = None, segments: int | None = None,
+             conditioning: str | None = None, starts: str | None = None,
              iterations: int | None = None, samples: int | None = None,
              generator_options: dict[str, Any] | None = None, output: str | Path | None = None, checkpoint: str | Path | None = None, resume: bool = False,
              progress: Callable[[int, int], None] | None = None, command: str | None = None) -> Frontier:
@@ -82,7 +83,9 @@ def frontier(data: "Dataset | DatasetSpec | str", k: int, *, cardinality: str = 
     ``points`` evenly spaced target returns (default 20), or ``targets``: the returns (per
     period of the data), or a file of them. ``budget`` bounds the selection evaluations of a
     heuristic; ``time_limit`` the seconds of the whole run. GEO's ``generator``,
-    ``seed_method``, ``refine``, ``segments``, ``iterations``, ``samples`` and
+    ``seed_method``, ``refine``, ``segments``, ``conditioning`` (``"segments"``: a generator per
+    segment; ``"segment-site"``: one MPS with a segment site), ``starts`` (``"kick"`` or
+    ``"sample"``), ``iterations``, ``samples`` and
     ``generator_options`` (the generator's own settings, e.g. a QCBM's ``{"init": "mps",
     "noise": "trapped-ion"}``) apply to ``method="geo"`` only. ``output``
     writes the results file (and checkpoints to ``OUTPUT.checkpoint`` unless ``checkpoint`` is
@@ -101,7 +104,8 @@ def frontier(data: "Dataset | DatasetSpec | str", k: int, *, cardinality: str = 
     check_run_settings(method=method, seed=seed, budget=budget, time_limit=time_limit, points=points,
                        iterations=iterations, samples=samples, segments=segments)
     solver = build_method(method, generator=generator, seed_method=seed_method, refine=refine, segments=segments,
-                          iterations=iterations, samples=samples, generator_options=generator_options)
+                          conditioning=conditioning, starts=starts, iterations=iterations, samples=samples,
+                          generator_options=generator_options)
     data = as_dataset(data)
     problem = _problem(data, k, cardinality, w_min, w_max, sector_cap, sector_caps, sectors)
     if isinstance(targets, (str, Path)):
@@ -121,6 +125,7 @@ def optimize(data: "Dataset | DatasetSpec | str", k: int, *, target_return: floa
              method: str = DEFAULT_METHOD, seed: int = DEFAULT_SEED, budget: int | None = None,
              time_limit: float | None = None, generator: str | None = None, seed_method: str | None = None,
              refine: str | None = None, segments: int | None = None,
+             conditioning: str | None = None, starts: str | None = None,
              iterations: int | None = None, samples: int | None = None,
              generator_options: dict[str, Any] | None = None, output: str | Path | None = None,
              checkpoint: str | Path | None = None, resume: bool = False,
@@ -134,7 +139,8 @@ def optimize(data: "Dataset | DatasetSpec | str", k: int, *, target_return: floa
     check_run_settings(method=method, seed=seed, budget=budget, time_limit=time_limit, iterations=iterations,
                        samples=samples, segments=segments)
     solver = build_method(method, generator=generator, seed_method=seed_method, refine=refine, segments=segments,
-                          iterations=iterations, samples=samples, generator_options=generator_options)
+                          conditioning=conditioning, starts=starts, iterations=iterations, samples=samples,
+                          generator_options=generator_options)
     data = as_dataset(data)
     problem = _problem(data, k, cardinality, w_min, w_max, sector_cap, sector_caps, sectors)
     grid = (ObjectiveGrid.target_returns([target_return]) if target_return is not None

@@ -18,6 +18,7 @@ from geo.methods.registry import make_method, takes_budget
 
 # Settings only GEO takes: API/CLI name -> GEOMethod field.
 GEO_SETTINGS = {"generator": "generator", "seed_method": "seed_method", "refine": "refine", "segments": "segments",
+                "conditioning": "conditioning", "starts": "starts",
                 "iterations": "iterations", "samples": "samples_per_iteration",
                 "generator_options": "generator_options"}
 def __getattr__(name: str) -> Any:

@@ -94,6 +94,14 @@ def problem_options(command: Callable) -> Callable:
         click.option("--segments", type=int, default=None,
                      help="GEO: one generator per this many contiguous segments of the frontier "
                           "(default 5 with descent, 1 without)."),
+        # Free text, checked by GEO itself: a bad value is then a one-line error, not click's usage text.
+        click.option("--conditioning", default=None,
+                     help="GEO: condition the generator on the frontier position with one generator per segment "
+                          "(segments, the default) or one MPS with an extra site for the segment, sampled with "
+                          "that site fixed (segment-site; --generator mps only)."),
+        click.option("--starts", default=None,
+                     help="GEO: each descent starts from the target's best portfolio kicked towards a generator "
+                          "sample (kick, the default), or from the sample itself (sample)."),
         click.option("--iterations", type=int, default=None,
                      help="GEO iterations (default 20 without --budget or --time-limit)."),
         click.option("--samples", type=int, default=None,

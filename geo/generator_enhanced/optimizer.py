@@ -5,7 +5,9 @@
    at each target, enter the pool. Stand-alone mode (``seed_method="random"``) starts from
    random valid selections. Either way the pool is priced at every target of the frontier.
 2. Learn. One generator per contiguous segment of the frontier (``segments``) is fitted on the
-   softmax surrogate of the pool scored on its own targets (:mod:`.segments`).
+   softmax surrogate of the pool scored on its own targets (:mod:`.segments`); or, with
+   ``conditioning="segment-site"``, one MPS with an extra site for the segment is fitted on all
+   of them, each selection labelled by its segment, and sampled with that site fixed.
 3. Propose and refine (``refine="descent"``, the default). The targets due next are chosen
    round-robin, weakest first (:class:`~.refinement.TargetSchedule`); each gets a start sampled
    from its segment's generator, the first one not seen before. The start is refined by the
@@ -36,7 +38,7 @@ from geo.core.errors import GeoError
 from geo.generator_enhanced.exploration import Exploration
 from geo.generator_enhanced.pool import Pool, first_unseen, sampling_sizes, top_selections_per_target
 from geo.generator_enhanced.refinement import TargetSchedule, learned_kick, refine
-from geo.generator_enhanced.segments import SegmentedGenerators
+from geo.generator_enhanced.segments import CONDITIONINGS, SegmentedGenerators
 from geo.generators.quality import GeneratorQuality
 from geo.methods.base import Deadline, MethodRun, ProgressCallback, best_known_points
 from geo.problem.evaluator import SelectionEvaluator, selection_keys
@@ -73,6 +75,7 @@ class GEOMethod:
     refine: str = "descent"
     starts: str = "kick"
     segments: int | None = None
+    conditioning: str = "segments"
     initial_pool: int = 200
     training_size: int = 200
     samples_per_iteration: int | None = None
@@ -89,6 +92,11 @@ class GEOMethod:
             raise GeoError(f"unknown start mode {self.starts!r}", f"use one of: {', '.join(START_MODES)}")
         if self.refine not in REFINE_MODES:
             raise GeoError(f"unknown refinement {self.refine!r}", f"use one of: {', '.join(REFINE_MODES)}")
+        if self.conditioning not in CONDITIONINGS:
+            raise GeoError(f"unknown conditioning {self.conditioning!r}", f"use one of: {', '.join(CONDITIONINGS)}")
+        if self.conditioning == "segment-site" and self.generator != "mps":
+            raise GeoError(f"--conditioning segment-site needs --generator mps (got {self.generator})",
+                           "use --generator mps, or --conditioning segments")
         if not 0.0 <= self.seed_fraction < 1.0:
             raise GeoError(f"seed fraction must be in [0, 1) (got {self.seed_fraction})", "use e.g. 0.3")
         for label, value in (("segments", self.segments), ("samples per iteration", self.samples_per_iteration),
@@ -164,7 +172,8 @@ class GEOMethod:
                deadline: Deadline) -> "LoopState":
         n_columns = len(evaluator.grid)
         state = LoopState(pool=Pool(evaluator),
-                          models=SegmentedGenerators(self.generator, self.generator_options, n_columns, self.n_segments),
+                          models=SegmentedGenerators(self.generator, self.generator_options, n_columns, self.n_segments,
+                                                     self.conditioning),
                           schedule=TargetSchedule(n_columns), exploration=Exploration())
         before = evaluator.n_evaluations
         answers, extras = self._seed_selections(evaluator, rng, budget, deadline)
@@ -294,7 +303,8 @@ class GEOMethod:
         quantum = {"circuit": circuits[0], "circuits": circuits} if circuits else {}
         return {**quantum, "generator": self.generator, "seed_method": self.seed_method,
                 "mode": "stand-alone" if self.seed_method == "random" else "booster",
-                "refine": self.refine, "segments": len(state.models.models),
+                "refine": self.refine, "starts": self.starts, "segments": len(state.models.models),
+                "conditioning": self.conditioning,
                 "seed_evaluations": state.seed_evaluations, "pool_size": state.pool.size,
                 "iterations": state.history, "stopped_by": stopped_by,
                 "sampling_sizes": list(map(int, sampling_sizes(evaluator.problem))),

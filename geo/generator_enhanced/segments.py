@@ -1,4 +1,5 @@
-"""Generators conditioned on the frontier position: one generator per contiguous segment of targets.
+"""Generators conditioned on the frontier position: one generator per contiguous segment of targets
+(``conditioning="segments"``), or one MPS with a segment site (``"segment-site"``, :mod:`.segment_site`).
 
 The two ends of a frontier want different assets (low risk against high return), so one
 distribution trained on the whole pool blurs them. Each segment's generator learns from the
@@ -21,6 +22,7 @@ import numpy as np
 
 from geo.classical.neighbourhood import random_selections
 from geo.generator_enhanced.pool import Pool, sub_universe
+from geo.generator_enhanced.segment_site import SegmentSiteModel
 from geo.generators import make_generator
 from geo.generators.independent import IndependentGenerator
 from geo.problem.evaluator import selection_keys
@@ -102,12 +104,23 @@ class SegmentModel:
                 "heldout_nll_independent": float(-(weights @ self.independent.log_prob(bits)))}
 
 
-class SegmentedGenerators:
-    """A generator per frontier segment, all of one kind, trained and sampled together."""
+CONDITIONINGS = ("segments", "segment-site")
 
-    def __init__(self, name: str, options: dict[str, Any], n_columns: int, n_segments: int) -> None:
-        self.models = [SegmentModel(columns, make_generator(name, **options))
-                       for columns in segment_columns(n_columns, n_segments)]
+
+class SegmentedGenerators:
+    """A generator per frontier segment, all of one kind, trained and sampled together. With
+    ``conditioning="segment-site"`` the segments' generators are views of one shared MPS."""
+
+    def __init__(self, name: str, options: dict[str, Any], n_columns: int, n_segments: int,
+                 conditioning: str = "segments") -> None:
+        parts = segment_columns(n_columns, n_segments)
+        self.shared: SegmentSiteModel | None = None
+        if conditioning == "segment-site":
+            self.shared = SegmentSiteModel(len(parts), options)
+            generators = list(self.shared.views)
+        else:
+            generators = [make_generator(name, **options) for _ in parts]
+        self.models = [SegmentModel(columns, generator) for columns, generator in zip(parts, generators)]
         self.segment_of = np.empty(n_columns, dtype=np.int64)
         for index, model in enumerate(self.models):
             self.segment_of[model.columns] = index
@@ -124,6 +137,8 @@ class SegmentedGenerators:
             heldout.append(model.fit(data, n_assets, rng))
             temperatures.append(data.temperature)
             sizes.append(len(data.bitstrings))
+        if self.shared is not None:
+            self.shared.fit_staged(rng)  # the views only handed their data over
         reports = [model.generator.iteration_report() for model in self.models
                    if hasattr(model.generator, "iteration_report")]
         return {"temperature": float(np.mean(temperatures)) if temperatures else None,

@@ -63,7 +63,7 @@ from typing import Sequence
 import numpy as np
 import tensornetwork as tn
 
-from geo.generators.mps_sampling import (check_tensors, log_abs_amplitudes, log_norm, sample_mps,
+from geo.generators.mps_sampling import (apply_site, check_tensors, log_abs_amplitudes, log_norm, sample_mps,
                                          single_threaded_blas)
 
 _BACKEND = tn.backends.backend_factory.get_backend("numpy")
@@ -77,12 +77,20 @@ def weighted_marginals(bitstrings: np.ndarray, weights: np.ndarray, smoothing: f
     return (frequency + smoothing) / (1.0 + 2.0 * smoothing)
 
 
-def check_training_set(bitstrings: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct rows (bool) with their summed weights, normalised to sum 1."""
+def check_training_set(bitstrings: np.ndarray, weights: np.ndarray,
+                       physical_dims: dict[int, int] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Distinct rows (bool; integer states when ``physical_dims`` names sites of more than two
+    values) with their summed weights, normalised to sum 1."""
     bits = np.asarray(bitstrings)
     if bits.ndim != 2 or bits.shape[0] == 0 or bits.shape[1] == 0:
         raise ValueError(f"bitstrings must have shape (M, N) with M, N >= 1, got {bits.shape}")
-    bits = bits.astype(bool)
+    if physical_dims:
+        bits = bits.astype(np.intp)
+        for site, dim in physical_dims.items():
+            if not 0 <= site < bits.shape[1] or bits[:, site].min() < 0 or bits[:, site].max() >= dim:
+                raise ValueError(f"site {site} takes values 0..{dim - 1}")
+    else:
+        bits = bits.astype(bool)
     w = np.asarray(weights, dtype=float).reshape(-1)
     if w.shape[0] != bits.shape[0]:
         raise ValueError(f"{bits.shape[0]} bitstrings but {w.shape[0]} weights")
@@ -103,14 +111,18 @@ class MPSGenerator:
     ``max_halvings`` times, and dropped if it still does), ``n_descent_steps`` (gradient steps
     per bond), ``cutoff`` (singular values are dropped while the norm of the dropped ones stays
     below ``cutoff`` times the largest), ``init_bond`` (bond dimension of the initial state),
-    ``init_noise`` (scale of its random part).
+    ``init_noise`` (scale of its random part), ``physical_dims`` (site index -> number of
+    values, for sites that are not bits: the label site of
+    :class:`~geo.generators.mps_labelled.LabelledMPSGenerator`; such a model is trained and
+    scored here, and sampled once its label site is fixed).
     """
 
     conditions_on_size = True
 
     def __init__(self, max_bond: int = 2, n_sweeps: int = 2, learning_rate: float = 0.02,
                  cutoff: float = 1e-10, init_bond: int = 2, n_descent_steps: int = 1,
-                 init_noise: float = 0.01, max_halvings: int = 4, name: str = "mps") -> None:
+                 init_noise: float = 0.01, max_halvings: int = 4, name: str = "mps",
+                 physical_dims: dict[int, int] | None = None) -> None:
         if max_bond < 1 or init_bond < 1:
             raise ValueError("max_bond and init_bond must be at least 1")
         if n_sweeps < 0 or n_descent_steps < 0:
@@ -126,6 +138,7 @@ class MPSGenerator:
         self.init_noise = float(init_noise)
         self.max_halvings = int(max_halvings)
         self.name = name
+        self.physical_dims = {int(site): int(dim) for site, dim in (physical_dims or {}).items()}
         self.tensors_: list[np.ndarray] | None = None
         self.n_sites_: int | None = None
         self.log_z_: float | None = None
@@ -147,7 +160,7 @@ class MPSGenerator:
             return self._fit(bitstrings, weights, rng)
 
     def _fit(self, bitstrings: np.ndarray, weights: np.ndarray, rng: np.random.Generator) -> "MPSGenerator":
-        bits, w = check_training_set(bitstrings, weights)
+        bits, w = check_training_set(bitstrings, weights, self.physical_dims)
         n = bits.shape[1]
         if self.tensors_ is None:
             self.tensors_ = self._initial_tensors(bits, w, rng)
@@ -179,7 +192,7 @@ class MPSGenerator:
 
     def nll(self, bitstrings: np.ndarray, weights: np.ndarray) -> float:
         """Weighted negative log-likelihood ``-sum_m w_m log p(x_m)`` (weights normalised)."""
-        bits, w = check_training_set(bitstrings, weights)
+        bits, w = check_training_set(bitstrings, weights, self.physical_dims)
         return float(-(w @ self.log_prob(bits)))
 
     @property
@@ -199,11 +212,19 @@ class MPSGenerator:
         bonds = [1] + [min(self.init_bond, self.max_bond, 2 ** min(b + 1, n - b - 1, 30)) for b in range(n - 1)] + [1]
         tensors = []
         for i in range(n):
-            a = self.init_noise * rng.standard_normal((bonds[i], 2, bonds[i + 1]))
-            a[0, 0, 0] += np.sqrt(1.0 - p1[i])
-            a[0, 1, 0] += np.sqrt(p1[i])
+            dim = self._dim(i)
+            a = self.init_noise * rng.standard_normal((bonds[i], dim, bonds[i + 1]))
+            if dim == 2:
+                a[0, 0, 0] += np.sqrt(1.0 - p1[i])
+                a[0, 1, 0] += np.sqrt(p1[i])
+            else:  # a label site: the smoothed weighted frequency of each value
+                frequency = np.bincount(bits[:, i], weights=w, minlength=dim) + 0.01
+                a[0, :, 0] += np.sqrt(frequency / frequency.sum())
             tensors.append(a)
         return right_canonical(tensors)
+
+    def _dim(self, site: int) -> int:
+        return self.physical_dims.get(site, 2)
 
     # -- training ----------------------------------------------------------------------------
     def _sweep(self, bits: np.ndarray, w: np.ndarray) -> None:
@@ -227,13 +248,14 @@ class MPSGenerator:
     def _update_bond(self, k: int, bits: np.ndarray, w: np.ndarray, env_left: np.ndarray,
                      env_right: np.ndarray, move_right: bool) -> None:
         t = self.tensors_
-        theta = np.tensordot(t[k], t[k + 1], axes=(2, 0))  # (Dl, 2, 2, Dr)
-        dl, dr = theta.shape[0], theta.shape[3]
-        theta = theta.reshape(dl, 4, dr)
+        theta = np.tensordot(t[k], t[k + 1], axes=(2, 0))  # (Dl, d_k, d_k+1, Dr), d = 2 for bits
+        dl, dk, dk1, dr = theta.shape
+        theta = theta.reshape(dl, dk * dk1, dr)
         theta = theta / np.linalg.norm(theta)
-        theta = _descend(theta, 2 * bits[:, k] + bits[:, k + 1], w, env_left, env_right,
+        pair = dk1 * bits[:, k].astype(np.intp) + bits[:, k + 1]
+        theta = _descend(theta, pair, w, env_left, env_right,
                          self.learning_rate, self.n_descent_steps, self.max_halvings)
-        u, s, vh, _ = _BACKEND.svd(theta.reshape(dl, 2, 2, dr), pivot_axis=2,
+        u, s, vh, _ = _BACKEND.svd(theta.reshape(dl, dk, dk1, dr), pivot_axis=2,
                                    max_singular_values=self.max_bond,
                                    max_truncation_error=self.cutoff, relative=True)
         s = s / np.linalg.norm(s)
@@ -245,21 +267,22 @@ class MPSGenerator:
 
 def _descend(theta: np.ndarray, pair: np.ndarray, w: np.ndarray, env_left: np.ndarray, env_right: np.ndarray,
              learning_rate: float, n_steps: int, max_halvings: int) -> np.ndarray:
-    """Gradient steps on the local NLL of a unit-norm merged tensor ``theta`` (Dl, 4, Dr).
+    """Gradient steps on the local NLL of a unit-norm merged tensor ``theta`` (Dl, P, Dr).
 
     ``phi_m = L_m (x) e_pair (x) R_m`` is held as ``L`` (M, Dl) and ``R`` placed in the block of
-    the string's pair of bits (M, 4 Dr), so amplitudes and gradient are one matmul each.
+    the string's pair of site values (M, P Dr; P = 4 for two bits), so amplitudes and gradient
+    are one matmul each.
     """
     if n_steps == 0:
         return theta
     m, dr = env_right.shape
-    dl = theta.shape[0]
-    placed = np.zeros((m, 4, dr))
+    dl, n_pairs = theta.shape[0], theta.shape[1]
+    placed = np.zeros((m, n_pairs, dr))
     placed[np.arange(m), pair] = env_right
-    placed = placed.reshape(m, 4 * dr)
+    placed = placed.reshape(m, n_pairs * dr)
 
     def amplitudes(th: np.ndarray) -> np.ndarray:
-        return np.einsum("mk,mk->m", env_left @ th.reshape(dl, 4 * dr), placed)
+        return np.einsum("mk,mk->m", env_left @ th.reshape(dl, n_pairs * dr), placed)
 
     def loss(psi: np.ndarray) -> float:  # theta has unit norm: log Z = 0
         with np.errstate(divide="ignore"):
@@ -290,15 +313,15 @@ def _descend(theta: np.ndarray, pair: np.ndarray, w: np.ndarray, env_left: np.nd
     return theta
 
 
-def _extend_left(env: np.ndarray, a: np.ndarray, bit: np.ndarray) -> np.ndarray:
+def _extend_left(env: np.ndarray, a: np.ndarray, state: np.ndarray) -> np.ndarray:
     """Rows ``L_m A[:, x_m, :]``, each renormalised (scales cancel in the gradient)."""
-    out = np.where(bit[:, None], env @ a[:, 1, :], env @ a[:, 0, :])
+    out = apply_site(env, a, state)
     return out / _row_norms(out)[:, None]
 
 
-def _extend_right(env: np.ndarray, a: np.ndarray, bit: np.ndarray) -> np.ndarray:
+def _extend_right(env: np.ndarray, a: np.ndarray, state: np.ndarray) -> np.ndarray:
     """Rows ``A[:, x_m, :] R_m``, each renormalised."""
-    out = np.where(bit[:, None], env @ a[:, 1, :].T, env @ a[:, 0, :].T)
+    out = apply_site(env, a.transpose(2, 1, 0), state)
     return out / _row_norms(out)[:, None]
 
 
@@ -309,9 +332,9 @@ def _row_norms(x: np.ndarray) -> np.ndarray:
 
 def right_canonical(tensors: Sequence[np.ndarray]) -> list[np.ndarray]:
     """The same state, sites 1..N-1 right-orthonormal and site 0 the unit-norm centre."""
-    out = check_tensors(tensors)
+    out = check_tensors(tensors, binary=False)
     for i in range(len(out) - 1, 0, -1):
-        r, q = _BACKEND.rq(out[i], pivot_axis=1)  # r: (Dl, k), q: (k, 2, Dr), rows orthonormal
+        r, q = _BACKEND.rq(out[i], pivot_axis=1)  # r: (Dl, k), q: (k, d, Dr), rows orthonormal
         out[i] = q
         out[i - 1] = np.tensordot(out[i - 1], r, axes=(2, 0))
     out[0] = out[0] / np.linalg.norm(out[0])

@@ -45,14 +45,17 @@ def single_threaded_blas() -> AbstractContextManager:
     return threadpool_limits(1, user_api="blas")
 
 
-def check_tensors(tensors: Sequence[np.ndarray]) -> list[np.ndarray]:
-    """The site tensors as float arrays, with their shapes checked."""
+def check_tensors(tensors: Sequence[np.ndarray], binary: bool = True) -> list[np.ndarray]:
+    """The site tensors as float arrays, with their shapes checked. ``binary=False`` admits
+    sites of any physical dimension (a label site, :mod:`geo.generators.mps_labelled`): norms
+    and amplitudes work for them, size-conditioned sampling only over bits."""
     if len(tensors) == 0:
         raise ValueError("an MPS needs at least one site")
     out = [np.asarray(t, dtype=float) for t in tensors]
     for i, t in enumerate(out):
-        if t.ndim != 3 or t.shape[1] != 2:
-            raise ValueError(f"site tensor {i} must have shape (D_left, 2, D_right), got {t.shape}")
+        if t.ndim != 3 or (t.shape[1] != 2 if binary else t.shape[1] < 1):
+            expected = "2" if binary else "d"
+            raise ValueError(f"site tensor {i} must have shape (D_left, {expected}, D_right), got {t.shape}")
         if i and out[i - 1].shape[2] != t.shape[0]:
             raise ValueError(f"bond mismatch between sites {i - 1} and {i}")
     if out[0].shape[0] != 1 or out[-1].shape[2] != 1:
@@ -77,7 +80,7 @@ def log_norm(tensors: Sequence[np.ndarray]) -> float:
 
     Uses ``tensornetwork.ncon`` (one small contraction per site), rescaled every site.
     """
-    tensors = check_tensors(tensors)
+    tensors = check_tensors(tensors, binary=False)
     env = np.ones((1, 1))
     log_scale = 0.0
     for a in tensors:
@@ -90,9 +93,26 @@ def log_norm(tensors: Sequence[np.ndarray]) -> float:
     return log_scale + float(np.log(env[0, 0]))
 
 
+def site_states(bitstrings: np.ndarray) -> np.ndarray:
+    """Rows of site values: bool for bits, integers where some site has more than two states."""
+    states = np.asarray(bitstrings)
+    return states if states.dtype == bool else states.astype(np.intp)
+
+
+def apply_site(rows: np.ndarray, a: np.ndarray, states: np.ndarray) -> np.ndarray:
+    """``rows[m] @ a[:, states[m], :]`` for every row m (an environment extended by one site)."""
+    if a.shape[1] == 2:  # bits: both products on every row and a select beat a gather here
+        return np.where(states.astype(bool)[:, None], rows @ a[:, 1, :], rows @ a[:, 0, :])
+    out = np.zeros((len(rows), a.shape[2]))
+    for value in range(a.shape[1]):
+        chosen = states == value
+        out[chosen] = rows[chosen] @ a[:, value, :]
+    return out
+
+
 def log_abs_amplitudes(tensors: Sequence[np.ndarray], bitstrings: np.ndarray) -> np.ndarray:
     """``log |psi(x)|`` of each row of ``bitstrings`` (M, N), left to right with rescaling."""
-    bits = np.asarray(bitstrings, dtype=bool)
+    bits = site_states(bitstrings)
     if bits.ndim != 2 or bits.shape[1] != len(tensors):
         raise ValueError(f"bitstrings must have shape (M, {len(tensors)}), got {bits.shape}")
     m = bits.shape[0]
@@ -100,7 +120,7 @@ def log_abs_amplitudes(tensors: Sequence[np.ndarray], bitstrings: np.ndarray) ->
     log_scale = np.zeros(m)
     with np.errstate(divide="ignore"):
         for i, a in enumerate(tensors):
-            left = np.where(bits[:, i, None], left @ a[:, 1, :], left @ a[:, 0, :])
+            left = apply_site(left, a, bits[:, i])
             norm = np.sqrt(np.einsum("md,md->m", left, left))
             log_scale += np.log(norm)
             left /= np.where(norm > 0, norm, 1.0)[:, None]

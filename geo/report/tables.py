@@ -106,8 +106,8 @@ def generator_rows(result: FrontierResult) -> list[dict[str, Any]]:
 
 def geo_settings(result: FrontierResult) -> list[tuple[str, Any]]:
     details = result.details
-    keys = ("generator", "mode", "seed_method", "refine", "segments", "seed_evaluations", "pool_size",
-            "sampling_sizes", "stopped_by", "stopped_by_deadline")
+    keys = ("generator", "mode", "seed_method", "refine", "starts", "segments", "conditioning", "seed_evaluations",
+            "pool_size", "sampling_sizes", "stopped_by", "stopped_by_deadline")
     return [(key.replace("_", " "), details[key]) for key in keys if key in details]
 
 
