@@ -49,6 +49,11 @@ RUNS: dict[str, tuple[str, dict[str, Any]]] = {
     "geo-uniform-sample": ("geo", {"generator": "uniform", "starts": "sample"}),
     "geo-mps-sample": ("geo", {"generator": "mps", "starts": "sample"}),
     "geo-mps-site-sample": ("geo", {"generator": "mps", "conditioning": "segment-site", "starts": "sample"}),
+    # stand-alone (no local-search seed) with sampled starts: the generator has the whole budget
+    "geo-uniform-alone": ("geo", {"generator": "uniform", "starts": "sample", "seed_method": "random"}),
+    "geo-mps-alone": ("geo", {"generator": "mps", "starts": "sample", "seed_method": "random"}),
+    "geo-mps-site-alone": ("geo", {"generator": "mps", "conditioning": "segment-site", "starts": "sample",
+                                   "seed_method": "random"}),
     "geo-mps-raw": ("geo", {"generator": "mps", "refine": "none", "seed_method": "random"}),
     "geo-mps-1segment": ("geo", {"generator": "mps", "segments": 1}),
 }
