@@ -86,7 +86,18 @@ def run_once(problem: Problem, targets: np.ndarray, run: str, seed: int, budget:
                               seed=seed, budget=budget, time_limit=time_limit)
     variances = np.array([p.variance if p.feasible else np.nan for p in result.points])
     return {"run": run, "seed": seed, "variances": variances, "evaluations": result.details["evaluations"],
-            "screened": result.details.get("screened", 0), "wall_s": time.perf_counter() - started}
+            "screened": result.details.get("screened", 0), "wall_s": time.perf_counter() - started,
+            **loop_heldout_nll(result.details.get("iterations", []))}
+
+
+def loop_heldout_nll(iterations: list[dict[str, Any]]) -> dict[str, float]:
+    """Mean over a GEO run's iterations of the held-out NLL of its generator and of the
+    independent-bits model fitted on the same data (NaN for runs without one)."""
+    out = {}
+    for key in ("heldout_nll", "heldout_nll_independent"):
+        values = [record[key] for record in iterations if record.get(key) is not None]
+        out[key] = float(np.mean(values)) if values else float("nan")
+    return out
 
 
 def summarise(rows: list[dict[str, Any]], best: np.ndarray) -> dict[str, Any]:
@@ -105,6 +116,12 @@ def spread(values: list[float], fmt: str) -> str:
     return f"{format(np.mean(values), fmt)} ({format(min(values), fmt)}..{format(max(values), fmt)})"
 
 
+def nll_cells(runs: list[dict[str, Any]]) -> str:
+    cells = [np.nanmean([row[key] for row in runs]) if any(np.isfinite(row[key]) for row in runs) else np.nan
+             for key in ("heldout_nll", "heldout_nll_independent")]
+    return "".join(f" {value:.2f} |" if np.isfinite(value) else " - |" for value in cells)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sets", default="port1,port2,port3,port4,port5")
@@ -115,12 +132,16 @@ def main() -> None:
     parser.add_argument("--points", type=int, default=50)
     parser.add_argument("--k", type=int, default=10)
     parser.add_argument("--json", default=None, help="Also write every run's per-target variances here.")
+    parser.add_argument("--nll", action="store_true",
+                        help="Add the in-loop held-out NLL of the generator and of the independent model "
+                             "(mean over iterations, then over seeds).")
     args = parser.parse_args()
     seeds = [int(s) for s in args.seeds.split(",")]
     limit = f"budget {args.budget:,} evaluations" if args.budget else f"time limit {args.time_limit} s"
     print(f"machine: {machine_description()}; {limit}; seeds {seeds}")
-    print("| set | N | run | mean gap % | max gap % | within 0.05 % | evaluations (max) | wall s |")
-    print("|---|---|---|---|---|---|---|---|")
+    nll_header = " held-out NLL | independent NLL |" if args.nll else ""
+    print("| set | N | run | mean gap % | max gap % | within 0.05 % | evaluations (max) | wall s |" + nll_header)
+    print("|---|---|---|---|---|---|---|---|" + ("---|---|" if args.nll else ""))
     dump = {}
     for name in args.sets.split(","):
         problem, targets, reference = problem_and_reference(name, args.k, args.points)
@@ -132,7 +153,7 @@ def main() -> None:
             s = summarise(runs, best)
             print(f"| {name} | {problem.n_assets} | {run} | {spread(s['mean_gap'], '.4f')} | "
                   f"{spread(s['max_gap'], '.3f')} | {spread([100 * w for w in s['within']], '.0f')} % | "
-                  f"{s['evaluations']:,} | {s['wall_s']:.1f} |", flush=True)
+                  f"{s['evaluations']:,} | {s['wall_s']:.1f} |" + (nll_cells(runs) if args.nll else ""), flush=True)
         dump[name] = {"targets": targets.tolist(), "best_known": best.tolist(),
                       "runs": {run: [{**r, "variances": r["variances"].tolist()} for r in runs]
                                for run, runs in rows.items()}}
