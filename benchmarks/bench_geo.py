@@ -44,6 +44,7 @@ RUNS: dict[str, tuple[str, dict[str, Any]]] = {
     "geo-mps": ("geo", {"generator": "mps"}),
     # one MPS with a segment site instead of one MPS per segment (issue 8 §2)
     "geo-mps-site": ("geo", {"generator": "mps", "conditioning": "segment-site"}),
+    "geo-mps-d3": ("geo", {"generator": "mps", "generator_options": {"max_bond": 3}}),
     "geo-mps-site-d3": ("geo", {"generator": "mps", "conditioning": "segment-site", "generator_options": {"max_bond": 3}}),
     # descents started from the generator's samples themselves, not from kicks of the incumbents
     "geo-uniform-sample": ("geo", {"generator": "uniform", "starts": "sample"}),
