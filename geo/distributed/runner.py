@@ -92,29 +92,33 @@ class TaskRunner:
             self.cluster.close()
         self.client = self.cluster = None
 
-    def map(self, function: Callable[[Any], Any], tasks: Sequence[Any],
-            on_result: Callable[[int, Any], None] | None = None) -> list[Any]:
-        """``[function(task) for task in tasks]``, in the order of ``tasks``.
+    def map(self, function: Callable[..., Any], tasks: Sequence[Any],
+            on_result: Callable[[int, Any], None] | None = None, shared: Any = None) -> list[Any]:
+        """``[function(task) for task in tasks]``, in the order of ``tasks``; with ``shared``,
+        ``function(task, shared)``.
 
-        ``on_result(i, result)`` is called in this process as each task finishes (in-process:
-        in order; on a cluster: in order of completion), e.g. to checkpoint it.
+        ``shared`` is what every task reads (a backtest's price table): in-process it is passed
+        as it is, never copied; on a cluster it is sent once, to every worker, so that the tasks
+        themselves stay small. ``on_result(i, result)`` is called in this process as each task
+        finishes (in-process: in order; on a cluster: in order of completion), e.g. to checkpoint
+        it. Ctrl-C (or any error) cancels the tasks still pending on the cluster before it
+        propagates.
         """
         results: list[Any] = [None] * len(tasks)
+        extra = () if shared is None else (shared,)
         if self.client is None:
             for i, task in enumerate(tasks):
-                results[i] = function(task)
+                results[i] = function(task, *extra)
                 if on_result is not None:
                     on_result(i, results[i])
             return results
+        if not tasks:  # e.g. a resumed run with every task done: nothing to send
+            return results
         from dask.distributed import as_completed
 
-        import warnings
-
-        with warnings.catch_warnings():
-            # Each task carries its own data window by design (a task must be self-contained to be
-            # re-run anywhere); Dask's advice to load data through Dask does not apply.
-            warnings.filterwarnings("ignore", message="Sending large graph")
-            futures = self.client.map(function, list(tasks), pure=False, retries=TASK_RETRIES)
+        # Held until every task is done: a task re-run after a lost worker still finds its data.
+        shared_columns = self._scattered(extra, len(tasks))
+        futures = self.client.map(function, list(tasks), *shared_columns, pure=False, retries=TASK_RETRIES)
         position = {future.key: i for i, future in enumerate(futures)}
         try:
             for future in as_completed(futures):
@@ -122,7 +126,23 @@ class TaskRunner:
                 results[i] = future.result()
                 if on_result is not None:
                     on_result(i, results[i])
+        except BaseException:
+            # KeyboardInterrupt included: nothing of this run keeps a worker busy after it stops.
+            self.client.cancel(futures)
+            raise
         finally:
-            for future in futures:
+            for future in [*futures, *(column[0] for column in shared_columns if column)]:
                 future.release()
         return results
+
+    def _scattered(self, extra: tuple[Any, ...], n_tasks: int) -> list[list[Any]]:
+        """One argument list per shared object: the same future for every task.
+
+        broadcast=True puts a copy on every worker: a worker that dies does not take the only
+        copy with it, and the task Dask re-runs elsewhere finds the data already there.
+        """
+        columns = []
+        for value in extra:
+            future = self.client.scatter(value, broadcast=True, hash=False)
+            columns.append([future] * n_tasks)
+        return columns
