@@ -28,6 +28,8 @@ CONNECT_TIMEOUT_S = 10
 # The scheduler always serves a small HTTP API (health, metrics), on 0.0.0.0:8787 unless told:
 # keep it on loopback, on a free port, so that runs side by side do not collide.
 LOOPBACK_HTTP = "127.0.0.1:0"
+# Run in each worker of a local cluster as it starts: the workers leave Ctrl-C to this process.
+LOCAL_WORKER_SETUP = "geo.distributed.local_worker"
 
 
 def task_seeds(seed: int | None, n_tasks: int) -> list[int]:
@@ -79,18 +81,33 @@ class TaskRunner:
                                "or use --workers N for a local cluster") from None
         else:
             self.cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
-                                        dashboard_address=None, host="127.0.0.1",
+                                        dashboard_address=None, host="127.0.0.1", preload=[LOCAL_WORKER_SETUP],
                                         scheduler_kwargs={"dashboard_address": LOOPBACK_HTTP})
             self.client = Client(self.cluster)
         log.info("running on %s", self.where)
         return self
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, exc_type: Any, *exc: Any) -> None:
+        if exc_type is not None and issubclass(exc_type, KeyboardInterrupt):
+            # Closing after Ctrl-C: workers still busy with a cancelled task are killed, as meant;
+            # Dask's warnings about it would bury the one line that says what was kept.
+            logging.getLogger("distributed").setLevel(logging.ERROR)
+            self._quiet_local_workers()
         if self.client is not None:
             self.client.close()
         if self.cluster is not None:
             self.cluster.close()
         self.client = self.cluster = None
+
+    def _quiet_local_workers(self) -> None:
+        if self.cluster is None or self.client is None:
+            return
+        from geo.distributed.local_worker import quiet_after_interrupt
+
+        try:
+            self.client.run(quiet_after_interrupt)
+        except Exception:  # noqa: BLE001 - best effort: closing the cluster matters, its log level does not
+            pass
 
     def map(self, function: Callable[..., Any], tasks: Sequence[Any],
             on_result: Callable[[int, Any], None] | None = None, shared: Any = None) -> list[Any]:

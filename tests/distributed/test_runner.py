@@ -155,6 +155,10 @@ def test_ctrl_c_on_a_cluster_cancels_the_pending_dates_and_resumes(cluster, seri
     assert _same_but_timing(serial, resumed) and resumed.daily == serial.daily
 
 
+def _ignores_ctrl_c() -> bool:
+    return signal.getsignal(signal.SIGINT) == signal.SIG_IGN
+
+
 def test_cli_ctrl_c_with_workers_closes_the_cluster_and_writes_nothing(run_cli, tmp_path, monkeypatch):
     import importlib
     from contextlib import contextmanager
@@ -175,9 +179,11 @@ def test_cli_ctrl_c_with_workers_closes_the_cluster_and_writes_nothing(run_cli, 
     original_exit = TaskRunner.__exit__
 
     def recording_exit(self, *exc):
+        # A terminal's Ctrl-C reaches the workers too: they leave it to the command (no tracebacks).
+        ignoring = set(self.client.run(_ignores_ctrl_c).values())
         local = self.cluster
         original_exit(self, *exc)
-        closed.append((exc[0], local.status.name if local is not None else None))
+        closed.append((exc[0], local.status.name if local is not None else None, ignoring))
 
     monkeypatch.setattr(TaskRunner, "__exit__", recording_exit)
     out = tmp_path / "bt.json"
@@ -186,5 +192,5 @@ def test_cli_ctrl_c_with_workers_closes_the_cluster_and_writes_nothing(run_cli, 
     assert result.exit_code == 130, result.output
     assert "Traceback" not in result.output
     assert "geo: interrupted: 1 of 6 rebalance dates solved and kept in " in result.output
-    assert closed == [(BacktestInterrupted, "closed")]
+    assert closed == [(BacktestInterrupted, "closed", {True})]
     assert not out.exists() and (tmp_path / "bt.json.checkpoint" / "state.ckpt").exists()
