@@ -8,6 +8,9 @@ Reproducibility rests on two rules, kept by the callers and checked by the tests
   ``numpy.random.SeedSequence(seed).spawn`` (:func:`task_seeds`), so a task draws the same
   numbers wherever and whenever it runs, and a task that Dask re-runs after losing a worker
   gives the same answer again.
+
+What every task reads (a backtest's price table) is ``map``'s ``shared`` argument: an input of
+each task like any other, but sent to a cluster once rather than with every task.
 """
 
 from __future__ import annotations
@@ -144,7 +147,8 @@ class TaskRunner:
                 if on_result is not None:
                     on_result(i, results[i])
         except BaseException:
-            # KeyboardInterrupt included: nothing of this run keeps a worker busy after it stops.
+            # KeyboardInterrupt included: the pending tasks are dropped. Dask cannot stop a task
+            # already running; it finishes unused (a local cluster is closed anyway).
             self.client.cancel(futures)
             raise
         finally:
