@@ -194,3 +194,11 @@ def test_cli_ctrl_c_with_workers_closes_the_cluster_and_writes_nothing(run_cli, 
     assert "geo: interrupted: 1 of 6 rebalance dates solved and kept in " in result.output
     assert closed == [(BacktestInterrupted, "closed", {True})]
     assert not out.exists() and (tmp_path / "bt.json.checkpoint" / "state.ckpt").exists()
+
+
+def test_in_process_every_date_reads_the_table_itself():
+    seen = []
+    runner = TaskRunner()
+    prices = table()
+    runner.map(lambda task, shared: seen.append(shared), range(3), shared=prices)
+    assert len(seen) == 3 and all(shared is prices for shared in seen)  # not copied
