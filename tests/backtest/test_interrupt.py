@@ -50,7 +50,7 @@ def _without_timing(rebalances):
 def test_ctrl_c_without_a_checkpoint_folder_keeps_the_finished_dates(market, private_checkpoints, solved_dates):
     path, _ = market
     table = load_price_table(f"csv:{path}")
-    calls, stop_at = solved_dates
+    calls, _ = solved_dates
     whole = run_backtest(table, SETTINGS, **KW)
     n_dates = len(whole.rebalances)
     calls.clear()
@@ -95,7 +95,7 @@ def test_ctrl_c_inside_a_dates_frontier_does_not_record_that_date(market, tmp_pa
 
 def test_nothing_done_keeps_nothing(market, private_checkpoints, solved_dates):
     path, _ = market
-    calls, stop_at = solved_dates
+    _, stop_at = solved_dates
     stop_at[0] = 1
     with pytest.raises(BacktestInterrupted) as stop:
         run_backtest(load_price_table(f"csv:{path}"), SETTINGS, **KW)
