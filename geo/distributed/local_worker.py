@@ -19,6 +19,7 @@ def dask_setup(worker: Any) -> None:
 
 
 def quiet_after_interrupt() -> None:
-    """Run on each worker as the cluster closes after Ctrl-C: the cancelled task still running is
-    expected to be cut short, and Dask's warning about it would bury the command's one line."""
-    logging.getLogger("distributed").setLevel(logging.ERROR)
+    """Run on each worker as the cluster closes after Ctrl-C. A cancelled task still running is cut
+    short, and a heartbeat can find the scheduler already gone: both are expected, yet Dask logs
+    them as warnings and errors with tracebacks that would bury the command's one line."""
+    logging.getLogger("distributed").setLevel(logging.CRITICAL)

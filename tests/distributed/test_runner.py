@@ -202,3 +202,36 @@ def test_in_process_every_date_reads_the_table_itself():
     prices = table()
     runner.map(lambda task, shared: seen.append(shared), range(3), shared=prices)
     assert len(seen) == 3 and all(shared is prices for shared in seen)  # not copied
+
+
+def test_terminal_ctrl_c_with_workers_is_one_line(tmp_path):
+    """Ctrl-C as a terminal sends it, to the whole process group: the local cluster's workers get
+    it too. The command keeps the finished dates and prints one line; the workers print nothing."""
+    import subprocess
+    import sys
+
+    from synthetic_market import synthetic_prices
+
+    path = tmp_path / "prices.csv"
+    synthetic_prices().to_csv(path)
+    out = tmp_path / "bt.json"
+    state = tmp_path / "bt.json.checkpoint" / "state.ckpt"
+    command = [sys.executable, "-m", "geo.cli", "backtest", f"csv:{path}", "-k", "3", "--start", "2020-01-01",
+               "--end", "2021-06-30", "--budget", "5000", "--quiet", "--workers", "2", "--output", str(out)]
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    try:
+        waited = time.monotonic()
+        while not state.exists() and proc.poll() is None and time.monotonic() - waited < 300:
+            time.sleep(0.1)
+        assert proc.poll() is None, "the backtest ended before it could be interrupted"
+        os.killpg(proc.pid, signal.SIGINT)
+        stdout, stderr = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode == 130, stderr
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("geo: interrupted: "), stderr
+    assert "rebalance dates solved and kept in" in lines[0] and lines[0].endswith("--resume")
+    assert stdout == "" and not out.exists() and state.exists()
