@@ -3,6 +3,7 @@
 Run: .venv/bin/python -m benchmarks.bench_geo --sets port3,port4 --budget 20000 --seeds 0,1,2
      .venv/bin/python -m benchmarks.bench_geo --sets port1,port2,port3,port4,port5 --time-limit 45
      [--runs local-search,annealing,geo-uniform,geo-independent,geo-mps] [--points 50] [--json FILE]
+     [--reference long-run.json,scip.json]
 
 K = 10, at most K, 0 <= w <= 1. Targets: the 50 targets of ``orlib/exact/port<i>_K10.csv`` for
 port1-5 (proven optima where its status says so), the published CCEF's for indtrack6, 50 evenly
@@ -29,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from benchmarks.common import SHARED_DATA, machine_description, orlib_spec
+from geo.core.results import FrontierResult
 from geo.data import load_dataset
 from geo.frontier.run import compute_frontier
 from geo.frontier.targets import evenly_spaced_targets
@@ -101,6 +103,17 @@ def loop_heldout_nll(iterations: list[dict[str, Any]]) -> dict[str, float]:
     return out
 
 
+def variances_at(targets: np.ndarray, path: str) -> np.ndarray:
+    """The feasible variances a geo results file reports at ``targets`` (NaN where it has none)."""
+    result = FrontierResult.read_json(path)
+    found = np.full(len(targets), np.nan)
+    for point in result.points:
+        if point.feasible:
+            match = np.flatnonzero(np.isclose(targets, point.parameter, rtol=1e-12, atol=0.0))
+            found[match] = point.variance
+    return found
+
+
 def summarise(rows: list[dict[str, Any]], best: np.ndarray) -> dict[str, Any]:
     gaps = [100.0 * (row["variances"] - best) / best for row in rows]
     mean_gap = [float(np.nanmean(g)) for g in gaps]
@@ -136,6 +149,9 @@ def main() -> None:
     parser.add_argument("--nll", action="store_true",
                         help="Add the in-loop held-out NLL of the generator and of the independent model "
                              "(mean over iterations, then over seeds).")
+    parser.add_argument("--reference", default=None,
+                        help="Comma-separated geo results files (e.g. a long local-search run, SCIP's incumbents) "
+                             "whose feasible points join the best known at the targets they share.")
     args = parser.parse_args()
     seeds = [int(s) for s in args.seeds.split(",")]
     limit = f"budget {args.budget:,} evaluations" if args.budget else f"time limit {args.time_limit} s"
@@ -146,6 +162,8 @@ def main() -> None:
     dump = {}
     for name in args.sets.split(","):
         problem, targets, reference = problem_and_reference(name, args.k, args.points)
+        for path in (args.reference or "").split(",") if args.reference else []:
+            reference = np.fmin(reference, variances_at(targets, path))
         rows = {run: [run_once(problem, targets, run, seed, args.budget, args.time_limit) for seed in seeds]
                 for run in args.runs.split(",")}
         found = np.array([row["variances"] for runs in rows.values() for row in runs])

@@ -29,6 +29,12 @@ def backtest(data: str, k: int, *, start: str, end: str, rebalance: str = "month
     ``end``: estimate on the trailing ``window``, solve, ``choose`` a portfolio, hold it
     (weights drift with prices). ``workers`` / ``scheduler`` spread the dates over Dask; the
     answer does not depend on where a date is solved. ``output`` writes the results JSON.
+    ``budget`` and ``time_limit`` apply to each rebalance date's frontier, not to the whole run.
+
+    Each finished date is saved to ``checkpoint`` (default ``OUTPUT.checkpoint``); ``resume``
+    solves only the missing dates. Ctrl-C raises :class:`geo.backtest.run.BacktestInterrupted`
+    (a KeyboardInterrupt) after keeping the finished dates (without a checkpoint folder, in
+    :func:`geo.backtest.run.default_checkpoint_dir`) and writes no ``output``.
     """
     from geo.backtest.rebalance import RebalanceSettings
     from geo.backtest.run import run_backtest
@@ -43,8 +49,6 @@ def backtest(data: str, k: int, *, start: str, end: str, rebalance: str = "month
     build_method(method, **geo_settings)  # unknown methods and misplaced GEO settings fail before any work
     if points < 2:
         raise GeoError(f"--points must be at least 2 (got {points})", "use for example --points 20")
-    if resume and not (output or checkpoint):
-        raise GeoError("--resume needs the checkpoint of the earlier run", "give the same --output (or --checkpoint)")
     caps = read_sector_caps_file(sector_caps) if sector_caps else None
     settings = RebalanceSettings(
         k=k, choose=choose, cardinality=cardinality, w_min=w_min, w_max=w_max, sector_cap=sector_cap,

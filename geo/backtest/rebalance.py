@@ -1,8 +1,11 @@
 """One rebalance date: estimate on the trailing window, solve, choose; and the benchmarks.
 
 This is the unit of work a backtest spreads over Dask: :func:`solve_rebalance` takes a
-:class:`RebalanceTask` that holds everything it needs (the window's prices only, so nothing
-after the date can leak in, the settings and the task's own seed) and returns plain data.
+:class:`RebalanceTask` (the date, the rows of its trailing window, the settings and the task's
+own seed) and the run's :class:`~geo.data.prices.PriceTable`, and returns plain data. It reads
+only the window's rows, so nothing after the date can leak in. The table is the same for every
+date, so a cluster receives it once (``TaskRunner.map(..., shared=table)``) rather than a copy
+of the window with each task; the same task and table give the same answer wherever they run.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import pandas as pd
 
 from geo.backtest.choose import ChooseRule, choose_point
 from geo.core.errors import GeoError
+from geo.data.prices import PriceTable
 
 PERIODS_PER_YEAR = {"daily": 252, "weekly": 52, "monthly": 12}
 
@@ -46,26 +50,37 @@ class RebalanceSettings:
 
 @dataclass(frozen=True)
 class RebalanceTask:
+    """One rebalance date: a few hundred bytes, whatever the size of the universe."""
+
     date: str
-    prices: pd.DataFrame  # the trailing window, ending on ``date`` (inclusive)
-    sectors: dict[str, str] | None
+    first_row: int  # the trailing window is rows first_row..last_row of the price table, inclusive;
+    last_row: int   # last_row is the rebalance date's own row
     seed: int
     settings: RebalanceSettings
-    name: str = "prices"
+
+    def window(self, table: PriceTable) -> pd.DataFrame:
+        """The window's prices (a slice of the table, not a copy)."""
+        window = table.prices.iloc[self.first_row:self.last_row + 1]
+        # A task read against another table would silently answer another question.
+        if len(window) == 0 or window.index[-1].date().isoformat() != self.date:
+            raise GeoError(f"rebalance task of {self.date} does not match the price table {table.name}",
+                           "give each task the table its rows were taken from")
+        return window
 
 
-def estimate(task: RebalanceTask):
+def estimate(task: RebalanceTask, table: PriceTable):
     """The data set of the window: cleaning and moments as every geo command does them."""
     from geo.data.options import EstimationOptions
     from geo.data.pipeline import dataset_from_table
 
     options = EstimationOptions.pop_from(dict(task.settings.estimation))
+    prices = task.window(table)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        data = dataset_from_table(task.prices, kind="prices", name=task.name, spec=task.name, source="backtest",
-                                  options=options, sectors=task.sectors)
+        data = dataset_from_table(prices, kind="prices", name=table.name, spec=table.name, source="backtest",
+                                  options=options, sectors=table.sectors)
     # Only assets with a price on the rebalance day can be traded at its close.
-    tradeable = [t for t in data.tickers if np.isfinite(task.prices[t].iloc[-1])]
+    tradeable = [t for t in data.tickers if np.isfinite(prices[t].iloc[-1])]
     if len(tradeable) < data.n_assets:
         data = data.subset(tradeable)
     return data, sorted({str(w.message) for w in caught})
@@ -82,11 +97,14 @@ def build_problem(data, settings: RebalanceSettings, k: int | None = None, cardi
                                 w_min=settings.w_min, w_max=settings.w_max, sector_caps=caps)
 
 
-def solve_rebalance(task: RebalanceTask) -> dict[str, Any]:
-    """The chosen K-asset portfolio of one date, and the two benchmark portfolios."""
+def solve_rebalance(task: RebalanceTask, table: PriceTable) -> dict[str, Any]:
+    """The chosen K-asset portfolio of one date, and the two benchmark portfolios.
+
+    ``settings.time_limit`` bounds this date's frontier: it is a limit per rebalance date.
+    """
     started = time.perf_counter()
     settings = task.settings
-    data, data_warnings = estimate(task)
+    data, data_warnings = estimate(task, table)
     problem = build_problem(data, settings)
     periods = PERIODS_PER_YEAR.get(data.metadata.get("frequency"), 252)
     rule = ChooseRule.parse(settings.choose)
@@ -97,6 +115,10 @@ def solve_rebalance(task: RebalanceTask) -> dict[str, Any]:
     method = make_method(settings.method, **settings.method_settings)
     result = compute_frontier(problem, grid, method, seed=task.seed, budget=settings.budget,
                               time_limit=settings.time_limit)
+    if result.details.get("interrupted"):
+        # compute_frontier turns Ctrl-C into partial points; a backtest date is either solved
+        # or not, so the interrupt goes on up and this date is solved again on --resume.
+        raise KeyboardInterrupt
     point = choose_point(rule, result.points, settings.risk_free_rate / periods)
     record: dict[str, Any] = {
         "date": task.date,

@@ -34,7 +34,7 @@ class BacktestResult:
                    "w_min": settings["w_min"], "w_max": settings["w_max"], "sector_cap": settings["sector_cap"],
                    "sector_caps": settings["sector_caps"]}
         method = {"name": settings["method"], "settings": settings["method_settings"], "budget": settings["budget"],
-                  "time_limit": settings["time_limit"]}
+                  "time_limit_per_date": _time_limit_per_date(settings)}
         rebalances = [{key: value for key, value in r.items() if key != "benchmarks"} for r in self.rebalances]
         return _clean({"format": FORMAT, "problem": problem, "method": method, "seed": self.seed,
                        "settings": settings, "dataset": self.dataset, "rebalances": rebalances, "daily": self.daily,
@@ -60,6 +60,11 @@ class BacktestResult:
     @classmethod
     def read_json(cls, path: str | Path) -> "BacktestResult":
         return cls.from_dict(json.loads(Path(path).read_text()))
+
+
+def _time_limit_per_date(settings: dict[str, Any]) -> float | None:
+    """Seconds each rebalance date's frontier may take (files before this name: ``time_limit``)."""
+    return settings.get("time_limit_per_date", settings.get("time_limit"))
 
 
 def _clean(value: Any) -> Any:

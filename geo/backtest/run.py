@@ -4,6 +4,11 @@ per date, then the buy-and-hold simulation, metrics and benchmarks.
 The tasks are the rebalance dates, whatever the number of workers, and each has its seed from
 :func:`geo.distributed.task_seeds`, so the answer is the same in-process, on one worker or on
 many. A checkpoint keeps every finished date; ``resume`` solves only the others.
+
+Ctrl-C keeps the finished dates and raises :class:`BacktestInterrupted` (a KeyboardInterrupt)
+with no result: a backtest with missing dates would be a different backtest. Without a
+checkpoint folder the finished dates go to :func:`default_checkpoint_dir`, where ``resume``
+of the same run finds them.
 """
 
 from __future__ import annotations
@@ -11,6 +16,8 @@ from __future__ import annotations
 import time
 from pathlib import Path
 from typing import Any, Callable
+
+import platformdirs
 
 from geo.backtest.calendar import backtest_calendar, parse_window
 from geo.backtest.choose import ChooseRule
@@ -26,6 +33,21 @@ from geo.distributed import TaskRunner, task_seeds
 BENCHMARKS = ("equal_weight", "min_variance")
 
 
+class BacktestInterrupted(KeyboardInterrupt):
+    """Ctrl-C during a backtest: ``done`` of ``total`` dates solved, kept in ``checkpoint`` (None: none done)."""
+
+    def __init__(self, done: int, total: int, checkpoint: Path | None) -> None:
+        super().__init__(f"{done} of {total} rebalance dates solved")
+        self.done, self.total, self.checkpoint = done, total, checkpoint
+
+
+def default_checkpoint_dir(run_id: str) -> Path:
+    """Where an interrupted backtest without a checkpoint folder keeps its finished dates: the
+    user's cache folder (never the current directory), one folder per run, so that ``resume``
+    of the same command finds them and another command never does."""
+    return platformdirs.user_cache_path("geo", appauthor=False) / "backtest-checkpoints" / run_id[:16]
+
+
 def run_backtest(table: PriceTable, settings: RebalanceSettings, *, start: str, end: str, rebalance: str,
                  window: str, seed: int | None = 0, runner: TaskRunner | None = None,
                  checkpoint_dir: str | Path | None = None, resume: bool = False,
@@ -36,30 +58,33 @@ def run_backtest(table: PriceTable, settings: RebalanceSettings, *, start: str, 
     n_window = parse_window(window)
     calendar = backtest_calendar(prices.index, start, end, rebalance, n_window)
     seeds = task_seeds(seed, len(calendar.rebalances))
-    tasks = [RebalanceTask(date=prices.index[p].date().isoformat(),
-                           prices=prices.iloc[p - n_window:p + 1], sectors=table.sectors, seed=seeds[j],
-                           settings=settings, name=table.name)
+    # The tasks name rows of the table; the table itself travels once (TaskRunner.map's shared).
+    tasks = [RebalanceTask(date=prices.index[p].date().isoformat(), first_row=p - n_window, last_row=p,
+                           seed=seeds[j], settings=settings)
              for j, p in enumerate(calendar.rebalances)]
-    checkpoint = None
-    done: dict[int, dict[str, Any]] = {}
-    if checkpoint_dir is not None:
-        run_id = fingerprint(prices=prices.to_numpy(), tickers=list(prices.columns), settings=settings.to_dict(),
-                             start=start, end=end, rebalance=rebalance, window=window, seed=seed)
-        checkpoint = Checkpoint(checkpoint_dir, run_id, resume=resume, interval_s=0.0)
-        saved = checkpoint.load()
-        done = dict(saved["done"]) if saved else {}
+    run_id = fingerprint(prices=prices.to_numpy(), tickers=list(prices.columns), settings=settings.to_dict(),
+                         start=start, end=end, rebalance=rebalance, window=window, seed=seed)
+    # Asked for a checkpoint: every finished date is saved (a kill loses only the running dates).
+    # Not asked: the finished dates are saved only if Ctrl-C stops the run.
+    save_each_date = checkpoint_dir is not None
+    checkpoint = Checkpoint(checkpoint_dir or default_checkpoint_dir(run_id), run_id, resume=resume, interval_s=0.0)
+    saved = checkpoint.load()
+    done: dict[int, dict[str, Any]] = dict(saved["done"]) if saved else {}
     todo = [j for j in range(len(tasks)) if j not in done]
 
     def finished(i: int, record: dict[str, Any]) -> None:
         done[todo[i]] = record
-        if checkpoint is not None:
+        if save_each_date:
             checkpoint.save({"done": done}, force=True)
         if progress is not None:
             progress(len(done), len(tasks))
 
     runner = runner or TaskRunner()
     solve_started = time.perf_counter()
-    runner.map(solve_rebalance, [tasks[j] for j in todo], on_result=finished)
+    try:
+        runner.map(solve_rebalance, [tasks[j] for j in todo], on_result=finished, shared=table)
+    except KeyboardInterrupt:
+        raise interrupted(checkpoint, done, len(tasks)) from None
     solve_wall = time.perf_counter() - solve_started
     records = [done[j] for j in range(len(tasks))]
     result = assemble(table, settings, calendar, records, seed=seed, start=start, end=end, rebalance=rebalance,
@@ -67,9 +92,23 @@ def run_backtest(table: PriceTable, settings: RebalanceSettings, *, start: str, 
     result.timing = {"wall_s": time.perf_counter() - started, "solve_wall_s": solve_wall,
                      "task_seconds": [r["solve_seconds"] for r in records], "where": runner.where,
                      "resumed_dates": len(tasks) - len(todo)}
-    if checkpoint is not None:
-        checkpoint.remove()
+    checkpoint.remove()
     return result
+
+
+def interrupted(checkpoint: Checkpoint, done: dict[int, dict[str, Any]], total: int) -> BacktestInterrupted:
+    """Keep the finished dates for ``resume`` and say how far the run got."""
+    if not done:
+        return BacktestInterrupted(0, total, None)
+    checkpoint.save({"done": done}, force=True)
+    return BacktestInterrupted(len(done), total, checkpoint.directory)
+
+
+def result_settings(settings: RebalanceSettings) -> dict[str, Any]:
+    """The settings as the results file records them: the time limit is named for what it bounds."""
+    recorded = settings.to_dict()
+    recorded["time_limit_per_date"] = recorded.pop("time_limit")
+    return recorded
 
 
 def assemble(table: PriceTable, settings: RebalanceSettings, calendar, records: list[dict[str, Any]], *,
@@ -97,7 +136,7 @@ def assemble(table: PriceTable, settings: RebalanceSettings, calendar, records: 
                  "first_date": table.prices.index[0].date().isoformat(),
                  "last_date": table.prices.index[-1].date().isoformat(), "n_tickers": int(table.prices.shape[1])},
         settings={"start": start, "end": end, "rebalance": rebalance, "window": window,
-                  "window_returns": calendar.window, "periods_per_year": periods, **settings.to_dict()},
+                  "window_returns": calendar.window, "periods_per_year": periods, **result_settings(settings)},
         seed=seed, rebalances=records, daily=daily,
         metrics=performance(main.portfolio_returns, main.turnover, periods, settings.risk_free_rate),
         benchmarks=benchmarks, adjustments=adjustments,

@@ -2,15 +2,27 @@
 
 from __future__ import annotations
 
+import shlex
 import sys
 from typing import Any
 
 import click
 
 from geo.api.settings import GEO_SETTINGS
-from geo.cli.options import problem_options, progress_bar, reports_errors, sector_options
+from geo.cli.options import EXIT_INTERRUPTED, problem_options, progress_bar, reports_errors, sector_options
+
+TIME_LIMIT_HELP = "Seconds per rebalance date: each date's frontier gets this limit, not the whole backtest."
 
 
+def per_date_time_limit(command: click.Command) -> click.Command:
+    """The shared --time-limit option, with the help saying what it bounds in a backtest."""
+    for param in command.params:
+        if param.name == "time_limit":
+            param.help = TIME_LIMIT_HELP
+    return command
+
+
+@per_date_time_limit
 @click.command()
 @click.argument("dataset")
 @problem_options
@@ -41,15 +53,20 @@ from geo.cli.options import problem_options, progress_bar, reports_errors, secto
 def backtest(dataset: str, **opts: Any) -> None:
     """Rebalance a K-asset portfolio of DATASET over time and compare it with benchmarks."""
     from geo.api.backtest import backtest as backtest_api
+    from geo.backtest.run import BacktestInterrupted
 
     names = ("k", "start", "end", "rebalance", "window", "choose", "cardinality", "w_min", "w_max", "sector_cap",
              "method", "seed", "budget", "time_limit", "points", "risk_free_rate", *GEO_SETTINGS, "frequency",
              "return_kind", "estimator", "max_missing", "cache_dir", "tickers_file", "workers", "scheduler",
              "output", "resume")
     settings = {name: opts[name] for name in names if name in opts}
-    with progress_bar(0, "backtest", opts["quiet"], unit="date") as progress:
-        result = backtest_api(dataset, **settings, sector_caps=opts["sector_caps_file"], sectors=opts["sectors_file"],
-                              checkpoint=opts["checkpoint_dir"], progress=progress)
+    try:
+        with progress_bar(0, "backtest", opts["quiet"], unit="date") as progress:
+            result = backtest_api(dataset, **settings, sector_caps=opts["sector_caps_file"],
+                                  sectors=opts["sectors_file"], checkpoint=opts["checkpoint_dir"], progress=progress)
+    except BacktestInterrupted as stop:
+        click.echo(f"geo: {interrupted_message(stop)}", err=True)
+        sys.exit(EXIT_INTERRUPTED)
     result.details["command"] = " ".join(["geo", *sys.argv[1:]])
     outputs = []
     if opts["output"]:
@@ -63,6 +80,15 @@ def backtest(dataset: str, **opts: Any) -> None:
     click.echo(format_summary(result))
     for path in outputs:
         click.echo(f"written: {path}")
+
+
+def interrupted_message(stop) -> str:
+    """One line: how far the backtest got, that nothing was written, and how to continue."""
+    if stop.checkpoint is None:
+        return f"interrupted: 0 of {stop.total} rebalance dates solved; nothing written"
+    args = sys.argv[1:] + ([] if "--resume" in sys.argv else ["--resume"])
+    return (f"interrupted: {stop.done} of {stop.total} rebalance dates solved and kept in {stop.checkpoint}; "
+            f"no results written; to continue: {shlex.join(['geo', *args])}")
 
 
 def format_summary(result) -> str:

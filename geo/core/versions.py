@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import platform
 from importlib import metadata
 
@@ -18,6 +19,11 @@ TRACKED_DISTRIBUTIONS = (
 
 
 def library_versions() -> dict[str, str]:
+    return dict(_installed_versions())  # a copy: callers may add to it
+
+
+@functools.cache  # reading package metadata costs ~0.1 s, inside a run's time limit
+def _installed_versions() -> dict[str, str]:
     versions = {"python": platform.python_version()}
     for name in TRACKED_DISTRIBUTIONS:
         try:

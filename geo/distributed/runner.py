@@ -8,6 +8,9 @@ Reproducibility rests on two rules, kept by the callers and checked by the tests
   ``numpy.random.SeedSequence(seed).spawn`` (:func:`task_seeds`), so a task draws the same
   numbers wherever and whenever it runs, and a task that Dask re-runs after losing a worker
   gives the same answer again.
+
+What every task reads (a backtest's price table) is ``map``'s ``shared`` argument: an input of
+each task like any other, but sent to a cluster once rather than with every task.
 """
 
 from __future__ import annotations
@@ -28,6 +31,8 @@ CONNECT_TIMEOUT_S = 10
 # The scheduler always serves a small HTTP API (health, metrics), on 0.0.0.0:8787 unless told:
 # keep it on loopback, on a free port, so that runs side by side do not collide.
 LOOPBACK_HTTP = "127.0.0.1:0"
+# Run in each worker of a local cluster as it starts: the workers leave Ctrl-C to this process.
+LOCAL_WORKER_SETUP = "geo.distributed.local_worker"
 
 
 def task_seeds(seed: int | None, n_tasks: int) -> list[int]:
@@ -79,42 +84,61 @@ class TaskRunner:
                                "or use --workers N for a local cluster") from None
         else:
             self.cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
-                                        dashboard_address=None, host="127.0.0.1",
+                                        dashboard_address=None, host="127.0.0.1", preload=[LOCAL_WORKER_SETUP],
                                         scheduler_kwargs={"dashboard_address": LOOPBACK_HTTP})
             self.client = Client(self.cluster)
         log.info("running on %s", self.where)
         return self
 
-    def __exit__(self, *exc: Any) -> None:
+    def __exit__(self, exc_type: Any, *exc: Any) -> None:
+        if exc_type is not None and issubclass(exc_type, KeyboardInterrupt):
+            # Closing after Ctrl-C: workers still busy with a cancelled task are killed, as meant;
+            # Dask's warnings about it would bury the one line that says what was kept.
+            logging.getLogger("distributed").setLevel(logging.ERROR)
+            self._quiet_local_workers()
         if self.client is not None:
             self.client.close()
         if self.cluster is not None:
             self.cluster.close()
         self.client = self.cluster = None
 
-    def map(self, function: Callable[[Any], Any], tasks: Sequence[Any],
-            on_result: Callable[[int, Any], None] | None = None) -> list[Any]:
-        """``[function(task) for task in tasks]``, in the order of ``tasks``.
+    def _quiet_local_workers(self) -> None:
+        if self.cluster is None or self.client is None:
+            return
+        from geo.distributed.local_worker import quiet_after_interrupt
 
-        ``on_result(i, result)`` is called in this process as each task finishes (in-process:
-        in order; on a cluster: in order of completion), e.g. to checkpoint it.
+        try:
+            self.client.run(quiet_after_interrupt)
+        except Exception:  # noqa: BLE001 - best effort: closing the cluster matters, its log level does not
+            pass
+
+    def map(self, function: Callable[..., Any], tasks: Sequence[Any],
+            on_result: Callable[[int, Any], None] | None = None, shared: Any = None) -> list[Any]:
+        """``[function(task) for task in tasks]``, in the order of ``tasks``; with ``shared``,
+        ``function(task, shared)``.
+
+        ``shared`` is what every task reads (a backtest's price table): in-process it is passed
+        as it is, never copied; on a cluster it is sent once, to every worker, so that the tasks
+        themselves stay small. ``on_result(i, result)`` is called in this process as each task
+        finishes (in-process: in order; on a cluster: in order of completion), e.g. to checkpoint
+        it. Ctrl-C (or any error) cancels the tasks still pending on the cluster before it
+        propagates.
         """
         results: list[Any] = [None] * len(tasks)
+        extra = () if shared is None else (shared,)
         if self.client is None:
             for i, task in enumerate(tasks):
-                results[i] = function(task)
+                results[i] = function(task, *extra)
                 if on_result is not None:
                     on_result(i, results[i])
             return results
+        if not tasks:  # e.g. a resumed run with every task done: nothing to send
+            return results
         from dask.distributed import as_completed
 
-        import warnings
-
-        with warnings.catch_warnings():
-            # Each task carries its own data window by design (a task must be self-contained to be
-            # re-run anywhere); Dask's advice to load data through Dask does not apply.
-            warnings.filterwarnings("ignore", message="Sending large graph")
-            futures = self.client.map(function, list(tasks), pure=False, retries=TASK_RETRIES)
+        # Held until every task is done: a task re-run after a lost worker still finds its data.
+        shared_columns = self._scattered(extra, len(tasks))
+        futures = self.client.map(function, list(tasks), *shared_columns, pure=False, retries=TASK_RETRIES)
         position = {future.key: i for i, future in enumerate(futures)}
         try:
             for future in as_completed(futures):
@@ -122,7 +146,24 @@ class TaskRunner:
                 results[i] = future.result()
                 if on_result is not None:
                     on_result(i, results[i])
+        except BaseException:
+            # KeyboardInterrupt included: the pending tasks are dropped. Dask cannot stop a task
+            # already running; it finishes unused (a local cluster is closed anyway).
+            self.client.cancel(futures)
+            raise
         finally:
-            for future in futures:
+            for future in [*futures, *(column[0] for column in shared_columns if column)]:
                 future.release()
         return results
+
+    def _scattered(self, extra: tuple[Any, ...], n_tasks: int) -> list[list[Any]]:
+        """One argument list per shared object: the same future for every task.
+
+        broadcast=True puts a copy on every worker: a worker that dies does not take the only
+        copy with it, and the task Dask re-runs elsewhere finds the data already there.
+        """
+        columns = []
+        for value in extra:
+            future = self.client.scatter(value, broadcast=True, hash=False)
+            columns.append([future] * n_tasks)
+        return columns

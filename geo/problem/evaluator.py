@@ -104,6 +104,10 @@ class SelectionEvaluator:
         self._row_of: dict[bytes, int] = {}
         self._selections = np.zeros((0, problem.n_assets), dtype=bool)
         self._costs = np.zeros((0, len(grid)))
+        # Each column's incumbent, kept as prices are written: a scan of a memo of millions of
+        # selections would cost seconds at the end of a time-limited run.
+        self._best_rows = np.zeros(len(grid), dtype=np.int64)
+        self._best_costs = np.full(len(grid), np.inf)
 
     # -- budget -----------------------------------------------------------------------------
     def set_budget(self, budget: int | None) -> None:
@@ -142,12 +146,25 @@ class SelectionEvaluator:
     def best_known(self) -> tuple[np.ndarray, np.ndarray]:
         """Per parameter column: the memo row of the cheapest selection priced there, and its cost
         (inf where nothing feasible is known). ``selection_at(row)`` gives the selection."""
-        n = self.n_selections
-        if n == 0:
-            return np.zeros(len(self.grid), dtype=np.int64), np.full(len(self.grid), np.inf)
-        costs = np.where(np.isnan(self._costs[:n]), np.inf, self._costs[:n])
-        rows = np.argmin(costs, axis=0)
-        return rows, costs[rows, np.arange(len(self.grid))]
+        return self._best_rows.copy(), self._best_costs.copy()
+
+    def _note_prices(self, rows: np.ndarray, cols: np.ndarray) -> None:
+        """Update the incumbents after prices were written at ``rows`` x ``cols``: the cheapest
+        row per column, the first in memo order on a tie (as a scan of the memo would find)."""
+        if len(rows) == 0:
+            return
+        block = self._costs[np.ix_(rows, cols)]
+        block = np.where(np.isnan(block), np.inf, block)
+        # among equal costs, the lowest memo row: sort by row first, argmin keeps the first
+        order = np.argsort(rows, kind="stable")
+        rows, block = rows[order], block[order]
+        pick = np.argmin(block, axis=0)
+        cost = block[pick, np.arange(len(cols))]
+        row = rows[pick]
+        better = (cost < self._best_costs[cols]) | ((cost == self._best_costs[cols]) & np.isfinite(cost)
+                                                    & (row < self._best_rows[cols]))
+        self._best_costs[cols[better]] = cost[better]
+        self._best_rows[cols[better]] = row[better]
 
     def selection_at(self, row: int) -> np.ndarray:
         return self._selections[row].copy()
@@ -167,6 +184,9 @@ class SelectionEvaluator:
         self._row_of = {key: i for i, key in enumerate(selection_keys(selections))}
         self.n_evaluations = int(state["n_evaluations"])
         self.n_screened = int(state.get("n_screened", 0))
+        self._best_rows = np.zeros(len(self.grid), dtype=np.int64)
+        self._best_costs = np.full(len(self.grid), np.inf)
+        self._note_prices(np.arange(len(selections)), np.arange(len(self.grid)))
 
     def _rows_for(self, selections: np.ndarray) -> np.ndarray:
         rows = np.empty(len(selections), dtype=np.int64)
@@ -231,6 +251,7 @@ class SelectionEvaluator:
                                               start.weights, self._selections[candidates])
                     settled = ~np.isnan(prices)
                     self._costs[candidates[settled], column] = prices[settled]
+                    self._note_prices(candidates[settled], np.array([column]))
                     self.n_evaluations += int(settled.sum())
                 rest = candidates[np.isnan(self._costs[candidates, column])]
                 self._price(rest, cols, np.ones((len(rest), 1), dtype=bool), cutoff)
@@ -326,6 +347,7 @@ class SelectionEvaluator:
                                    else selection_cost(weights, qp.cov, qp.mu, kind, params[j]))
         current = self._costs[np.ix_(rows, cols)]
         self._costs[np.ix_(rows, cols)] = np.where(needed, table, current)
+        self._note_prices(rows, cols)
 
     def reach_gap(self, selections: np.ndarray, column: int) -> np.ndarray:
         """How far the target lies outside each selection's attainable returns (0: reachable).

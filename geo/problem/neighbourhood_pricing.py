@@ -140,8 +140,9 @@ def _price_guess(problem: Problem, kind: str, parameter: float, held: np.ndarray
     sw_held = (cov[np.ix_(held, free)] @ w_f.T).T + np.hstack([cov[np.ix_(held, outside)],
                                                                np.zeros((len(held), 1))])[:, add_a].T * w_a[:, None]
     sw_a = np.einsum("nf,nf->n", g_n, w_f) + var_a * w_a
-    grad_held = hess_factor * sw_held - mu_coef[:, None] * mu[held][None, :] - np.asarray(const)[:, None]
-    grad_a = hess_factor * sw_a - mu_coef * mu_a - const
+    with np.errstate(invalid="ignore"):  # unusable (degenerate) neighbours carry inf/NaN, masked below
+        grad_held = hess_factor * sw_held - mu_coef[:, None] * mu[held][None, :] - np.asarray(const)[:, None]
+        grad_a = hess_factor * sw_a - mu_coef * mu_a - const
     # The gradient's scale from the data alone (see geo/problem/active_set.py): |Sigma w| is at
     # most the largest variance for weights summing to one, plus the return term.
     mu_size = float(np.max(np.abs(mu)))

@@ -106,11 +106,11 @@ def test_resume_after_an_interruption_gives_the_same_backtest(market, tmp_path, 
     calls = []
     original = run_module.solve_rebalance
 
-    def stops_on_third(task):
+    def stops_on_third(task, prices):
         calls.append(task.date)
         if len(calls) == 3:
             raise KeyboardInterrupt
-        return original(task)
+        return original(task, prices)
 
     monkeypatch.setattr(run_module, "solve_rebalance", stops_on_third)
     checkpoint = tmp_path / "ckpt"

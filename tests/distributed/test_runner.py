@@ -1,16 +1,19 @@
-"""Dask: the same answers as in-process, and a worker killed mid-run is survived."""
+"""Dask: the same answers as in-process, a worker killed mid-run is survived, the prices travel once,
+and Ctrl-C leaves nothing running."""
 
 from __future__ import annotations
 
 import json
 import os
+import pickle
 import signal
+import time
 
 import numpy as np
 import pytest
 
-from geo.backtest.rebalance import RebalanceSettings
-from geo.backtest.run import run_backtest
+from geo.backtest.rebalance import RebalanceSettings, RebalanceTask
+from geo.backtest.run import BacktestInterrupted, run_backtest
 from geo.data.prices import PriceTable
 from geo.distributed import TaskRunner, task_seeds
 
@@ -102,3 +105,133 @@ def test_workers_option_equals_in_process_output(run_cli, tmp_path):
                         data["daily"], data["metrics"]))
     assert outputs[0] == outputs[1]
     assert np.isfinite(outputs[0][2]["annual_return"])
+
+
+def test_a_task_is_small_and_the_prices_travel_once(cluster, serial, monkeypatch):
+    from dask.distributed import Client
+
+    scattered = []
+    original = Client.scatter
+
+    def recording(self, data, *args, **kwargs):
+        scattered.append((type(data).__name__, kwargs.get("broadcast")))
+        return original(self, data, *args, **kwargs)
+
+    monkeypatch.setattr(Client, "scatter", recording)
+    with TaskRunner(scheduler=cluster.scheduler_address) as runner:
+        spread = run_backtest(table(), SETTINGS, runner=runner, **KW)
+    assert scattered == [("PriceTable", True)]  # once per run, a copy on every worker
+    assert _same_but_timing(serial, spread)
+    # A task names rows of the table: its size does not grow with the universe or the window.
+    task = RebalanceTask(date="2020-01-31", first_row=0, last_row=252, seed=task_seeds(5, 1)[0], settings=SETTINGS)
+    assert len(pickle.dumps(task)) < 1000
+
+
+def _ctrl_c_after(n: int):
+    def progress(done: int, total: int) -> None:
+        if done == n:
+            raise KeyboardInterrupt
+
+    return progress
+
+
+def _tasks_on_scheduler(client) -> int:
+    return client.run_on_scheduler(lambda dask_scheduler: len(dask_scheduler.tasks))
+
+
+def test_ctrl_c_on_a_cluster_cancels_the_pending_dates_and_resumes(cluster, serial, tmp_path):
+    checkpoint = tmp_path / "ckpt"
+    with TaskRunner(scheduler=cluster.scheduler_address) as runner:
+        with pytest.raises(BacktestInterrupted) as stop:
+            run_backtest(table(), SETTINGS, runner=runner, progress=_ctrl_c_after(2), checkpoint_dir=checkpoint, **KW)
+        waited = time.monotonic()
+        while _tasks_on_scheduler(runner.client) and time.monotonic() - waited < 10:
+            time.sleep(0.1)
+        assert _tasks_on_scheduler(runner.client) == 0  # no date (and no copy of the prices) left behind
+    assert (stop.value.done, stop.value.total) == (2, 6)
+    with TaskRunner(scheduler=cluster.scheduler_address) as runner:
+        resumed = run_backtest(table(), SETTINGS, runner=runner, checkpoint_dir=checkpoint, resume=True, **KW)
+    assert resumed.timing["resumed_dates"] == 2
+    assert _same_but_timing(serial, resumed) and resumed.daily == serial.daily
+
+
+def _ignores_ctrl_c() -> bool:
+    return signal.getsignal(signal.SIGINT) == signal.SIG_IGN
+
+
+def test_cli_ctrl_c_with_workers_closes_the_cluster_and_writes_nothing(run_cli, tmp_path, monkeypatch):
+    import importlib
+    from contextlib import contextmanager
+
+    from synthetic_market import synthetic_prices
+
+    cli_backtest = importlib.import_module("geo.cli.backtest")  # the module, not the command geo.cli exports
+
+    path = tmp_path / "prices.csv"
+    synthetic_prices().to_csv(path)
+
+    @contextmanager
+    def ctrl_c_bar(*args, **kwargs):
+        yield _ctrl_c_after(1)
+
+    monkeypatch.setattr(cli_backtest, "progress_bar", ctrl_c_bar)
+    closed = []
+    original_exit = TaskRunner.__exit__
+
+    def recording_exit(self, *exc):
+        # A terminal's Ctrl-C reaches the workers too: they leave it to the command (no tracebacks).
+        ignoring = set(self.client.run(_ignores_ctrl_c).values())
+        local = self.cluster
+        original_exit(self, *exc)
+        closed.append((exc[0], local.status.name if local is not None else None, ignoring))
+
+    monkeypatch.setattr(TaskRunner, "__exit__", recording_exit)
+    out = tmp_path / "bt.json"
+    result = run_cli("backtest", f"csv:{path}", "-k", "3", "--start", "2020-01-01", "--end", "2020-06-30",
+                     "--budget", "200", "--workers", "1", "--output", out)
+    assert result.exit_code == 130, result.output
+    assert "Traceback" not in result.output
+    assert "geo: interrupted: 1 of 6 rebalance dates solved and kept in " in result.output
+    assert closed == [(BacktestInterrupted, "closed", {True})]
+    assert not out.exists() and (tmp_path / "bt.json.checkpoint" / "state.ckpt").exists()
+
+
+def test_in_process_every_date_reads_the_table_itself():
+    seen = []
+    runner = TaskRunner()
+    prices = table()
+    runner.map(lambda task, shared: seen.append(shared), range(3), shared=prices)
+    assert len(seen) == 3 and all(shared is prices for shared in seen)  # not copied
+
+
+def test_terminal_ctrl_c_with_workers_is_one_line(tmp_path):
+    """Ctrl-C as a terminal sends it, to the whole process group: the local cluster's workers get
+    it too. The command keeps the finished dates and prints one line; the workers print nothing."""
+    import subprocess
+    import sys
+
+    from synthetic_market import synthetic_prices
+
+    path = tmp_path / "prices.csv"
+    synthetic_prices().to_csv(path)
+    out = tmp_path / "bt.json"
+    state = tmp_path / "bt.json.checkpoint" / "state.ckpt"
+    command = [sys.executable, "-m", "geo.cli", "backtest", f"csv:{path}", "-k", "3", "--start", "2020-01-01",
+               "--end", "2021-06-30", "--budget", "5000", "--quiet", "--workers", "2", "--output", str(out)]
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    try:
+        waited = time.monotonic()
+        while not state.exists() and proc.poll() is None and time.monotonic() - waited < 300:
+            time.sleep(0.1)
+        assert proc.poll() is None, "the backtest ended before it could be interrupted"
+        os.killpg(proc.pid, signal.SIGINT)
+        stdout, stderr = proc.communicate(timeout=120)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode == 130, stderr
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("geo: interrupted: "), stderr
+    assert "rebalance dates solved and kept in" in lines[0] and lines[0].endswith("--resume")
+    assert stdout == "" and not out.exists() and state.exists()

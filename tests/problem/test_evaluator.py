@@ -105,3 +105,35 @@ def test_wrong_size_selections_are_infeasible(sp500_sample):
     selection = np.zeros(problem.n_assets, dtype=bool)
     selection[:3] = True
     assert np.all(np.isinf(SelectionEvaluator(problem, grid).costs(selection)))
+
+
+def _scanned_incumbents(evaluator):
+    """Each column's cheapest priced row, found by scanning the whole memo (first row on a tie)."""
+    _, costs = evaluator.known()
+    costs = np.where(np.isnan(costs), np.inf, costs)
+    rows = np.argmin(costs, axis=0)
+    return rows, costs[rows, np.arange(costs.shape[1])]
+
+
+def test_incumbents_kept_as_prices_are_written_equal_a_scan_of_the_memo(port4):
+    from geo.classical.neighbourhood import all_neighbours
+
+    problem = Problem.from_dataset(port4, 10, cardinality="at-most")
+    grid = ObjectiveGrid.target_returns(evenly_spaced_targets(problem, 8))
+    evaluator = SelectionEvaluator(problem, grid)
+    rng = np.random.default_rng(5)
+    selections = random_selections(problem, 60, rng)
+    evaluator.costs(selections[:30], [0, 3, 7])
+    evaluator.neighbourhood_costs(selections[30], all_neighbours(problem, selections[30]), 4,
+                                  cutoff=float(evaluator.costs(selections[30], [4])[0, 0]))
+    evaluator.costs(np.concatenate([selections[30:], selections[:5]]))  # duplicates: memo hits
+    rows, costs = evaluator.best_known()
+    scanned_rows, scanned_costs = _scanned_incumbents(evaluator)
+    assert np.isfinite(costs).any()
+    np.testing.assert_array_equal(costs, scanned_costs)
+    np.testing.assert_array_equal(rows[np.isfinite(costs)], scanned_rows[np.isfinite(costs)])
+
+    restored = SelectionEvaluator(problem, grid)
+    restored.restore(evaluator.state())
+    np.testing.assert_array_equal(restored.best_known()[1], costs)
+    np.testing.assert_array_equal(restored.best_known()[0][np.isfinite(costs)], rows[np.isfinite(costs)])
