@@ -93,7 +93,7 @@ def problem_options(command: Callable) -> Callable:
                           "they are (none: the paper's raw loop)."),
         click.option("--segments", type=int, default=None,
                      help="GEO: one generator per this many contiguous segments of the frontier "
-                          "(default 5 with descent, 1 without)."),
+                          "(default 5; 1 with --refine none, unless --conditioning segment-site)."),
         # Free text, checked by GEO itself: a bad value is then a one-line error, not click's usage text.
         click.option("--conditioning", default=None,
                      help="GEO: condition the generator on the frontier position with one generator per segment "

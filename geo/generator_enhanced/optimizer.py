@@ -108,9 +108,11 @@ class GEOMethod:
     def n_segments(self) -> int:
         if self.segments is not None:
             return self.segments
-        # The raw loop is the paper's (one generator); a circuit per segment would multiply the
-        # QCBM's simulation cost, and `geo circuit` exports one circuit.
-        return 1 if self.refine == "none" or self.generator == "qcbm" else 5
+        # The raw loop is the paper's (one generator), unless conditioning on the segment is what
+        # was asked for; a circuit per segment would multiply the QCBM's simulation cost, and
+        # `geo circuit` exports one circuit.
+        raw_unconditioned = self.refine == "none" and self.conditioning == "segments"
+        return 1 if raw_unconditioned or self.generator == "qcbm" else 5
 
     @property
     def n_samples(self) -> int:

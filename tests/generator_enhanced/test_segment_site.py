@@ -69,3 +69,9 @@ def test_segment_site_needs_the_mps_generator():
         GEOMethod(generator="independent", conditioning="segment-site")
     with pytest.raises(GeoError, match="unknown conditioning"):
         GEOMethod(conditioning="per-target")
+
+
+def test_the_raw_loop_keeps_its_segments_when_conditioning_on_them():
+    assert GEOMethod(refine="none").n_segments == 1  # the paper's loop: one generator
+    assert GEOMethod(refine="none", conditioning="segment-site").n_segments == 5
+    assert GEOMethod(refine="none", conditioning="segment-site", segments=3).n_segments == 3
