@@ -16,6 +16,7 @@ anti-stall actions) and the loop's generator metrics (rate, quality coverage).
 from __future__ import annotations
 
 import argparse
+import json
 import time
 
 import numpy as np
@@ -61,6 +62,15 @@ def qcbm_summary(details: dict) -> str:
             f"actions {','.join(actions) or '-'}")
 
 
+def run_record(name: str, run_name: str, seed: int, summary, details: dict, wall: float) -> dict:
+    """One run as plain data: the gaps, the loop's generator metrics per iteration and the circuit."""
+    iterations = [{key: it.get(key) for key in ("rate", "quality_coverage", "generator_report")}
+                  for it in details.get("iterations", [])]
+    return {"data_set": name, "run": run_name, "seed": seed, "mean_gap_pct": summary.mean,
+            "max_gap_pct": summary.max, "evaluations": details.get("evaluations"), "wall_s": wall,
+            "iterations": iterations, "circuit": details.get("circuit")}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sets", default="port1,port4")
@@ -70,7 +80,10 @@ def main() -> None:
     parser.add_argument("--points", type=int, default=10)
     parser.add_argument("--budget", type=int, default=8000)
     parser.add_argument("--samples", type=int, default=100)
+    parser.add_argument("--json", default=None,
+                        help="also write every run (gaps, per-iteration generator metrics, the circuit record) to this JSON file")
     args = parser.parse_args()
+    records = []
     print(f"machine: {machine_description()}; budget {args.budget:,}; samples {args.samples}")
     print("| data set | run | seed | mean gap % | max gap % | evaluations | wall s | generator |")
     print("|---|---|---|---|---|---|---|---|")
@@ -101,6 +114,10 @@ def main() -> None:
                 summary, _ = gap_to_reference(result, reference)
                 print(f"| {name} | {run_name} | {seed} | {summary.mean:.4f} | {summary.max:.4f} | "
                       f"{result.details['evaluations']:,} | {wall:.1f} | {qcbm_summary(result.details)} |", flush=True)
+                if args.json:
+                    records.append(run_record(name, run_name, seed, summary, result.details, wall))
+                    with open(args.json, "w") as handle:  # rewritten after every run: a crash keeps the finished ones
+                        json.dump(records, handle, indent=1, default=str)
 
 
 if __name__ == "__main__":
