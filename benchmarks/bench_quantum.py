@@ -57,11 +57,14 @@ def qcbm_summary(details: dict) -> str:
         return float(np.mean(values)) if values else float("nan")
 
     actions = [r["stall_action"] for r in reports if r.get("stall_action")]
+    layered = [r["mps_layer_fidelities"] for r in reports if r.get("mps_layer_fidelities")]
+    fidelity = ("/".join(f"{f:.3f}" for f in np.mean(layered, axis=0)) if layered else "-")
     return (f"its {len(its)}, mps loss {mean('mps_loss'):.3f}, circuit {mean('initial_loss'):.3f}->"
             f"{mean('final_loss'):.3f}, accept {mean('acceptance'):.2f}, novelty {mean('novelty'):.2f}, "
             f"rate {np.mean([it['rate'] for it in its]):.2f}, coverage "
             f"{np.mean([it.get('quality_coverage', float('nan')) for it in its]):.3f}, qubits "
             f"{reports[-1].get('qubits')}, TV-noise {mean('total_variation_to_noiseless'):.3f}, "
+            f"MPS fidelity per layer {fidelity}, "
             f"actions {','.join(actions) or '-'}")
 
 
@@ -87,11 +90,15 @@ def main() -> None:
                         help="raw: stand-alone GEO as measured in RESULTS section 11 (30 %% of the budget on random "
                              "selections, samples priced as they come); hybrid: GEO's defaults (booster from local "
                              "search, descent refinement), where the generator hardly matters at 8,000 evaluations")
+    parser.add_argument("--qcbm-options", default="",
+                        help="extra QCBM settings for every qcbm-* run, e.g. mps_bond=4,init_layers=3 (integers)")
     parser.add_argument("--json", default=None,
                         help="also write every run (gaps, per-iteration generator metrics, the circuit record) to this JSON file")
     args = parser.parse_args()
     records = []
-    print(f"machine: {machine_description()}; budget {args.budget:,}; samples {args.samples}; loop {args.loop}")
+    extra = {key: int(value) for key, value in (item.split("=") for item in args.qcbm_options.split(",") if item)}
+    print(f"machine: {machine_description()}; budget {args.budget:,}; samples {args.samples}; loop {args.loop}; "
+          f"QCBM {extra or 'defaults'}")
     print("| data set | run | seed | mean gap % | max gap % | evaluations | wall s | generator |")
     print("|---|---|---|---|---|---|---|---|")
     for name in args.sets.split(","):
@@ -113,6 +120,8 @@ def main() -> None:
                     settings["samples_per_iteration"] = args.samples
                     if args.loop == "raw":
                         settings.update(RAW_LOOP)
+                    if args.qcbm_options and "generator_options" in settings:
+                        settings["generator_options"] = {**settings["generator_options"], **extra}
                 started = time.perf_counter()
                 result = compute_frontier(problem, grid, make_method(method_name, **settings), seed=seed,
                                           budget=None if run_name == "enumeration" else args.budget,
