@@ -28,6 +28,7 @@ def test_qcbm_run_records_losses_and_the_circuit(qcbm_results):
     report = details["iterations"][0]["generator_report"]
     assert report["qubits"] == 5 and abs(report["initial_loss"] - report["mps_loss"]) < 1e-8
     assert {"final_loss", "depth", "two_qubit_gates"} <= set(report)
+    assert {"acceptance", "novelty"} <= set(report)  # read after the iteration's sampling, not before
     assert details["circuit"]["qubits"] == 5 and len(details["circuit"]["assets"]) == 5
 
 
