@@ -71,7 +71,8 @@ def main() -> None:
     with single_threaded_blas():
         parts = sweep_breakdown(ansatz, params, make_simulator())
     print(f"parameter-shift sweep, {parts['circuits']} circuits: resolve {parts['resolve']:.3f} s, translate "
-          f"{parts['translate']:.3f} s, qsim simulation {parts['simulate']:.3f} s (the floor of a translate-once sweep)")
+          f"{parts['translate']:.3f} s, qsim simulation {parts['simulate']:.3f} s "
+          "(the floor of a translate-once sweep)")
 
 
 if __name__ == "__main__":

@@ -93,7 +93,8 @@ def main() -> None:
     parser.add_argument("--qcbm-options", default="",
                         help="extra QCBM settings for every qcbm-* run, e.g. mps_bond=4,init_layers=3 (integers)")
     parser.add_argument("--json", default=None,
-                        help="also write every run (gaps, per-iteration generator metrics, the circuit record) to this JSON file")
+                        help="also write every run (gaps, per-iteration generator metrics, the circuit record) "
+                             "to this JSON file")
     args = parser.parse_args()
     records = []
     extra = {key: int(value) for key, value in (item.split("=") for item in args.qcbm_options.split(",") if item)}

@@ -27,7 +27,8 @@ class MPSStart:
         self.layers = int(layers)
         self.mps = MPSGenerator(max_bond=self.bond)
 
-    def image(self, sub: np.ndarray, w: np.ndarray, rng: np.random.Generator, ansatz, objective) -> tuple[np.ndarray, dict[str, Any]]:
+    def image(self, sub: np.ndarray, w: np.ndarray, rng: np.random.Generator, ansatz,
+              objective) -> tuple[np.ndarray, dict[str, Any]]:
         """Fit the MPS on (sub, w); the circuit parameters of its image (the added layers at the
         identity), and the MPS's loss, the image's loss and the fidelity per layer."""
         from geo.generators.qcbm.mps_layers import layered_staircase_parameters
