@@ -28,6 +28,7 @@ def test_qcbm_run_records_losses_and_the_circuit(qcbm_results):
     report = details["iterations"][0]["generator_report"]
     assert report["qubits"] == 5 and abs(report["initial_loss"] - report["mps_loss"]) < 1e-8
     assert {"final_loss", "depth", "two_qubit_gates"} <= set(report)
+    assert {"acceptance", "novelty"} <= set(report)  # read after the iteration's sampling, not before
     assert details["circuit"]["qubits"] == 5 and len(details["circuit"]["assets"]) == 5
 
 
@@ -67,6 +68,11 @@ def test_json_export_is_cirq_json(run_cli, qcbm_results, tmp_path):
     (("--qcbm-qubits", "40"), "more than 24"),
     (("--qcbm-iterations", "1.5"), "--qcbm-iterations must be an integer"),
     (("--qsim-threads", "0"), "--qsim-threads must be >= 1"),
+    (("--qcbm-init-layers", "0"), "--qcbm-init-layers must be >= 1"),
+    (("--qcbm-init-layers", "two"), "--qcbm-init-layers must be an integer"),
+    (("--qcbm-mps-bond", "0"), "--qcbm-mps-bond must be >= 1"),
+    (("--qcbm-init-layers", "2", "--qcbm-ansatz", "hardware-efficient", "--qcbm-init", "random"),
+     "init layers are staircase blocks"),
     (("--noise", "ibm"), "unknown noise model"),
     (("--noise", "depolarizing:p2=2"), "outside [0, 0.5]"),
 ])
@@ -76,6 +82,20 @@ def test_bad_qcbm_options_are_one_line_errors(run_cli, tmp_path, one_line_error,
                      "--output", out)
     one_line_error(result, fragment)
     assert not out.exists()
+
+
+def test_layered_start_records_its_fidelity_per_layer_and_exports(run_cli, tmp_path):
+    """A bond-4 MPS mapped by 3 of Ran's layers: the fidelity per layer is in details.circuit, never
+    decreasing, and the 3-staircase circuit survives the QASM export."""
+    out = tmp_path / "r.json"
+    result = run_cli(*QCBM_RUN, "--qcbm-mps-bond", 4, "--qcbm-init-layers", 3, "--output", out)
+    assert result.exit_code == 0, result.output
+    circuit = json.loads(out.read_text())["details"]["circuit"]
+    fidelities = circuit["mps_layer_fidelities"]
+    assert circuit["init_layers"] == 3 and circuit["mps_bond"] == 4 and len(fidelities) == 3
+    assert all(b >= a for a, b in zip(fidelities, fidelities[1:])) and 0 < fidelities[-1] <= 1
+    assert circuit["two_qubit_gates"] == 3 * 3 * 4 + 4  # 3 staircases of 4 gates (Rxx Ryy Rzz), 1 Rzz layer
+    assert run_cli("circuit", out, "--format", "qasm", "--output", tmp_path / "c.qasm").exit_code == 0
 
 
 def test_qcbm_options_need_the_qcbm(run_cli, one_line_error):

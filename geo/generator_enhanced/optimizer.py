@@ -159,6 +159,7 @@ class GEOMethod:
                 record = self._iterate_descent(state, evaluator, rng, deadline)
             else:
                 record = self._iterate_raw(state, evaluator, rng)
+            record.update(state.models.generator_reports())  # re-read after sampling: acceptance, novelty
             change = state.exploration.update(record["exploration"])
             state.history.append({"iteration": len(state.history) + 1, **record, "exploration_change": change})
             idle = idle + 1 if evaluator.n_evaluations == spent else 0

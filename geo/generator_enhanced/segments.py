@@ -139,14 +139,18 @@ class SegmentedGenerators:
             sizes.append(len(data.bitstrings))
         if self.shared is not None:
             self.shared.fit_staged(rng)  # the views only handed their data over
-        reports = [model.generator.iteration_report() for model in self.models
-                   if hasattr(model.generator, "iteration_report")]
         return {"temperature": float(np.mean(temperatures)) if temperatures else None,
                 "training_size": int(np.sum(sizes)) if sizes else 0,
-                # a generator may say what it did (losses, circuit size, anti-stall actions): as is
-                **({"generator_report": reports[0] if len(reports) == 1 else reports} if reports else {}),
+                **self.generator_reports(),
                 "sub_universe": int(len(self.models[0].modelled)) if self.models[0].modelled is not None else None,
                 **_mean_heldout(heldout)}
+
+    def generator_reports(self) -> dict[str, Any]:
+        """What a generator says it did (losses, circuit size; after sampling also acceptance,
+        novelty and anti-stall actions), as is; empty for generators that say nothing."""
+        reports = [model.generator.iteration_report() for model in self.models
+                   if hasattr(model.generator, "iteration_report")]
+        return {"generator_report": reports[0] if len(reports) == 1 else reports} if reports else {}
 
     def circuit_records(self, tickers: tuple[str, ...]) -> list[dict[str, Any]]:
         """A quantum generator's trained circuit per segment (empty for classical generators)."""

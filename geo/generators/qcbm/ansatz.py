@@ -11,7 +11,9 @@ a general two-qubit gate on (j, j+1) in KAK form: Rz Ry Rz on each qubit, then
 Rxx Ryy Rzz (exp(-i t PP / 2)), then Rz Ry Rz on qubit j; the gate that follows on qubit j+1
 absorbs the single-qubit part after it (so single-qubit layers are not doubled); a final
 Rz Ry Rz on the last qubit. 12 (N - 1) + 3 parameters. It can hold any bond-2 MPS exactly
-(:mod:`geo.generators.qcbm.mps_circuit`, Ran, PRA 101, 032310, 2020). ``n_layers`` added
+(:mod:`geo.generators.qcbm.mps_circuit`, Ran, PRA 101, 032310, 2020). ``staircases`` > 1 repeats
+the block, so that Ran's layered decomposition of a larger bond fits
+(:mod:`geo.generators.qcbm.mps_layers`); all staircase angles are the prefix. ``n_layers`` added
 hardware-efficient layers [Rzz on the chain (brick), Rz, Ry on every qubit] follow; all angles 0
 is the identity, so the MPS initialisation starts them there (Rudolph et al., Nat. Commun. 14,
 8367, 2023: train the MPS, map it, add layers near the identity, keep training).
@@ -176,21 +178,23 @@ def staircase_size(n_qubits: int) -> int:
 
 
 def build_ansatz(n_qubits: int, n_layers: int, connectivity: str = "linear", ansatz: str = "hardware-efficient",
-                 occupied: Iterable[int] = ()) -> Ansatz:
-    """The QCBM circuit (see the module docstring); ``occupied``: the X-flipped start qubits."""
+                 occupied: Iterable[int] = (), staircases: int = 1) -> Ansatz:
+    """The QCBM circuit (see the module docstring); ``occupied``: the X-flipped start qubits;
+    ``staircases``: staircase blocks one after another (``"staircase"`` only; Ran's layers)."""
     import cirq
 
     b = _Builder(n_qubits)
     n_prefix = 0
     if ansatz == "staircase":
-        for j in range(n_qubits - 1):
-            b.zyz(j)
-            b.zyz(j + 1)
-            for kind in ("rxx", "ryy", "rzz"):
-                b.add([b.gate(kind, j, j + 1)])
-            b.zyz(j)
-        if n_qubits:
-            b.zyz(n_qubits - 1)
+        for _ in range(staircases):
+            for j in range(n_qubits - 1):
+                b.zyz(j)
+                b.zyz(j + 1)
+                for kind in ("rxx", "ryy", "rzz"):
+                    b.add([b.gate(kind, j, j + 1)])
+                b.zyz(j)
+            if n_qubits:
+                b.zyz(n_qubits - 1)
         n_prefix = len(b.symbols)
         for _ in range(n_layers):
             b.add([b.gate("rzz", i, j) for i, j in edges(n_qubits, connectivity, brick=True)])

@@ -17,7 +17,8 @@ start at the identity (all angles 0). The circuit's loss before training therefo
 MPS's (``initial_loss`` vs ``mps_loss``, computed in double precision at initialisation). On a
 refit with the same sub-universe the circuit warm-starts from its trained angles unless the
 freshly refitted MPS's image has a lower loss on the new target (then it restarts from it:
-``restarted_from_mps``). ``"random"``: every angle N(0, init_scale^2) from the rng (the
+``restarted_from_mps``). ``mps_bond`` > 2 maps approximately, by ``init_layers`` staircase blocks
+(Ran's layers, :mod:`geo.generators.qcbm.mps_start`). ``"random"``: every angle N(0, init_scale^2) from the rng (the
 hardware-efficient ansatz adds the angle 2 arcsin sqrt(f_j) encoding asset j's frequency).
 
 Sampling. Samples are drawn from the exact Born probabilities of the trained circuit (or, with
@@ -52,8 +53,7 @@ from geo.generators.mps_sampling import single_threaded_blas
 from geo.generators.qcbm.ansatz import ANSATZE, CONNECTIVITIES, build_ansatz
 from geo.generators.qcbm.noise import NoiseModel, noisy_probabilities, parse_noise
 from geo.generators.qcbm.record import circuit_summary, gate_list
-from geo.generators.qcbm.simulation import (circuit_probabilities, exact_probabilities, indices_of,
-                                            make_simulator, popcounts)
+from geo.generators.qcbm.simulation import circuit_probabilities, indices_of, make_simulator, popcounts
 from geo.generators.qcbm.training import GRADIENTS, LOSSES, OPTIMIZERS, Objective, Trainer
 
 INITS = ("mps", "random")
@@ -82,7 +82,8 @@ class QCBMGenerator:
                  init_scale: float = 1.0, postselect: bool = True, threads: int = 1, max_fused_gate_size: int = 3,
                  noise: str | NoiseModel | None = None, trajectories: int = 100, anti_stall: bool = True,
                  stall_share: float = 0.1, grow_step: int = 2, prior_step: float = 0.25,
-                 max_prior_share: float = 0.75, gradient: str = "adjoint", name: str = "qcbm") -> None:
+                 max_prior_share: float = 0.75, gradient: str = "adjoint", init_layers: int = 1, mps_bond: int = 2,
+                 name: str = "qcbm") -> None:
         for value, allowed, what in ((connectivity, CONNECTIVITIES, "connectivity"), (ansatz, ANSATZE, "ansatz"),
                                      (loss, LOSSES, "loss"), (optimizer, OPTIMIZERS, "optimizer"),
                                      (init, INITS, "init"), (gradient, GRADIENTS, "gradient")):
@@ -91,7 +92,11 @@ class QCBMGenerator:
         if init == "mps" and ansatz != "staircase":
             raise GeoError(f"the MPS initialisation needs the staircase ansatz (got {ansatz!r})",
                            "use --qcbm-ansatz staircase, or --qcbm-init random")
+        if init_layers != 1 and ansatz != "staircase":
+            raise GeoError(f"QCBM init layers are staircase blocks (got ansatz {ansatz!r})",
+                           "use --qcbm-ansatz staircase, or drop --qcbm-init-layers")
         for value, what, low in ((n_layers, "layers", 0), (max_iterations, "training iterations", 0),
+                                 (init_layers, "init layers", 1), (mps_bond, "MPS bond", 1),
                                  (qubits or 1, "qubits", 1), (qubit_limit, "qubit limit", 1),
                                  (threads, "qsim threads", 1),
                                  (trajectories, "trajectories", 1), (grow_step, "grow step", 0)):
@@ -101,6 +106,8 @@ class QCBMGenerator:
             raise GeoError(f"QCBM qubits {qubits} is more than 24 (a 2^N state vector per circuit)",
                            "use at most 24 qubits (the defaults take seconds per GEO iteration at 12)")
         self.n_layers = int(n_layers)
+        self.init_layers = int(init_layers)
+        self.mps_bond = int(mps_bond)
         self.connectivity = connectivity
         self.ansatz = ansatz
         self.init = init
@@ -200,7 +207,8 @@ class QCBMGenerator:
                 self.occupied_ = self._top(self.frequency_, k)
             else:
                 self.occupied_ = np.zeros(0, dtype=np.int64)
-            self.ansatz_ = build_ansatz(n, self.n_layers, self.connectivity, self.ansatz, self.occupied_)
+            self.ansatz_ = build_ansatz(n, self.n_layers, self.connectivity, self.ansatz, self.occupied_,
+                                        self.init_layers)
             self.trainer_ = Trainer(self.ansatz_.n_params, self.optimizer, self.max_iterations, self.learning_rate)
             self.n_circuits_ = 0
             self.mps_ = None
@@ -230,24 +238,13 @@ class QCBMGenerator:
                 self.params_ = self._random_params(rng)
             report["initial_loss"] = float(objective.value(self.params_))
             return self.params_
-        from geo.generators.mps import MPSGenerator
-        from geo.generators.qcbm.mps_circuit import staircase_parameters
+        from geo.generators.qcbm.mps_start import MPSStart
 
         if self.mps_ is None:
-            self.mps_ = MPSGenerator(max_bond=2)
-        self.mps_.fit(sub, w, rng)
-        p_mps = np.exp(self.mps_.log_prob(sub))
-        mapped = np.zeros(self.ansatz_.n_params)
-        mapped[: self.ansatz_.n_prefix], fidelity = staircase_parameters(self.mps_.tensors_)
-        # the MPS's loss on the circuit's target, from its own (double-precision) probabilities
-        index = indices_of(sub)
-        full = np.zeros(2 ** len(self.columns_))
-        full[index] = p_mps
-        mps_loss = float(objective.value_of(self._mps_distribution() if objective.loss == "mmd" else full))
-        # the image's loss, double precision (qsim is float32: ~1e-7)
-        mapped_loss = float(objective.value_of(exact_probabilities(self.ansatz_.resolved(mapped),
-                                                                   self.ansatz_.qubits)))
-        report.update(mps_loss=mps_loss, mps_truncation_fidelity=fidelity, mapped_loss=mapped_loss)
+            self.mps_ = MPSStart(self.mps_bond, self.init_layers)
+        mapped, mps_report = self.mps_.image(sub, w, rng, self.ansatz_, objective)
+        report.update(mps_report)
+        mapped_loss = mps_report["mapped_loss"]
         if not warm:
             report["initial_loss"] = mapped_loss
             return mapped
@@ -258,11 +255,6 @@ class QCBMGenerator:
             return mapped
         report["initial_loss"] = warm_loss
         return self.params_
-
-    def _mps_distribution(self) -> np.ndarray:
-        n = len(self.columns_)
-        bits = ((np.arange(2 ** n)[:, None] >> np.arange(n - 1, -1, -1)) & 1).astype(bool)
-        return np.exp(self.mps_.log_prob(bits))
 
     def _random_params(self, rng: np.random.Generator) -> np.ndarray:
         params = rng.normal(0.0, self.init_scale, self.ansatz_.n_params)
@@ -357,7 +349,7 @@ class QCBMGenerator:
     def _sector_probabilities(self, k: int) -> np.ndarray:
         if k not in self._sector_cache:
             ansatz = build_ansatz(self.n_qubits_, self.n_layers, self.connectivity, self.ansatz,
-                                  self._top(self.frequency_, k))
+                                  self._top(self.frequency_, k), self.init_layers)
             self._sector_cache[k] = circuit_probabilities(ansatz, self.params_, self._simulator())
         return self._sector_cache[k]
 
@@ -371,7 +363,9 @@ class QCBMGenerator:
         self._check_fitted()
         assets = [tickers[i] for i in self.columns_] if tickers is not None else self.columns_.tolist()
         return {"qubits": int(self.n_qubits_), "assets": assets, "ansatz": self.ansatz, "layers": self.n_layers,
-                "init": self.init, "noise": self.noise.to_dict() if self.noise else None,
+                "init": self.init, "init_layers": self.init_layers, "mps_bond": self.mps_bond,
+                "mps_layer_fidelities": self._report.get("mps_layer_fidelities"),
+                "noise": self.noise.to_dict() if self.noise else None,
                 "gates": gate_list(self.ansatz_, self.params_), **circuit_summary(self.ansatz_.circuit),
                 "actions": list(self.actions_)}
 

@@ -17,9 +17,10 @@ U = (A0 x A1) exp(i (x XX + y YY + z ZZ)) (B0 x B1) up to a global phase, with
 exp(i x XX) = Rxx(-2x) (Rxx(t) = exp(-i t XX / 2)) and each one-qubit factor as Z-Y-Z angles
 (``cirq.deconstruct_single_qubit_matrix_into_angles``); A1 is merged into the next step's B0.
 
-A larger bond is first truncated to 2 by SVD (one layer of Ran's method; the further layers of
-his decomposition are not implemented): then the map is approximate, and
-:func:`staircase_parameters` returns the truncation's fidelity |<psi|psi_2>|^2 beside the angles.
+A larger bond is first truncated to 2 by SVD (one layer of Ran's method): then the map is
+approximate, and :func:`staircase_parameters` returns the truncation's fidelity |<psi|psi_2>|^2
+beside the angles. Ran's further layers, which bring the circuit closer to the MPS, are in
+:mod:`geo.generators.qcbm.mps_layers`.
 """
 
 from __future__ import annotations
@@ -102,13 +103,11 @@ def _zyz(matrix: np.ndarray) -> list[float]:
     return list(cirq.deconstruct_single_qubit_matrix_into_angles(matrix))
 
 
-def staircase_parameters(tensors: Sequence[np.ndarray]) -> tuple[np.ndarray, float]:
-    """Angles of the ``"staircase"`` ansatz that prepare the MPS's state; and the fidelity of the
-    bond-2 truncation (1.0: exact)."""
+def staircase_angles(gates: Sequence[np.ndarray], last: np.ndarray) -> np.ndarray:
+    """Angles of one ``"staircase"`` block that applies ``gates`` (U_0 .. U_{n-2}) then ``last``
+    (up to a global phase)."""
     import cirq
 
-    tensors, fidelity = truncate_bonds(check_tensors(tensors))
-    gates, last = staircase_unitaries(tensors)
     params: list[float] = []
     carried = np.eye(2)  # the one-qubit factor left on qubit j by the previous step
     for u in gates:
@@ -118,4 +117,11 @@ def staircase_parameters(tensors: Sequence[np.ndarray]) -> tuple[np.ndarray, flo
         params += _zyz(b0 @ carried) + _zyz(b1) + [-2 * x, -2 * y, -2 * z] + _zyz(a0)
         carried = a1
     params += _zyz(last @ carried)
-    return np.array(params, dtype=float), fidelity
+    return np.array(params, dtype=float)
+
+
+def staircase_parameters(tensors: Sequence[np.ndarray]) -> tuple[np.ndarray, float]:
+    """Angles of the ``"staircase"`` ansatz that prepare the MPS's state; and the fidelity of the
+    bond-2 truncation (1.0: exact). More layers: :mod:`geo.generators.qcbm.mps_layers`."""
+    tensors, fidelity = truncate_bonds(check_tensors(tensors))
+    return staircase_angles(*staircase_unitaries(tensors)), fidelity
