@@ -20,6 +20,10 @@ def points_of(result):
     return [{k: v for k, v in p.to_dict(result.objective).items() if k not in TIMINGS} for p in result.points]
 
 
+def without_wall(result):
+    return [{k: v for k, v in x.items() if k != "wall_s"} for x in result.details["restarts"]]
+
+
 def both_ways(cluster, problem, grid, name, settings=None, **kwargs):
     serial = spread_frontier(problem, grid, make_method(name, **(settings or {})), **kwargs)
     with TaskRunner(scheduler=cluster.scheduler_address) as runner:
@@ -45,8 +49,7 @@ def test_restarts_on_a_cluster_equal_in_process(cluster, sp500_sample, name, set
     serial, spread = both_ways(cluster, problem, grid, name, settings, seed=7, budget=1500, restarts=3)
     assert points_of(spread) == points_of(serial)
     assert spread.details["evaluations"] == serial.details["evaluations"] <= 1500
-    strip = lambda r: [{k: v for k, v in x.items() if k != "wall_s"} for x in r.details["restarts"]]  # noqa: E731
-    assert strip(spread) == strip(serial)
+    assert without_wall(spread) == without_wall(serial)
 
 
 def test_workers_option_equals_in_process_output(run_cli, tmp_path):

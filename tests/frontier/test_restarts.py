@@ -91,7 +91,7 @@ def test_exact_solves_each_target_on_its_own(sp500_sample):
 
 def test_finished_restarts_survive_an_interruption(problem_and_grid, tmp_path):
     problem, grid = problem_and_grid
-    kwargs = dict(seed=5, budget=1200, restarts=3, checkpoint_dir=tmp_path / "ckpt")
+    kwargs = {"seed": 5, "budget": 1200, "restarts": 3, "checkpoint_dir": tmp_path / "ckpt"}
     full = spread_frontier(problem, grid, make_method("local-search"), seed=5, budget=1200, restarts=3)
 
     def stop_after_the_first(done, total):
