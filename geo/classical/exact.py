@@ -10,6 +10,8 @@ with a second-order cone). Three things make SCIP prove more points in its time:
   known selection by swap descent within a share of the point's limit
   (``geo.classical.exact_start``); "memo" hands over the best known selection as it is;
 - each solution is priced at every target and becomes the start of the targets after it.
+  (``geo frontier`` gives each target its own task, :meth:`ExactMethod.for_tasks`, so that the
+  answer is the same in-process and on Dask: there a task's grid is its one target.)
 
 Time: each point gets ``point_time_limit`` seconds (warm start included), or its fair share of
 the command's remaining time (``Deadline.share``) when that is smaller. With neither a
