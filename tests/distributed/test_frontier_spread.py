@@ -75,3 +75,30 @@ def test_unreachable_scheduler_is_one_line(run_cli, one_line_error, tmp_path, mo
                      "--scheduler", "tcp://127.0.0.1:9", "--quiet", "--output", out)
     one_line_error(result, "cannot reach the Dask scheduler at tcp://127.0.0.1:9")
     assert not out.exists()
+
+
+def test_a_worker_killed_mid_run_costs_only_time(cluster, sp500_sample):
+    """Last in this module: it kills one of the shared cluster's workers (its nanny restarts it)."""
+    import os
+    import signal
+
+    from dask.distributed import Client
+
+    problem = Problem.from_dataset(sp500_sample, 4, cardinality="at-most", w_max=0.5)
+    grid = ObjectiveGrid.target_returns(evenly_spaced_targets(problem, 5))
+    kwargs = {"seed": 11, "budget": 2000, "restarts": 4}
+    serial = spread_frontier(problem, grid, make_method("geo"), **kwargs)
+    with Client(cluster.scheduler_address) as client:
+        pids = list(client.run(os.getpid).values())
+    killed = []
+
+    def kill_one_worker(done: int, total: int) -> None:
+        if not killed:
+            os.kill(pids[0], signal.SIGKILL)
+            killed.append(pids[0])
+
+    with TaskRunner(scheduler=cluster.scheduler_address) as runner:
+        spread = spread_frontier(problem, grid, make_method("geo"), runner=runner, progress=kill_one_worker, **kwargs)
+    assert killed
+    assert points_of(spread) == points_of(serial)
+    assert without_wall(spread) == without_wall(serial)
