@@ -73,8 +73,10 @@ def frontier(data: "Dataset | DatasetSpec | str", k: int, *, cardinality: str = 
              seed_method: str | None = None, refine: str | None = None, segments: int | None = None,
              conditioning: str | None = None, starts: str | None = None,
              iterations: int | None = None, samples: int | None = None,
-             generator_options: dict[str, Any] | None = None, output: str | Path | None = None, checkpoint: str | Path | None = None, resume: bool = False,
-             progress: Callable[[int, int], None] | None = None, command: str | None = None) -> Frontier:
+             generator_options: dict[str, Any] | None = None, restarts: int = 1, workers: int | None = None,
+             scheduler: str | None = None, output: str | Path | None = None, checkpoint: str | Path | None = None,
+             resume: bool = False, progress: Callable[[int, int], None] | None = None,
+             command: str | None = None) -> Frontier:
     """The cardinality-constrained efficient frontier of ``data`` (``geo frontier``).
 
     ``sector_cap`` caps every sector's total weight; ``sector_caps`` is a CSV ``sector,cap``;
@@ -87,7 +89,13 @@ def frontier(data: "Dataset | DatasetSpec | str", k: int, *, cardinality: str = 
     segment; ``"segment-site"``: one MPS with a segment site), ``starts`` (``"kick"`` or
     ``"sample"``), ``iterations``, ``samples`` and
     ``generator_options`` (the generator's own settings, e.g. a QCBM's ``{"init": "mps",
-    "noise": "trapped-ion"}``) apply to ``method="geo"`` only. ``output``
+    "noise": "trapped-ion"}``) apply to ``method="geo"`` only.
+
+    ``restarts``: a budgeted method runs that many independent times (seeds from ``seed``, the
+    budget split between them), and each target keeps the cheapest point found. ``workers``
+    (a local Dask cluster of that many processes) or ``scheduler`` (``tcp://HOST:PORT``) run
+    the tasks (exact: one per target; otherwise one per restart) on Dask; the points are the
+    same as in-process, where the same tasks run one after another. ``output``
     writes the results file (and checkpoints to ``OUTPUT.checkpoint`` unless ``checkpoint`` is
     given; ``resume`` continues from it).
 
@@ -102,7 +110,8 @@ def frontier(data: "Dataset | DatasetSpec | str", k: int, *, cardinality: str = 
     if points is not None and targets is not None:
         raise GeoError("--points and --targets were both given", "use one of them")
     check_run_settings(method=method, seed=seed, budget=budget, time_limit=time_limit, points=points,
-                       iterations=iterations, samples=samples, segments=segments)
+                       iterations=iterations, samples=samples, segments=segments, restarts=restarts, workers=workers,
+                       scheduler=scheduler)
     solver = build_method(method, generator=generator, seed_method=seed_method, refine=refine, segments=segments,
                           conditioning=conditioning, starts=starts, iterations=iterations, samples=samples,
                           generator_options=generator_options)
@@ -116,7 +125,10 @@ def frontier(data: "Dataset | DatasetSpec | str", k: int, *, cardinality: str = 
         values = evenly_spaced_targets(problem, DEFAULT_POINTS if points is None else points)
     return _solve(data, problem, ObjectiveGrid.target_returns(values), solver, seed=seed, budget=budget,
                   time_limit=time_limit, output=output, checkpoint=checkpoint, resume=resume, progress=progress,
-                  command=command or _call("frontier", data, k, method=method, budget=budget, seed=seed))
+                  restarts=restarts, workers=workers, scheduler=scheduler,
+                  command=command or _call("frontier", data, k, method=method, budget=budget, seed=seed,
+                                           restarts=None if restarts == 1 else restarts, workers=workers,
+                                           scheduler=scheduler))
 
 
 def optimize(data: "Dataset | DatasetSpec | str", k: int, *, target_return: float | None = None,
@@ -161,15 +173,19 @@ def _problem(data: "Dataset", k: int, cardinality: str, w_min: float, w_max: flo
 
 def _solve(data: "Dataset", problem, grid, solver, *, seed: int, budget: int | None, time_limit: float | None,
            output: str | Path | None, checkpoint: str | Path | None, resume: bool,
-           progress: Callable[[int, int], None] | None, command: str) -> Frontier:
-    from geo.frontier.run import compute_frontier
+           progress: Callable[[int, int], None] | None, command: str, restarts: int = 1,
+           workers: int | None = None, scheduler: str | None = None) -> Frontier:
+    from geo.distributed import TaskRunner
+    from geo.frontier.spread import spread_frontier
 
     checkpoint_dir = checkpoint or (f"{output}.checkpoint" if output else None)
     if resume and checkpoint_dir is None:
         raise GeoError("--resume needs the checkpoint of the earlier run", "give the same --output (or --checkpoint)")
     dataset_info = {"name": data.name, **data.metadata}
-    result = compute_frontier(problem, grid, solver, seed=seed, budget=budget, time_limit=time_limit,
-                              dataset=dataset_info, progress=progress, checkpoint_dir=checkpoint_dir, resume=resume)
+    with TaskRunner(workers=workers, scheduler=scheduler) as runner:
+        result = spread_frontier(problem, grid, solver, seed=seed, budget=budget, time_limit=time_limit,
+                                 restarts=restarts, runner=runner, dataset=dataset_info, progress=progress,
+                                 checkpoint_dir=checkpoint_dir, resume=resume)
     result.details["command"] = command
     if output:
         result.write_json(output)

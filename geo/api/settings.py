@@ -49,7 +49,8 @@ def check_positive_int(name: str, value: Any, minimum: int = 1, example: int = 2
 
 def check_run_settings(*, method: str, seed: int | None, budget: int | None, time_limit: float | None,
                        points: int | None = None, iterations: int | None = None, samples: int | None = None,
-                       segments: int | None = None) -> None:
+                       segments: int | None = None, restarts: int | None = None, workers: int | None = None,
+                       scheduler: str | None = None) -> None:
     """One-line errors for settings no run can use."""
     check_positive_int("seed", seed, minimum=0, example=7)
     check_positive_int("budget", budget, example=20_000)
@@ -57,6 +58,10 @@ def check_run_settings(*, method: str, seed: int | None, budget: int | None, tim
     check_positive_int("iterations", iterations, example=20)
     check_positive_int("samples", samples, example=200)
     check_positive_int("segments", segments, example=5)
+    check_positive_int("restarts", restarts, example=4)
+    check_positive_int("workers", workers, example=2)
+    if workers is not None and scheduler is not None:
+        raise GeoError("--workers and --scheduler were both given", "use one of them")
     if time_limit is not None and not (isinstance(time_limit, numbers.Real) and math.isfinite(time_limit)
                                        and time_limit > 0):
         raise GeoError(f"--time-limit must be a positive number of seconds (got {time_limit})",
@@ -64,6 +69,13 @@ def check_run_settings(*, method: str, seed: int | None, budget: int | None, tim
     if budget is not None and not takes_budget(method):
         raise GeoError(f"--budget does not apply to --method {method} (it spends no evaluation budget)",
                        "drop --budget, or bound the run with --time-limit")
+    if restarts is not None and restarts > 1:
+        if not takes_budget(method):
+            raise GeoError(f"--restarts does not apply to --method {method} (it spends no evaluation budget: it "
+                           "proves its answer or prices no selection)", "drop --restarts")
+        if budget is not None and budget < restarts:
+            raise GeoError(f"--budget {budget} cannot be split over --restarts {restarts}: each restart needs at "
+                           "least one evaluation", "raise --budget or lower --restarts")
 
 
 def build_method(method: str, **geo_settings: Any) -> FrontierMethod:

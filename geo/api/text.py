@@ -29,7 +29,7 @@ def frontier_table(result: FrontierResult) -> str:
     number = "{:14.2f}" if units.annualised else "{:14.6g}"
     lines = [f"{result.method} | {result.problem.get('dataset')} | K={result.problem['k']} "
              f"({result.problem['cardinality']}) | seed {result.seed} | {result.timing.get('wall_s', math.nan):.2f} s | "
-             f"{result.details.get('evaluations', 0)} evaluations",
+             f"{result.details.get('evaluations', 0)} evaluations{_spread_text(result.details)}",
              _units_line(result, units),
              f"{parameter + (' ' + unit if unit and parameter == 'target' else ''):>14} "
              f"{'return ' + unit if unit else 'return':>14} {'volatility ' + unit if unit else 'volatility':>18} "
@@ -62,3 +62,10 @@ def portfolio_text(result: FrontierResult) -> str:
     for ticker, weight in sorted(point.weights.items(), key=lambda item: -item[1]):
         lines.append(f"  {ticker:<10} {weight:8.4f}")
     return "\n".join(lines)
+
+
+def _spread_text(details: dict) -> str:
+    """How the run was split (geo.frontier.spread), when it was: restarts, and where tasks ran."""
+    text = f" | {len(details['restarts'])} restarts" if len(details.get("restarts") or []) > 1 else ""
+    where = details.get("where")
+    return text + (f" | {where}" if where and where != "in-process" else "")

@@ -10,6 +10,8 @@ with a second-order cone). Three things make SCIP prove more points in its time:
   known selection by swap descent within a share of the point's limit
   (``geo.classical.exact_start``); "memo" hands over the best known selection as it is;
 - each solution is priced at every target and becomes the start of the targets after it.
+  (``geo frontier`` gives each target its own task, :meth:`ExactMethod.for_tasks`, so that the
+  answer is the same in-process and on Dask: there a task's grid is its one target.)
 
 Time: each point gets ``point_time_limit`` seconds (warm start included), or its fair share of
 the command's remaining time (``Deadline.share``) when that is smaller. With neither a
@@ -34,6 +36,7 @@ the selection's own small QP), so variance and weights are exact for that suppor
 
 from __future__ import annotations
 
+import copy
 import logging
 import math
 import time
@@ -85,6 +88,12 @@ class ExactMethod:
     """
 
     honours_budget = False
+    # ``geo frontier`` solves each target as its own task (geo.frontier.spread), in-process as on
+    # Dask: a target's answer then never depends on which targets were solved before it, nor where.
+    splits_by_target = True
+    # The SDP diagonal solved once by the command and carried by the copy each task gets
+    # (:meth:`for_tasks`), so that no worker solves it again; None: solve (or look up) here.
+    _shared_diagonal = None
 
     name = "exact"
 
@@ -108,6 +117,25 @@ class ExactMethod:
             return DEFAULT_POINT_SECONDS
         return self.point_time_limit
 
+    def for_tasks(self, problem: Any, time_limit: float | None, cache_dir: Any = None) -> "ExactMethod":
+        """The copy that solves single targets as independent tasks.
+
+        Its cap per point is fixed here (the default is announced once, not once per task) and
+        it carries the SDP diagonal, solved once for the command (cached in ``cache_dir``).
+        """
+        tasks = copy.copy(self)
+        if self.point_time_limit is None and time_limit is None:
+            _announce_default_limit()
+            tasks.point_time_limit = DEFAULT_POINT_SECONDS
+        if self.diagonal == "sdp":
+            tasks._shared_diagonal = sdp_diagonal(ScaledMoments.of(problem).cov, cache_dir)
+        return tasks
+
+    def tasks_finished(self, problem: Any, cache_dir: Any) -> None:
+        """The command is done: its checkpoint folder goes, and the diagonal cached there with it."""
+        if cache_dir is not None:
+            remove_cached(ScaledMoments.of(problem).cov, cache_dir)
+
     def _time_limit(self, deadline: Deadline, points_left: int) -> float | None:
         limits = [x for x in (deadline.share(points_left), self.per_point_limit(deadline))
                   if x is not None and math.isfinite(x)]
@@ -117,9 +145,7 @@ class ExactMethod:
               deadline: Deadline, progress: ProgressCallback | None = None,
               checkpoint: Checkpoint | None = None) -> MethodRun:
         if self.point_time_limit is None and deadline.seconds is None:
-            log.warning("exact: no time limit given: each target gets at most %g s of SCIP (a point stopped "
-                        "there is reported as time_limit with its proven gap); set --time-limit for the whole "
-                        "run", DEFAULT_POINT_SECONDS)
+            _announce_default_limit()
         cache_dir = checkpoint.directory if checkpoint else None
         diagonal, diagonal_details = self._diagonal(evaluator, cache_dir)
         model = ScipCardinalityModel(evaluator.problem, evaluator.grid.kind, diagonal, self.scip_params)
@@ -162,7 +188,7 @@ class ExactMethod:
         if self.diagonal == "eigenvalue":
             smallest = float(np.linalg.eigvalsh(cov)[0])
             return np.full(len(cov), PERSPECTIVE_SHARE * smallest if smallest > 0 else 0.0), details
-        found = sdp_diagonal(cov, cache_dir)
+        found = self._shared_diagonal or sdp_diagonal(cov, cache_dir)
         # sdp_seconds is 0 when the diagonal came from the memo or the checkpoint folder.
         details.update({"sdp_status": found.status, "sdp_seconds": round(found.seconds, 3),
                         "diagonal_share": float(found.d.sum() / np.trace(cov))})
@@ -189,6 +215,12 @@ class ExactMethod:
             if found is not None:
                 known_best.offer(found)
         return _point_of(evaluator, column, value, outcome, warm, extras)
+
+
+def _announce_default_limit() -> None:
+    log.warning("exact: no time limit given: each target gets at most %g s of SCIP (a point stopped "
+                "there is reported as time_limit with its proven gap); set --time-limit for the whole "
+                "run", DEFAULT_POINT_SECONDS)
 
 
 def _summary(point: FrontierPoint) -> str:

@@ -9,7 +9,8 @@ from typing import Any
 import click
 
 from geo.api.settings import GEO_SETTINGS
-from geo.cli.options import EXIT_INTERRUPTED, problem_options, progress_bar, reports_errors, sector_options
+from geo.cli.options import (EXIT_INTERRUPTED, dask_options, problem_options, progress_bar, reports_errors,
+                             sector_options)
 
 TIME_LIMIT_HELP = "Seconds per rebalance date: each date's frontier gets this limit, not the whole backtest."
 
@@ -45,8 +46,7 @@ def per_date_time_limit(command: click.Command) -> click.Command:
 @click.option("--cache-dir", type=click.Path(file_okay=False), default=None, help="Cache of yahoo: prices.")
 @click.option("--tickers-file", type=click.Path(dir_okay=False), default=None, help="Tickers for yahoo:sp500.")
 @sector_options
-@click.option("--workers", type=int, default=None, help="Start a local Dask cluster of N worker processes.")
-@click.option("--scheduler", default=None, help="Use the Dask cluster at tcp://HOST:PORT.")
+@dask_options
 @click.option("--report", "report_file", type=click.Path(dir_okay=False), default=None,
               help="Also write an HTML report of the backtest here.")
 @reports_errors

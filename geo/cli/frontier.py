@@ -13,8 +13,8 @@ from geo.api.result import Frontier
 from geo.api.run import frontier as compute_frontier_api
 from geo.api.run import DatasetSpec, optimize as optimize_api
 from geo.api.text import frontier_table, portfolio_text
-from geo.cli.options import (EXIT_INTERRUPTED, data_options, problem_options, progress_bar, reports_errors,
-                             sector_options, split_options)
+from geo.cli.options import (EXIT_INTERRUPTED, dask_options, data_options, problem_options, progress_bar,
+                             reports_errors, sector_options, split_options)
 from geo.cli.quantum_options import qcbm_options, qcbm_settings
 
 log = logging.getLogger("geo")
@@ -29,6 +29,10 @@ log = logging.getLogger("geo")
               help="File of target returns, one per line.")
 @click.option("--report", "report_file", type=click.Path(dir_okay=False), default=None,
               help="Also write an HTML report of the frontier here (see 'geo report').")
+@click.option("--restarts", type=int, default=1, show_default=True,
+              help="Independent runs of a budgeted method (seeds from --seed, --budget split between them); "
+                   "each target keeps the cheapest point.")
+@dask_options
 @data_options
 @qcbm_options
 @reports_errors

@@ -138,6 +138,17 @@ def sector_caps_from_options(data, opts: dict[str, Any]):
     return sector_caps_for(data, opts.get("sector_cap"), opts.get("sector_caps_file"), opts.get("sectors_file"))
 
 
+def dask_options(command: Callable) -> Callable:
+    """Where the tasks of a command run (geo.distributed.TaskRunner): in-process without either."""
+    options = [
+        click.option("--workers", type=int, default=None, help="Start a local Dask cluster of N worker processes."),
+        click.option("--scheduler", default=None, help="Use the Dask cluster at tcp://HOST:PORT."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
 def reports_errors(command: Callable) -> Callable:
     """Turn a GeoError into one line and exit code 2, Ctrl-C into exit 130; no traceback."""
 

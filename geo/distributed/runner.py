@@ -66,6 +66,16 @@ class TaskRunner:
             return f"local dask cluster, {self.workers} worker process(es)"
         return "in-process"
 
+    @property
+    def n_workers(self) -> int:
+        """Workers that run tasks side by side (1 in-process; a scheduler's workers when connected).
+
+        Only time limits use it (a fair share per wave of tasks); the split of the work never does.
+        """
+        if self.client is not None and self.scheduler is not None:
+            return max(1, len(self.client.scheduler_info().get("workers", {})))
+        return self.workers or 1
+
     def __enter__(self) -> "TaskRunner":
         if self.workers is None and self.scheduler is None:
             return self

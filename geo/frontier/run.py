@@ -42,7 +42,7 @@ def compute_frontier(problem: Problem, grid: ObjectiveGrid, method: FrontierMeth
     checkpoint = None
     if checkpoint_dir is not None:
         run_id = fingerprint(mu=problem.mu, cov=problem.cov, problem=problem.to_dict(), grid=grid.values,
-                             objective=grid.kind, method=method.name, settings=_settings_of(method), seed=seed,
+                             objective=grid.kind, method=method.name, settings=method_settings(method), seed=seed,
                              budget=budget)
         checkpoint = Checkpoint(checkpoint_dir, run_id, resume=resume, interval_s=checkpoint_interval)
     deadline = Deadline(time_limit)
@@ -59,9 +59,18 @@ def compute_frontier(problem: Problem, grid: ObjectiveGrid, method: FrontierMeth
                    "checkpoint": str(checkpoint.directory) if checkpoint and checkpoint.saves else None}
     wall = time.perf_counter() - started
     details = {"evaluations": evaluator.n_evaluations, "screened": evaluator.n_screened,
-               "distinct_selections": evaluator.n_selections,
-               "budget": budget, "time_limit": time_limit, "settings": _settings_of(method),
-               "resumed": bool(resume and checkpoint is not None), **details}
+               "distinct_selections": evaluator.n_selections, **details}
+    return frontier_result(problem, grid, method, points, details, seed=seed, budget=budget, time_limit=time_limit,
+                           wall=wall, dataset=dataset, resumed=bool(resume and checkpoint is not None))
+
+
+def frontier_result(problem: Problem, grid: ObjectiveGrid, method: FrontierMethod, points: list, details: dict,
+                    *, seed: int | None, budget: int | None, time_limit: float | None, wall: float,
+                    dataset: dict[str, Any] | None, resumed: bool) -> FrontierResult:
+    """The results file of a run: ``details`` (counts first, then the method's own) with the run's settings."""
+    counts = {key: details.pop(key) for key in ("evaluations", "screened", "distinct_selections")}
+    details = {**counts, "budget": budget, "time_limit": time_limit, "settings": method_settings(method),
+               "resumed": resumed, **details}
     problem_info = {"dataset": (dataset or {}).get("name"), **problem.to_dict(), "objective": grid.kind}
     if dataset:  # values stay per period; this factor annualises them (geo.core.units)
         dataset = {**dataset, "periods_per_year": periods_per_year(dataset.get("frequency"))}
@@ -75,7 +84,7 @@ def interrupted_points(evaluator: SelectionEvaluator) -> list:
     return best_known_points(evaluator, status="interrupted", unsolved_status="interrupted")
 
 
-def _settings_of(method: FrontierMethod) -> dict[str, Any]:
+def method_settings(method: FrontierMethod) -> dict[str, Any]:
     fields = getattr(method, "__dataclass_fields__", None)
     names = list(fields) if fields else [k for k in vars(method) if not k.startswith("_")]
     return {name: getattr(method, name) for name in names if name != "name"}
