@@ -217,7 +217,9 @@ def test_terminal_ctrl_c_with_workers_is_one_line(tmp_path):
     out = tmp_path / "bt.json"
     state = tmp_path / "bt.json.checkpoint" / "state.ckpt"
     command = [sys.executable, "-m", "geo.cli", "backtest", f"csv:{path}", "-k", "3", "--start", "2020-01-01",
-               "--end", "2021-06-30", "--budget", "5000", "--quiet", "--workers", "2", "--output", str(out)]
+               "--end", "2021-06-30", "--budget", "40000", "--quiet", "--workers", "2", "--output", str(out)]
+    # dates long enough (a large budget) that the rest cannot finish before the signal lands,
+    # even on a loaded machine
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             start_new_session=True)
     try:
