@@ -16,7 +16,10 @@ each task like any other, but sent to a cluster once rather than with every task
 from __future__ import annotations
 
 import logging
-from typing import Any, Callable, Sequence
+import signal
+import threading
+from contextlib import contextmanager
+from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 
@@ -31,8 +34,27 @@ CONNECT_TIMEOUT_S = 10
 # The scheduler always serves a small HTTP API (health, metrics), on 0.0.0.0:8787 unless told:
 # keep it on loopback, on a free port, so that runs side by side do not collide.
 LOOPBACK_HTTP = "127.0.0.1:0"
+# How often the wait for tasks looks up from Dask to see whether Ctrl-C was pressed.
+POLL_S = 0.2
 # Run in each worker of a local cluster as it starts: the workers leave Ctrl-C to this process.
 LOCAL_WORKER_SETUP = "geo.distributed.local_worker"
+
+
+@contextmanager
+def ctrl_c_as_flag() -> Iterator[threading.Event]:
+    """Within the block, Ctrl-C sets the flag instead of raising KeyboardInterrupt wherever the
+    main thread happens to be: raised inside Dask's client machinery it can be lost, and the run
+    would carry on. The caller checks the flag between waits. Outside the main thread (where no
+    handler can be set) or where Ctrl-C is ignored, nothing changes."""
+    flag = threading.Event()
+    if threading.current_thread() is not threading.main_thread() or signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        yield flag
+        return
+    previous = signal.signal(signal.SIGINT, lambda *_: flag.set())
+    try:
+        yield flag
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def task_seeds(seed: int | None, n_tasks: int) -> list[int]:
@@ -144,18 +166,27 @@ class TaskRunner:
             return results
         if not tasks:  # e.g. a resumed run with every task done: nothing to send
             return results
-        from dask.distributed import as_completed
+        from dask.distributed import wait
 
         # Held until every task is done: a task re-run after a lost worker still finds its data.
         shared_columns = self._scattered(extra, len(tasks))
         futures = self.client.map(function, list(tasks), *shared_columns, pure=False, retries=TASK_RETRIES)
         position = {future.key: i for i, future in enumerate(futures)}
+        pending = set(futures)
         try:
-            for future in as_completed(futures):
-                i = position[future.key]
-                results[i] = future.result()
-                if on_result is not None:
-                    on_result(i, results[i])
+            with ctrl_c_as_flag() as interrupted:
+                while pending:
+                    if interrupted.is_set():
+                        raise KeyboardInterrupt
+                    try:
+                        done, pending = wait(pending, timeout=POLL_S, return_when="FIRST_COMPLETED")
+                    except TimeoutError:
+                        continue
+                    for future in sorted(done, key=lambda f: position[f.key]):
+                        i = position[future.key]
+                        results[i] = future.result()
+                        if on_result is not None:
+                            on_result(i, results[i])
         except BaseException:
             # KeyboardInterrupt included: the pending tasks are dropped. Dask cannot stop a task
             # already running; it finishes unused (a local cluster is closed anyway).
