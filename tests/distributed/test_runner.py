@@ -204,6 +204,10 @@ def test_in_process_every_date_reads_the_table_itself():
     assert len(seen) == 3 and all(shared is prices for shared in seen)  # not copied
 
 
+def _default_ctrl_c() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_terminal_ctrl_c_with_workers_is_one_line(tmp_path):
     """Ctrl-C as a terminal sends it, to the whole process group: the local cluster's workers get
     it too. The command keeps the finished dates and prints one line; the workers print nothing."""
@@ -220,8 +224,10 @@ def test_terminal_ctrl_c_with_workers_is_one_line(tmp_path):
                "--end", "2021-06-30", "--budget", "40000", "--quiet", "--workers", "2", "--output", str(out)]
     # dates long enough (a large budget) that the rest cannot finish before the signal lands,
     # even on a loaded machine
+    # As a terminal starts it: Ctrl-C at its default. The test process may be ignoring SIGINT (a
+    # pytest-xdist worker, or a Dask cluster started in it), and a child inherits that.
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)
+                            start_new_session=True, preexec_fn=_default_ctrl_c)
     try:
         waited = time.monotonic()
         while not state.exists() and proc.poll() is None and time.monotonic() - waited < 300:
