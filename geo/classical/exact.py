@@ -59,6 +59,9 @@ log = logging.getLogger("geo")
 
 # Seconds per point when neither a per-point limit nor a command time limit is given.
 DEFAULT_POINT_SECONDS = 60.0
+# The SDP diagonal may take at most this share of the command's time limit (without one, one
+# point's time): at N ~ 480 SCS can run for an hour, and the points would get nothing.
+SDP_TIME_SHARE = 0.1
 DIAGONALS = ("sdp", "eigenvalue", "none")
 # Share of the smallest eigenvalue moved into the perspective term by the "eigenvalue"
 # diagonal; below 1 so that Sigma - delta I stays PSD despite rounding in the eigenvalue.
@@ -128,7 +131,8 @@ class ExactMethod:
             _announce_default_limit()
             tasks.point_time_limit = DEFAULT_POINT_SECONDS
         if self.diagonal == "sdp":
-            tasks._shared_diagonal = sdp_diagonal(ScaledMoments.of(problem).cov, cache_dir)
+            tasks._shared_diagonal = sdp_diagonal(ScaledMoments.of(problem).cov, cache_dir,
+                                                  self._sdp_seconds(time_limit))
         return tasks
 
     def tasks_finished(self, problem: Any, cache_dir: Any) -> None:
@@ -147,7 +151,7 @@ class ExactMethod:
         if self.point_time_limit is None and deadline.seconds is None:
             _announce_default_limit()
         cache_dir = checkpoint.directory if checkpoint else None
-        diagonal, diagonal_details = self._diagonal(evaluator, cache_dir)
+        diagonal, diagonal_details = self._diagonal(evaluator, cache_dir, self._sdp_seconds(deadline.remaining()))
         model = ScipCardinalityModel(evaluator.problem, evaluator.grid.kind, diagonal, self.scip_params)
         n_columns = len(evaluator.grid)
         points: list[FrontierPoint] = []
@@ -179,7 +183,14 @@ class ExactMethod:
                                           "point_time_limit": self.per_point_limit(deadline),
                                           "warm_start": self.warm_start, **diagonal_details, "points": counts})
 
-    def _diagonal(self, evaluator: SelectionEvaluator, cache_dir: Any) -> tuple[np.ndarray | None, dict[str, Any]]:
+    def _sdp_seconds(self, time_left: float | None) -> float:
+        """What the SDP diagonal may take: a share of the time left, else one point's time."""
+        if time_left is not None and math.isfinite(time_left):
+            return SDP_TIME_SHARE * time_left
+        return self.point_time_limit or DEFAULT_POINT_SECONDS
+
+    def _diagonal(self, evaluator: SelectionEvaluator, cache_dir: Any,
+                  seconds: float | None = None) -> tuple[np.ndarray | None, dict[str, Any]]:
         """The perspective diagonal in scaled units, and what to record about it."""
         details: dict[str, Any] = {"diagonal": self.diagonal}
         if self.diagonal == "none":
@@ -188,7 +199,7 @@ class ExactMethod:
         if self.diagonal == "eigenvalue":
             smallest = float(np.linalg.eigvalsh(cov)[0])
             return np.full(len(cov), PERSPECTIVE_SHARE * smallest if smallest > 0 else 0.0), details
-        found = self._shared_diagonal or sdp_diagonal(cov, cache_dir)
+        found = self._shared_diagonal or sdp_diagonal(cov, cache_dir, seconds)
         # sdp_seconds is 0 when the diagonal came from the memo or the checkpoint folder.
         details.update({"sdp_status": found.status, "sdp_seconds": round(found.seconds, 3),
                         "diagonal_share": float(found.d.sum() / np.trace(cov))})

@@ -25,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -96,8 +97,8 @@ def make_psd_safe(cov: np.ndarray, d: np.ndarray) -> np.ndarray:
     return low * d
 
 
-def solve_sdp_diagonal(cov: np.ndarray) -> tuple[np.ndarray | None, str]:
-    """The SDP's raw solution (None if SCS failed) and its status."""
+def solve_sdp_diagonal(cov: np.ndarray, seconds: float | None = None) -> tuple[np.ndarray | None, str]:
+    """The SDP's raw solution (None if SCS failed) and its status; SCS stops after ``seconds``."""
     import cvxpy as cp  # lazy: only the exact method needs it
 
     n = len(cov)
@@ -105,17 +106,23 @@ def solve_sdp_diagonal(cov: np.ndarray) -> tuple[np.ndarray | None, str]:
     symmetric = (cov + cov.T) / 2
     problem = cp.Problem(cp.Maximize(cp.sum(d)), [symmetric - cp.diag(d) >> 0, d >= 0])
     try:
-        problem.solve(solver="SCS", **SCS_OPTIONS)
+        limit = {} if seconds is None else {"time_limit_secs": max(float(seconds), 1e-3)}
+        with warnings.catch_warnings():
+            # "may be inaccurate" after a stop on time: the status records it, the repair copes
+            warnings.filterwarnings("ignore", message="Solution may be inaccurate")
+            problem.solve(solver="SCS", **SCS_OPTIONS, **limit)
     except cp.error.SolverError as error:
         return None, f"solver_error: {error}"
     return (None if d.value is None else np.asarray(d.value, dtype=float)), str(problem.status)
 
 
-def sdp_diagonal(cov: np.ndarray, cache_dir: str | Path | None = None) -> SdpDiagonal:
-    """The repaired SDP diagonal of ``cov`` (PSD, N x N), from the memo, ``cache_dir`` or a solve.
+def sdp_diagonal(cov: np.ndarray, cache_dir: str | Path | None = None, seconds: float | None = None) -> SdpDiagonal:
+    """The repaired SDP diagonal of ``cov`` (PSD, N x N), from the memo, ``cache_dir`` or a solve
+    of at most ``seconds`` (SCS's iterate at that point is repaired like any other).
 
     When the SDP fails, the fallback is the uniform diagonal ``lambda_min(cov)`` (minus the
-    margin), the classic perspective shift, with status saying so.
+    margin), the classic perspective shift, with status saying so. Only a diagonal SCS solved
+    to optimality is kept for later runs: one cut short by time would weaken them for good.
     """
     key = covariance_key(cov)
     if key in _memo:
@@ -132,11 +139,13 @@ def sdp_diagonal(cov: np.ndarray, cache_dir: str | Path | None = None) -> SdpDia
             pass  # an unreadable cache file is only a lost shortcut: solve again
         log.info("ignoring the unusable SDP diagonal cache %s", path)
     started = time.perf_counter()
-    raw, status = solve_sdp_diagonal(cov)
+    raw, status = solve_sdp_diagonal(cov, seconds)
     if raw is None:
         raw = np.full(len(cov), max(smallest_eigenvalue(cov), 0.0))
         status = f"fallback to the smallest eigenvalue ({status})"
     result = SdpDiagonal(make_psd_safe(cov, raw), status, time.perf_counter() - started)
+    if status != "optimal":
+        return result
     _memo[key] = result
     if path is not None:
         import io

@@ -60,7 +60,7 @@ def test_the_diagonal_is_solved_once_then_cached(tmp_path, monkeypatch):
     first = sdp_diagonal(cov, tmp_path)
     assert len(list(tmp_path.glob("sdp_diagonal-*.npz"))) == 1
 
-    def no_solve(cov):
+    def no_solve(cov, seconds=None):
         raise AssertionError("the SDP was solved again")
 
     monkeypatch.setattr(module, "solve_sdp_diagonal", no_solve)
@@ -85,8 +85,25 @@ def test_a_corrupt_cache_file_is_solved_again(tmp_path):
 
 def test_a_failed_sdp_falls_back_to_the_eigenvalue_shift(monkeypatch):
     cov = factor_covariance(8, 2, 6)
-    monkeypatch.setattr(module, "solve_sdp_diagonal", lambda cov: (None, "solver_error: test"))
+    monkeypatch.setattr(module, "solve_sdp_diagonal", lambda cov, seconds=None: (None, "solver_error: test"))
     found = sdp_diagonal(cov)
     assert found.status.startswith("fallback")
     assert smallest_eigenvalue(cov - np.diag(found.d)) >= 0
     np.testing.assert_allclose(found.d, smallest_eigenvalue(cov), rtol=1e-6)
+
+
+def test_the_sdp_stops_at_its_time_and_a_diagonal_cut_short_is_not_kept(tmp_path):
+    cov = factor_covariance(60, 3, 7)
+    cut = sdp_diagonal(cov, tmp_path, seconds=1e-3)  # SCS stops at once: its iterate, repaired
+    assert cut.status != "optimal" and is_safe(cov, cut.d)
+    assert not list(tmp_path.glob("sdp_diagonal-*.npz")) and not module._memo
+    solved = sdp_diagonal(cov, tmp_path)
+    assert solved.status == "optimal" and not solved.cached and solved.d.sum() >= cut.d.sum()
+
+
+def test_exact_gives_the_sdp_a_share_of_the_time_limit(monkeypatch):
+    from geo.classical.exact import DEFAULT_POINT_SECONDS, SDP_TIME_SHARE, ExactMethod
+
+    assert ExactMethod()._sdp_seconds(1000.0) == pytest.approx(SDP_TIME_SHARE * 1000.0)
+    assert ExactMethod()._sdp_seconds(float("inf")) == DEFAULT_POINT_SECONDS
+    assert ExactMethod(point_time_limit=20.0)._sdp_seconds(None) == 20.0
