@@ -148,17 +148,14 @@ class SelectionEvaluator:
         (inf where nothing feasible is known). ``selection_at(row)`` gives the selection."""
         return self._best_rows.copy(), self._best_costs.copy()
 
-    def _note_prices(self, rows: np.ndarray, cols: np.ndarray) -> None:
-        """Update the incumbents after prices were written at ``rows`` x ``cols``: the cheapest
-        row per column, the first in memo order on a tie (as a scan of the memo would find)."""
+    def _note_prices(self, rows: np.ndarray, cols: np.ndarray, block: np.ndarray) -> None:
+        """Update the incumbents with ``block``, the costs just written at ``rows`` x ``cols``:
+        the cheapest row per column, the first in memo order on a tie (as a scan of the memo
+        would find). ``rows`` ascend, as every caller has them from ``np.unique`` or a range."""
         if len(rows) == 0:
             return
-        block = self._costs[np.ix_(rows, cols)]
         block = np.where(np.isnan(block), np.inf, block)
-        # among equal costs, the lowest memo row: sort by row first, argmin keeps the first
-        order = np.argsort(rows, kind="stable")
-        rows, block = rows[order], block[order]
-        pick = np.argmin(block, axis=0)
+        pick = np.argmin(block, axis=0)  # the first of equal costs: the lowest row
         cost = block[pick, np.arange(len(cols))]
         row = rows[pick]
         better = (cost < self._best_costs[cols]) | ((cost == self._best_costs[cols]) & np.isfinite(cost)
@@ -186,7 +183,7 @@ class SelectionEvaluator:
         self.n_screened = int(state.get("n_screened", 0))
         self._best_rows = np.zeros(len(self.grid), dtype=np.int64)
         self._best_costs = np.full(len(self.grid), np.inf)
-        self._note_prices(np.arange(len(selections)), np.arange(len(self.grid)))
+        self._note_prices(np.arange(len(selections)), np.arange(len(self.grid)), self._costs)
 
     def _rows_for(self, selections: np.ndarray) -> np.ndarray:
         rows = np.empty(len(selections), dtype=np.int64)
@@ -251,7 +248,7 @@ class SelectionEvaluator:
                                               start.weights, self._selections[candidates])
                     settled = ~np.isnan(prices)
                     self._costs[candidates[settled], column] = prices[settled]
-                    self._note_prices(candidates[settled], np.array([column]))
+                    self._note_prices(candidates[settled], np.array([column]), prices[settled, None])
                     self.n_evaluations += int(settled.sum())
                 rest = candidates[np.isnan(self._costs[candidates, column])]
                 self._price(rest, cols, np.ones((len(rest), 1), dtype=bool), cutoff)
@@ -345,9 +342,9 @@ class SelectionEvaluator:
                 for j, weights in zip(columns, solve_bounded_many(qp, params[columns])):
                     table[i, j] = (INFEASIBLE if weights is None
                                    else selection_cost(weights, qp.cov, qp.mu, kind, params[j]))
-        current = self._costs[np.ix_(rows, cols)]
-        self._costs[np.ix_(rows, cols)] = np.where(needed, table, current)
-        self._note_prices(rows, cols)
+        written = np.where(needed, table, self._costs[np.ix_(rows, cols)])
+        self._costs[np.ix_(rows, cols)] = written
+        self._note_prices(rows, cols, written)
 
     def reach_gap(self, selections: np.ndarray, column: int) -> np.ndarray:
         """How far the target lies outside each selection's attainable returns (0: reachable).
