@@ -50,6 +50,15 @@ def published_reference(dataset, k: int, points: int):
     return pick_reference_targets(read_published_ccef(path, k), points)
 
 
+def published_problem(name: str, k: int, points: int):
+    """An OR-Library set at K (at most K, 0 <= w <= 1) on ``points`` of its published CCEF's
+    targets: ``(dataset, problem, grid, reference)``."""
+    dataset = load_dataset(orlib_spec(name))
+    reference = published_reference(dataset, k, points)
+    problem = Problem.from_dataset(dataset, k, cardinality="at-most", w_min=0.0, w_max=1.0)
+    return dataset, problem, ObjectiveGrid.target_returns(reference["target_return"].to_numpy()), reference
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sets", default="port1,port2,port3,port4,port5,indtrack6")
@@ -64,10 +73,7 @@ def main() -> None:
     print("| data set | N | run | mean gap % | max gap % | within 0.05% | not found | evaluations | wall s |")
     print("|---|---|---|---|---|---|---|---|---|")
     for name in args.sets.split(","):
-        dataset = load_dataset(orlib_spec(name))
-        reference = published_reference(dataset, args.k, args.points)
-        problem = Problem.from_dataset(dataset, args.k, cardinality="at-most", w_min=0.0, w_max=1.0)
-        grid = ObjectiveGrid.target_returns(reference["target_return"].to_numpy())
+        dataset, problem, grid, reference = published_problem(name, args.k, args.points)
         for run_name in args.runs.split(","):
             method_name, settings = RUNS[run_name]
             started = time.perf_counter()

@@ -21,8 +21,8 @@ import time
 
 import numpy as np
 
-from benchmarks.bench_frontiers import published_reference
-from benchmarks.common import machine_description, orlib_spec
+from benchmarks.bench_frontiers import published_problem
+from benchmarks.common import machine_description
 from geo.data import load_dataset
 from geo.frontier.run import compute_frontier
 from geo.frontier.targets import evenly_spaced_targets
@@ -109,10 +109,7 @@ def main() -> None:
             grid = ObjectiveGrid.target_returns(evenly_spaced_targets(problem, args.points))
             reference = None
         else:
-            dataset = load_dataset(orlib_spec(name))
-            reference = published_reference(dataset, args.k, args.points)
-            problem = Problem.from_dataset(dataset, args.k, cardinality="at-most", w_min=0.0, w_max=1.0)
-            grid = ObjectiveGrid.target_returns(reference["target_return"].to_numpy())
+            dataset, problem, grid, reference = published_problem(name, args.k, args.points)
         for run_name in args.runs.split(","):
             method_name, settings = RUNS[run_name]
             for seed in ([0] if run_name == "enumeration" else [int(s) for s in args.seeds.split(",")]):
