@@ -78,7 +78,7 @@ def demo_text(demo: Demo) -> str:
         "",
         table.to_string(index=False, float_format=lambda v: f"{v:.2f}", na_rep="-"),
         "",
-        f"GEO's gap to the proven optimum (variance): mean {summary['mean']:.3f} %, max {summary['max']:.3f} %, "
+        f"GEO's gap to the proven optimum (variance): mean {_pct(summary['mean'])} %, max {_pct(summary['max'])} %, "
         f"{0 if math.isnan(within) else round(within * summary['n_compared'])} of {summary['n_compared']} "
         f"points within {summary['within_pct']} %.",
         "",
@@ -88,3 +88,8 @@ def demo_text(demo: Demo) -> str:
         f"report: {demo.report}",
     ]
     return "\n".join(lines)
+
+
+def _pct(value: float) -> str:
+    """Three decimals, without the "-0.000" that round-off below the optimum would print."""
+    return f"{round(value, 3) + 0.0:.3f}"
