@@ -26,7 +26,7 @@ if __package__ in (None, ""):  # run as a script (python benchmarks/NAME.py): ma
 from benchmarks.common import SHARED_DATA, machine_description, orlib_spec
 from geo.data import load_dataset
 from geo.methods.registry import make_method
-from geo.frontier.run import compute_frontier
+from geo.orchestration.frontier.run import compute_frontier
 from geo.metrics import gap_to_reference, pick_reference_targets, published_ccef_path, read_published_ccef
 from geo.problem import ObjectiveGrid, Problem
 

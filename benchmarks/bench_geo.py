@@ -32,8 +32,8 @@ import pandas as pd
 from benchmarks.common import SHARED_DATA, machine_description, orlib_spec
 from geo.core.results import FrontierResult
 from geo.data import load_dataset
-from geo.frontier.run import compute_frontier
-from geo.frontier.targets import evenly_spaced_targets
+from geo.orchestration.frontier.run import compute_frontier
+from geo.orchestration.frontier.targets import evenly_spaced_targets
 from geo.methods.registry import make_method
 from geo.metrics import pick_reference_targets, published_ccef_path, read_published_ccef
 from geo.problem import ObjectiveGrid, Problem

@@ -26,8 +26,8 @@ CHILD = r"""
 import json, resource, sys, time
 from geo.data import load_dataset
 from geo.methods.registry import make_method
-from geo.frontier.run import compute_frontier
-from geo.frontier.targets import evenly_spaced_targets
+from geo.orchestration.frontier.run import compute_frontier
+from geo.orchestration.frontier.targets import evenly_spaced_targets
 from geo.problem import ObjectiveGrid, Problem
 args = json.loads(sys.argv[1])
 started = time.perf_counter()

@@ -40,7 +40,7 @@ from benchmarks.common import machine_description, orlib_spec  # noqa: E402
 from geo.classical.local_search import descend  # noqa: E402
 from geo.classical.neighbourhood import random_selections  # noqa: E402
 from geo.data import load_dataset  # noqa: E402
-from geo.frontier.targets import evenly_spaced_targets  # noqa: E402
+from geo.orchestration.frontier.targets import evenly_spaced_targets  # noqa: E402
 from geo.problem import ObjectiveGrid, Problem, SelectionEvaluator  # noqa: E402
 from geo.problem.selection_qp import SelectionQP, solve_bounded  # noqa: E402
 

@@ -24,8 +24,8 @@ import numpy as np
 from benchmarks.bench_frontiers import published_problem
 from benchmarks.common import machine_description
 from geo.data import load_dataset
-from geo.frontier.run import compute_frontier
-from geo.frontier.targets import evenly_spaced_targets
+from geo.orchestration.frontier.run import compute_frontier
+from geo.orchestration.frontier.targets import evenly_spaced_targets
 from geo.methods.registry import make_method
 from geo.metrics import gap_to_reference
 from geo.problem import ObjectiveGrid, Problem

@@ -21,7 +21,7 @@ FLOORS = {
     "problem": 2,
     "generators": 3,
     "methods": 4, "classical": 4, "generator_enhanced": 4, "quantum": 4,
-    "frontier": 5, "backtest": 5, "distributed": 5,
+    "orchestration": 5, "distributed": 5,
     "metrics": 6,
     "report": 7,
     "api": 8, "cli": 8, "__init__": 8,

@@ -9,7 +9,7 @@ from geo.api.settings import GEO_SETTINGS, build_method, check_run_settings
 from geo.core.errors import GeoError
 
 if TYPE_CHECKING:
-    from geo.backtest.result import BacktestResult
+    from geo.orchestration.backtest.result import BacktestResult
 
 
 def backtest(data: str, k: int, *, start: str, end: str, rebalance: str = "monthly", window: str = "1y",
@@ -32,12 +32,12 @@ def backtest(data: str, k: int, *, start: str, end: str, rebalance: str = "month
     ``budget`` and ``time_limit`` apply to each rebalance date's frontier, not to the whole run.
 
     Each finished date is saved to ``checkpoint`` (default ``OUTPUT.checkpoint``); ``resume``
-    solves only the missing dates. Ctrl-C raises :class:`geo.backtest.run.BacktestInterrupted`
+    solves only the missing dates. Ctrl-C raises :class:`geo.orchestration.backtest.run.BacktestInterrupted`
     (a KeyboardInterrupt) after keeping the finished dates (without a checkpoint folder, in
-    :func:`geo.backtest.run.default_checkpoint_dir`) and writes no ``output``.
+    :func:`geo.orchestration.backtest.run.default_checkpoint_dir`) and writes no ``output``.
     """
-    from geo.backtest.rebalance import RebalanceSettings
-    from geo.backtest.run import run_backtest
+    from geo.orchestration.backtest.rebalance import RebalanceSettings
+    from geo.orchestration.backtest.run import run_backtest
     from geo.data.prices import load_price_table
     from geo.distributed import TaskRunner
     from geo.problem.sector_caps import read_sector_caps_file

@@ -104,7 +104,7 @@ def frontier(data: "Dataset | DatasetSpec | str", k: int, *, cardinality: str = 
     >>> front.evaluations <= 2_000, front.to_frame()["status"].unique().tolist()
     (True, ['heuristic'])
     """
-    from geo.frontier.targets import evenly_spaced_targets, read_targets_file
+    from geo.orchestration.frontier.targets import evenly_spaced_targets, read_targets_file
     from geo.problem import ObjectiveGrid
 
     if points is not None and targets is not None:
@@ -176,7 +176,7 @@ def _solve(data: "Dataset", problem, grid, solver, *, seed: int, budget: int | N
            progress: Callable[[int, int], None] | None, command: str, restarts: int = 1,
            workers: int | None = None, scheduler: str | None = None) -> Frontier:
     from geo.distributed import TaskRunner
-    from geo.frontier.spread import spread_frontier
+    from geo.orchestration.frontier.spread import spread_frontier
 
     checkpoint_dir = checkpoint or (f"{output}.checkpoint" if output else None)
     if resume and checkpoint_dir is None:

@@ -65,7 +65,7 @@ def portfolio_text(result: FrontierResult) -> str:
 
 
 def _spread_text(details: dict) -> str:
-    """How the run was split (geo.frontier.spread), when it was: restarts, and where tasks ran."""
+    """How the run was split (geo.orchestration.frontier.spread), when it was: restarts, and where tasks ran."""
     text = f" | {len(details['restarts'])} restarts" if len(details.get("restarts") or []) > 1 else ""
     where = details.get("where")
     return text + (f" | {where}" if where and where != "in-process" else "")

@@ -91,7 +91,7 @@ class ExactMethod:
     """
 
     honours_budget = False
-    # ``geo frontier`` solves each target as its own task (geo.frontier.spread), in-process as on
+    # ``geo frontier`` solves each target as its own task (geo.orchestration.frontier.spread), in-process as on
     # Dask: a target's answer then never depends on which targets were solved before it, nor where.
     splits_by_target = True
     # The SDP diagonal solved once by the command and carried by the copy each task gets

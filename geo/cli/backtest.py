@@ -53,7 +53,7 @@ def per_date_time_limit(command: click.Command) -> click.Command:
 def backtest(dataset: str, **opts: Any) -> None:
     """Rebalance a K-asset portfolio of DATASET over time and compare it with benchmarks."""
     from geo.api.backtest import backtest as backtest_api
-    from geo.backtest.run import BacktestInterrupted
+    from geo.orchestration.backtest.run import BacktestInterrupted
 
     names = ("k", "start", "end", "rebalance", "window", "choose", "cardinality", "w_min", "w_max", "sector_cap",
              "method", "seed", "budget", "time_limit", "points", "risk_free_rate", *GEO_SETTINGS, "frequency",

@@ -82,7 +82,7 @@ def is_backtest_file(path: str | Path) -> bool:
 def backtest_report_from_file(path: str | Path, output: str | Path) -> Path:
     import json
 
-    from geo.backtest.result import BacktestResult
+    from geo.orchestration.backtest.result import BacktestResult
     from geo.core.errors import GeoError
 
     try:

@@ -180,7 +180,7 @@ def _reload(info: dict[str, Any], notes: list[str]):
 def unconstrained_curve(dataset: Any, problem_info: dict[str, Any], n_points: int = UEF_POINTS) -> pd.DataFrame:
     """The UEF (0 <= w <= w_max, no K) from the minimum-variance return to the highest return."""
     from geo.classical.unconstrained import unconstrained_frontier
-    from geo.frontier.targets import min_variance_return
+    from geo.orchestration.frontier.targets import min_variance_return
     from geo.problem import ObjectiveGrid, Problem
     from geo.problem.problem import fractional_knapsack_return
 

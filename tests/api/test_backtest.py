@@ -9,7 +9,7 @@ import pytest
 import geo
 from geo.core.errors import GeoError
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "backtest"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "orchestration" / "backtest"))
 
 from synthetic_market import synthetic_prices  # noqa: E402
 

@@ -18,5 +18,17 @@ def test_public_names():
     from geo.api.run import frontier
 
     assert (geo.load, geo.optimize, geo.Frontier, geo.gap_table, geo.read) == (load, optimize, Frontier, gap_table, read)
-    assert "frontier" in dir(geo) and "geo.Frontier" in geo.frontier.__doc__
-    assert geo.frontier.__call__ is not None and frontier.__name__ == "frontier"
+    from geo.api.backtest import backtest
+
+    assert (geo.frontier, geo.backtest) == (frontier, backtest)
+    assert "frontier" in dir(geo) and "backtest" in dir(geo)
+
+
+def test_orchestration_packages_do_not_shadow_the_api():
+    """Importing the orchestration packages leaves geo.frontier and geo.backtest the API's functions."""
+    import geo
+    import geo.orchestration.backtest.run  # noqa: F401
+    import geo.orchestration.frontier.run  # noqa: F401
+    from geo.api.run import frontier
+
+    assert geo.frontier is frontier and callable(geo.backtest) and geo.backtest.__name__ == "backtest"

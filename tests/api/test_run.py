@@ -12,8 +12,8 @@ from geo.core.errors import GeoError
 
 
 def test_geo_frontier_stays_callable_after_the_package_is_imported():
-    import geo.frontier.run  # noqa: F401  (binds the subpackage to geo.frontier)
-    import geo.frontier.targets  # noqa: F401
+    import geo.orchestration.frontier.run  # noqa: F401  (binds the subpackage to geo.frontier)
+    import geo.orchestration.frontier.targets  # noqa: F401
 
     assert callable(geo.frontier)
     assert "k" in __import__("inspect").signature(geo.frontier).parameters

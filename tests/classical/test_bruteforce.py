@@ -9,7 +9,7 @@ import pytest
 from geo.methods.base import Deadline
 from geo.classical.enumeration import all_selections
 from geo.methods.registry import make_method
-from geo.frontier.targets import evenly_spaced_targets
+from geo.orchestration.frontier.targets import evenly_spaced_targets
 from geo.problem import ObjectiveGrid, Problem, SelectionEvaluator
 
 CASES = [("exact", 0.0, 3), ("exact", 0.0, 5), ("at-most", 0.05, 3), ("at-most", 0.05, 4), ("exact", 0.05, 4)]

@@ -204,7 +204,7 @@ def test_bad_settings_are_one_line_errors():
 
 def test_the_sdp_diagonal_is_kept_beside_the_checkpoint_until_the_run_ends(tmp_path, monkeypatch):
     from geo.classical import sdp_diagonal
-    from geo.frontier.run import compute_frontier
+    from geo.orchestration.frontier.run import compute_frontier
 
     monkeypatch.setattr(sdp_diagonal, "_memo", {})
     problem = tiny_problem("exact")

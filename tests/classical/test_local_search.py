@@ -3,7 +3,7 @@ import numpy as np
 from geo.methods.base import Deadline
 from geo.classical.local_search import LocalSearchMethod, descend
 from geo.classical.neighbourhood import all_neighbours, random_neighbour, random_selections
-from geo.frontier.targets import evenly_spaced_targets
+from geo.orchestration.frontier.targets import evenly_spaced_targets
 from geo.problem import ObjectiveGrid, Problem, SelectionEvaluator
 
 

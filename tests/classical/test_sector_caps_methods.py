@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from geo.frontier.run import compute_frontier
+from geo.orchestration.frontier.run import compute_frontier
 from geo.methods.registry import make_method
 from geo.problem import ObjectiveGrid, Problem
 from geo.problem.sector_caps import SectorCaps
@@ -70,7 +70,7 @@ def test_every_method_returns_portfolios_within_the_caps(method, settings):
 
 
 def test_capped_frontier_lies_at_or_above_the_uncapped_one_at_every_target_return():
-    from geo.frontier.targets import evenly_spaced_targets
+    from geo.orchestration.frontier.targets import evenly_spaced_targets
 
     free, capped = problems()
     grid = ObjectiveGrid.target_returns(evenly_spaced_targets(free, 8))

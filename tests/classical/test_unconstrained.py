@@ -5,7 +5,7 @@ import pytest
 
 from geo.methods import Deadline
 from geo.classical import UnconstrainedMethod, unconstrained_frontier
-from geo.frontier.targets import min_variance_return
+from geo.orchestration.frontier.targets import min_variance_return
 from geo.problem import ObjectiveGrid, Problem, SelectionEvaluator
 
 # Rows of portef1.txt (2000 rows, by decreasing mean): the top end, the middle, the left end.

@@ -14,8 +14,8 @@ import pytest
 from geo.core.errors import GeoError
 from geo.core.checkpoint import STATE_FILE, Checkpoint
 from geo.methods.registry import make_method
-from geo.frontier.run import compute_frontier
-from geo.frontier.targets import evenly_spaced_targets
+from geo.orchestration.frontier.run import compute_frontier
+from geo.orchestration.frontier.targets import evenly_spaced_targets
 from geo.problem import ObjectiveGrid, Problem
 
 ROOT = Path(__file__).resolve().parents[2]

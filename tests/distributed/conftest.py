@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "backtest"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "orchestration" / "backtest"))
 
 
 def _loopback(address) -> bool:

@@ -8,8 +8,8 @@ import json
 import pytest
 
 from geo.distributed import TaskRunner
-from geo.frontier.spread import spread_frontier
-from geo.frontier.targets import evenly_spaced_targets
+from geo.orchestration.frontier.spread import spread_frontier
+from geo.orchestration.frontier.targets import evenly_spaced_targets
 from geo.methods.registry import make_method
 from geo.problem import ObjectiveGrid, Problem
 

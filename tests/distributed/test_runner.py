@@ -12,8 +12,8 @@ import time
 import numpy as np
 import pytest
 
-from geo.backtest.rebalance import RebalanceSettings, RebalanceTask
-from geo.backtest.run import BacktestInterrupted, run_backtest
+from geo.orchestration.backtest.rebalance import RebalanceSettings, RebalanceTask
+from geo.orchestration.backtest.run import BacktestInterrupted, run_backtest
 from geo.data.prices import PriceTable
 from geo.distributed import TaskRunner, task_seeds
 

@@ -5,7 +5,7 @@ import pytest
 
 from geo.methods.base import Deadline
 from geo.classical.enumeration import all_selections
-from geo.frontier.targets import evenly_spaced_targets
+from geo.orchestration.frontier.targets import evenly_spaced_targets
 from geo.generator_enhanced.optimizer import GEOMethod
 from geo.generator_enhanced.pool import Pool, sampling_sizes, sub_universe
 from geo.problem import ObjectiveGrid, Problem, SelectionEvaluator

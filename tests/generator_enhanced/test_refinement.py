@@ -5,7 +5,7 @@ import pytest
 
 from geo.classical.local_search import descend
 from geo.classical.neighbourhood import all_neighbours, random_selections
-from geo.frontier.targets import evenly_spaced_targets
+from geo.orchestration.frontier.targets import evenly_spaced_targets
 from geo.generator_enhanced.exploration import Exploration
 from geo.generator_enhanced.refinement import TargetSchedule, frontier_dents, guided_descend, refine
 from geo.methods.base import Deadline

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from geo.core.errors import GeoError
-from geo.frontier.targets import evenly_spaced_targets
+from geo.orchestration.frontier.targets import evenly_spaced_targets
 from geo.generator_enhanced.optimizer import GEOMethod
 from geo.generator_enhanced.segment_site import SegmentSiteView
 from geo.methods.base import Deadline

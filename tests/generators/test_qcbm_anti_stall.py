@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from geo.frontier.run import compute_frontier
-from geo.frontier.targets import evenly_spaced_targets
+from geo.orchestration.frontier.run import compute_frontier
+from geo.orchestration.frontier.targets import evenly_spaced_targets
 from geo.generators.qcbm import QCBMGenerator
 from geo.methods.registry import make_method
 from geo.problem import ObjectiveGrid, Problem

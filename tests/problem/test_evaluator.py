@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from geo.classical.neighbourhood import random_selections
-from geo.frontier.targets import evenly_spaced_targets
+from geo.orchestration.frontier.targets import evenly_spaced_targets
 from geo.problem import ObjectiveGrid, Problem, SelectionEvaluator
 
 CLARABEL_TIGHT = dict(tol_gap_abs=1e-13, tol_gap_rel=1e-13, tol_feas=1e-13, tol_ktratio=1e-11)

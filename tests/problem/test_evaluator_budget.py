@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from geo.classical.neighbourhood import random_selections
-from geo.frontier.targets import evenly_spaced_targets
+from geo.orchestration.frontier.targets import evenly_spaced_targets
 from geo.problem import ObjectiveGrid, Problem, SelectionEvaluator
 
 

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from geo.core.errors import GeoError
-from geo.frontier.run import compute_frontier
-from geo.frontier.targets import evenly_spaced_targets
+from geo.orchestration.frontier.run import compute_frontier
+from geo.orchestration.frontier.targets import evenly_spaced_targets
 from geo.methods.registry import make_method
 from geo.problem import ObjectiveGrid, Problem
 from geo.quantum.qaoa import k_hot_states, qaoa_circuit

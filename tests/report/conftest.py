@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from geo.methods.registry import make_method
-from geo.frontier.run import compute_frontier
-from geo.frontier.targets import evenly_spaced_targets
+from geo.orchestration.frontier.run import compute_frontier
+from geo.orchestration.frontier.targets import evenly_spaced_targets
 from geo.problem import ObjectiveGrid, Problem
 
 SP500_K = 3

@@ -1,4 +1,4 @@
-"""Putting the tasks of one frontier back together (geo.frontier.tasks).
+"""Putting the tasks of one frontier back together (geo.orchestration.frontier.tasks).
 
 By target: each task answered one target; its point is that target's point. By restart: each
 task answered every target; a target takes the cheapest feasible point over the restarts, with

@@ -4,8 +4,8 @@ calibration, booster seeding, refinement and the final re-pricing all count (iss
 import numpy as np
 import pytest
 
-from geo.frontier.run import compute_frontier
-from geo.frontier.targets import evenly_spaced_targets
+from geo.orchestration.frontier.run import compute_frontier
+from geo.orchestration.frontier.targets import evenly_spaced_targets
 from geo.methods.registry import make_method
 from geo.problem import ObjectiveGrid, Problem
 

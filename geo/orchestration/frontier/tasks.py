@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from geo.core.errors import GeoError
 from geo.core.results import FrontierResult
-from geo.frontier.run import compute_frontier
+from geo.orchestration.frontier.run import compute_frontier
 from geo.methods.base import FrontierMethod
 from geo.problem.objective import ObjectiveGrid
 from geo.problem.problem import Problem

@@ -19,11 +19,11 @@ from typing import Any, Callable
 
 import platformdirs
 
-from geo.backtest.calendar import backtest_calendar, parse_window
-from geo.backtest.choose import ChooseRule
-from geo.backtest.rebalance import PERIODS_PER_YEAR, RebalanceSettings, RebalanceTask, solve_rebalance
-from geo.backtest.result import BacktestResult
-from geo.backtest.simulate import performance, realised_returns, simulate
+from geo.orchestration.backtest.calendar import backtest_calendar, parse_window
+from geo.orchestration.backtest.choose import ChooseRule
+from geo.orchestration.backtest.rebalance import PERIODS_PER_YEAR, RebalanceSettings, RebalanceTask, solve_rebalance
+from geo.orchestration.backtest.result import BacktestResult
+from geo.orchestration.backtest.simulate import performance, realised_returns, simulate
 from geo.core.checkpoint import Checkpoint, fingerprint
 from geo.core.versions import library_versions
 from geo.data.estimation import infer_frequency

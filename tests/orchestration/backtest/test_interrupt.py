@@ -8,9 +8,9 @@ import sys
 
 import pytest
 
-import geo.backtest.run as run_module
-from geo.backtest.rebalance import RebalanceSettings
-from geo.backtest.run import BacktestInterrupted, run_backtest
+import geo.orchestration.backtest.run as run_module
+from geo.orchestration.backtest.rebalance import RebalanceSettings
+from geo.orchestration.backtest.run import BacktestInterrupted, run_backtest
 from geo.data.prices import load_price_table
 
 KW = dict(start="2020-01-01", end="2020-12-31", rebalance="quarterly", window="1y", seed=4)
@@ -141,7 +141,7 @@ def test_cli_ctrl_c_writes_nothing_and_says_how_to_resume(market, run_cli, tmp_p
 
 
 def test_time_limit_is_given_to_each_dates_frontier(market, monkeypatch, run_cli, tmp_path):
-    import geo.frontier.run as frontier_run
+    import geo.orchestration.frontier.run as frontier_run
 
     path, _ = market
     limits = []

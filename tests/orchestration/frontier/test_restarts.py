@@ -1,4 +1,4 @@
-"""One frontier as tasks, in-process (geo.frontier.spread): --restarts for budgeted methods, one task
+"""One frontier as tasks, in-process (geo.orchestration.frontier.spread): --restarts for budgeted methods, one task
 per target for exact; budgets, the merge, checkpoints and bad input. The same tasks on a Dask
 cluster: tests/distributed/test_frontier_spread.py."""
 
@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 
 from geo.distributed import task_seeds
-from geo.frontier.run import compute_frontier
-from geo.frontier.spread import spread_frontier
-from geo.frontier.targets import evenly_spaced_targets
-from geo.frontier.tasks import split_budget, target_grid
+from geo.orchestration.frontier.run import compute_frontier
+from geo.orchestration.frontier.spread import spread_frontier
+from geo.orchestration.frontier.targets import evenly_spaced_targets
+from geo.orchestration.frontier.tasks import split_budget, target_grid
 from geo.methods.registry import make_method
 from geo.problem import ObjectiveGrid, Problem
 

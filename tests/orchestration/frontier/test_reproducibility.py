@@ -3,8 +3,8 @@
 import pytest
 
 from geo.methods.registry import make_method
-from geo.frontier.run import compute_frontier
-from geo.frontier.targets import evenly_spaced_targets
+from geo.orchestration.frontier.run import compute_frontier
+from geo.orchestration.frontier.targets import evenly_spaced_targets
 from geo.problem import ObjectiveGrid, Problem
 
 QCBM_SMALL = {"generator": "qcbm", "iterations": 2, "samples_per_iteration": 50, "segments": 1,

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geo.backtest.rebalance import RebalanceSettings
-from geo.backtest.run import run_backtest
+from geo.orchestration.backtest.rebalance import RebalanceSettings
+from geo.orchestration.backtest.run import run_backtest
 from geo.data.prices import load_price_table
 
 ARGS = ["-k", "3", "--start", "2020-01-01", "--end", "2020-12-31", "--rebalance", "quarterly", "--window", "1y",
@@ -101,7 +101,7 @@ def test_resume_after_an_interruption_gives_the_same_backtest(market, tmp_path, 
     settings = RebalanceSettings(k=3, budget=300, choose="risk-aversion:0.5")
     kwargs = dict(start="2020-01-01", end="2020-12-31", rebalance="quarterly", window="1y", seed=4)
     whole = run_backtest(table, settings, **kwargs)
-    import geo.backtest.run as run_module
+    import geo.orchestration.backtest.run as run_module
 
     calls = []
     original = run_module.solve_rebalance

@@ -1,6 +1,6 @@
 """One ``geo frontier`` run as independent tasks: in-process one after another, or over Dask.
 
-The split (geo.frontier.tasks) depends on the command only: exact solves each target as a
+The split (geo.orchestration.frontier.tasks) depends on the command only: exact solves each target as a
 task, a budgeted method with ``--restarts R`` runs R restarts as tasks. In-process runs the
 same tasks in order, so in-process, ``--workers 1`` and ``--workers 4`` give the same points.
 A budgeted method with one restart in this process is exactly :func:`compute_frontier`, with
@@ -20,9 +20,9 @@ from geo.core.checkpoint import Checkpoint, fingerprint
 from geo.core.errors import GeoError
 from geo.core.results import FrontierPoint, FrontierResult
 from geo.distributed import TaskRunner, task_seeds
-from geo.frontier.merge import merge_by_target, merge_restarts
-from geo.frontier.run import compute_frontier, frontier_result, method_settings
-from geo.frontier.tasks import FrontierTask, solve_task, split_budget, target_grid, waves_left
+from geo.orchestration.frontier.merge import merge_by_target, merge_restarts
+from geo.orchestration.frontier.run import compute_frontier, frontier_result, method_settings
+from geo.orchestration.frontier.tasks import FrontierTask, solve_task, split_budget, target_grid, waves_left
 from geo.methods.base import FrontierMethod, ProgressCallback
 from geo.problem.objective import ObjectiveGrid
 from geo.problem.problem import Problem

@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geo.backtest.calendar import backtest_calendar, parse_window
-from geo.backtest.choose import ChooseRule
-from geo.backtest.simulate import max_drawdown, performance, simulate
+from geo.orchestration.backtest.calendar import backtest_calendar, parse_window
+from geo.orchestration.backtest.choose import ChooseRule
+from geo.orchestration.backtest.simulate import max_drawdown, performance, simulate
 from geo.core.errors import GeoError
 
 

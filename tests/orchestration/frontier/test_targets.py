@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from geo.core.errors import GeoError
-from geo.frontier.targets import evenly_spaced_targets, read_targets_file
+from geo.orchestration.frontier.targets import evenly_spaced_targets, read_targets_file
 from geo.problem import Problem
 
 

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from geo.backtest.choose import ChooseRule, choose_point
+from geo.orchestration.backtest.choose import ChooseRule, choose_point
 from geo.core.errors import GeoError
 from geo.data.prices import PriceTable
 
@@ -109,7 +109,7 @@ def solve_rebalance(task: RebalanceTask, table: PriceTable) -> dict[str, Any]:
     periods = PERIODS_PER_YEAR.get(data.metadata.get("frequency"), 252)
     rule = ChooseRule.parse(settings.choose)
     grid, note = _grid(problem, rule, settings, periods)
-    from geo.frontier.run import compute_frontier
+    from geo.orchestration.frontier.run import compute_frontier
     from geo.methods.registry import make_method
 
     method = make_method(settings.method, **settings.method_settings)
@@ -144,7 +144,7 @@ def solve_rebalance(task: RebalanceTask, table: PriceTable) -> dict[str, Any]:
 
 
 def _grid(problem, rule: ChooseRule, settings: RebalanceSettings, periods: int):
-    from geo.frontier.targets import evenly_spaced_targets
+    from geo.orchestration.frontier.targets import evenly_spaced_targets
     from geo.problem import ObjectiveGrid
 
     if rule.kind == "min-variance":
