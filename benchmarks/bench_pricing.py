@@ -66,8 +66,8 @@ def daqp_loop_rate(problem: Problem, selections: np.ndarray, target: float) -> f
 class ColdNeighbourhood(SelectionEvaluator):
     """The evaluator with neighbourhoods priced by the batched cold path (no updates)."""
 
-    def neighbourhood_costs(self, current, neighbours, column):
-        return self.costs(neighbours, [column])[:, 0]
+    def neighbourhood_costs(self, current, neighbours, column, cutoff=None):
+        return self.costs(neighbours, [column], cutoff)[:, 0]
 
 
 def local_search_rate(problem: Problem, grid: ObjectiveGrid, column: int, seed: int, descents: int,

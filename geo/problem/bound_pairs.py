@@ -1,34 +1,38 @@
 """Price the (selection, parameter) pairs where a weight bound binds, batched.
 
 The two-fund closed form settles the pairs whose bound-free optimum is feasible; the rest go
-here. Most are solved together by the batched active-set step of
-:mod:`geo.problem.active_set`, starting from the bounds the bound-free optimum crosses. Pairs
-with one feasible portfolio (a return target at the end of the selection's range, a risk
-aversion of 0, or bounds that leave only equal weights) and the few pairs the batched step
-cannot settle go to the sequential exact solver of :mod:`geo.problem.selection_qp`.
+here. Each selection's pairs are priced by the compiled walk along its critical line
+(:mod:`geo.problem.compiled_qp`): its first pair by active-set rounds from the bounds the
+bound-free optimum crosses, the others by following the line, one KKT solve per breakpoint.
+Pairs with one feasible portfolio (a return target at the end of the selection's range, a risk
+aversion of 0, or bounds that leave only equal weights) and the few pairs the walk cannot
+settle go to the sequential exact solver of :mod:`geo.problem.selection_qp` (DAQP), whose
+answer is then re-solved exactly at its own working set.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from geo.problem.active_set import solve_pairs
+from geo.problem.compiled_qp import price_at_weights, price_selections
 from geo.problem.selection_qp import SelectionQP, return_bounds, solve_bounded_many
 
 INFEASIBLE = np.inf
 POLISH_ATOL = 1e-9  # a sequential answer this close to a bound is taken as sitting on it
-# Below this many pairs the batched step's fixed cost (a few ms of array set-up) exceeds the
-# sequential solver's (tens of microseconds a pair): annealing prices one pair at a time.
-MIN_BATCH = 16
 
 
-def price_bound_pairs(table: np.ndarray, todo: np.ndarray, cov_sel: np.ndarray, mu_sel: np.ndarray, kind: str,
-                      params: np.ndarray, w_min: float, w_max: float, guess: np.ndarray | None = None) -> None:
-    """Fill ``table[todo]`` (selections x parameters) with exact costs; ``guess`` (M, K, T) are
-    the bound-free weights whose crossed bounds seed each pair's active set."""
+def price_bound_pairs(table: np.ndarray, todo: np.ndarray, cov: np.ndarray, mu: np.ndarray, index: np.ndarray,
+                      kind: str, params: np.ndarray, w_min: float, w_max: float, guess: np.ndarray) -> None:
+    """Fill ``table[todo]`` (selections x parameters) with exact costs.
+
+    ``cov`` and ``mu`` are the whole universe's, ``index`` (M, K) the selections' assets and
+    ``guess`` (M, K, T) their bound-free weights, whose crossed bounds seed each selection's
+    first working set (:func:`geo.problem.compiled_qp.walk_selection` walks the rest).
+    """
     if not todo.any():
         return
-    size = mu_sel.shape[1]
+    size = index.shape[1]
+    mu_sel = mu[index]
     sequential = np.zeros_like(todo)
     if abs(size * w_max - 1) <= 1e-12 or abs(size * w_min - 1) <= 1e-12:
         sequential[:] = todo
@@ -39,24 +43,16 @@ def price_bound_pairs(table: np.ndarray, todo: np.ndarray, cov_sel: np.ndarray, 
         tol = 1e-12 * (1 + np.abs(low) + np.abs(high))
         sequential |= (params[None, :] >= (high - tol)[:, None]) | (params[None, :] <= (low + tol)[:, None])
     sequential &= todo
-    if (todo & ~sequential).sum() < MIN_BATCH:
-        sequential = todo.copy()
     batched = todo & ~sequential
-    rows, cols = np.nonzero(batched)
-    if len(rows):
-        if guess is None:
-            lower = np.zeros((len(rows), size), dtype=bool)
-            upper = lower.copy()
-        else:
-            start = guess[rows, :, cols]
-            lower, upper = start < w_min, start > w_max
-        weights, variance, solved = solve_pairs(cov_sel, mu_sel, rows, kind, params[cols], w_min, w_max, lower, upper)
-        table[rows[solved], cols[solved]] = pair_costs_from_variance(
-            variance[solved], mu_sel[rows[solved]], weights[solved], kind, params[cols[solved]])
-        sequential[rows[~solved], cols[~solved]] = True
+    if batched.any():
+        cost, solved = price_selections(cov, mu, np.ascontiguousarray(index, dtype=np.int64), kind == "target-return",
+                                        np.asarray(params, dtype=float), batched,
+                                        np.ascontiguousarray(guess, dtype=float), float(w_min), float(w_max))
+        table[solved] = cost[solved]
+        sequential |= batched & ~solved
     polish_rows, polish_cols, polish_weights = [], [], []
     for i in np.flatnonzero(sequential.any(axis=1)):
-        qp = SelectionQP(cov_sel[i], mu_sel[i], kind, w_min, w_max)
+        qp = SelectionQP(cov[np.ix_(index[i], index[i])], mu_sel[i], kind, w_min, w_max)
         columns = np.flatnonzero(sequential[i])
         answers = solve_bounded_many(qp, params[columns])
         for j, weights in zip(columns, answers):
@@ -67,34 +63,23 @@ def price_bound_pairs(table: np.ndarray, todo: np.ndarray, cov_sel: np.ndarray, 
                 polish_cols.append(j)
                 polish_weights.append(weights)
     if polish_rows:
-        _polish(table, np.array(polish_rows), np.array(polish_cols), np.array(polish_weights), cov_sel, mu_sel, kind,
+        _polish(table, np.array(polish_rows), np.array(polish_cols), np.array(polish_weights), cov, mu, index, kind,
                 params, w_min, w_max)
 
 
-def _polish(table: np.ndarray, rows: np.ndarray, cols: np.ndarray, weights: np.ndarray, cov_sel: np.ndarray,
-            mu_sel: np.ndarray, kind: str, params: np.ndarray, w_min: float, w_max: float) -> None:
+def _polish(table: np.ndarray, rows: np.ndarray, cols: np.ndarray, weights: np.ndarray, cov: np.ndarray,
+            mu: np.ndarray, index: np.ndarray, kind: str, params: np.ndarray, w_min: float, w_max: float) -> None:
     """Re-solve the KKT system at the sequential solver's active set, where it verifies.
 
     On a singular covariance DAQP may stall and retry with a ridge (RIDGE_RTOL), which moves its
     cost by up to ~1e-7 relative; the exact solve of its final working set removes that error.
     A polished cost is kept only where it verifies and does not exceed the sequential one.
     """
-    lower = weights <= w_min + POLISH_ATOL
-    upper = ~lower & (weights >= w_max - POLISH_ATOL)
-    polished, variance, solved = solve_pairs(cov_sel, mu_sel, rows, kind, params[cols], w_min, w_max, lower, upper)
-    if not solved.any():
-        return
-    cost = pair_costs_from_variance(variance[solved], mu_sel[rows[solved]], polished[solved], kind,
-                                    params[cols[solved]])
+    cost, solved = price_at_weights(cov, mu, np.ascontiguousarray(index[rows], dtype=np.int64),
+                                    kind == "target-return", np.asarray(params[cols], dtype=float),
+                                    np.ascontiguousarray(weights, dtype=float), float(w_min), float(w_max), POLISH_ATOL)
     r, c = rows[solved], cols[solved]
-    table[r, c] = np.minimum(table[r, c], cost)
-
-
-def pair_costs_from_variance(variance: np.ndarray, mu: np.ndarray, weights: np.ndarray, kind: str,
-                             params: np.ndarray) -> np.ndarray:
-    if kind == "target-return":
-        return variance
-    return params * variance - (1 - params) * np.einsum("pi,pi->p", mu, weights)
+    table[r, c] = np.minimum(table[r, c], cost[solved])
 
 
 def pair_costs(cov: np.ndarray, mu: np.ndarray, weights: np.ndarray, kind: str, params: np.ndarray) -> np.ndarray:

@@ -334,7 +334,7 @@ class SelectionEvaluator:
             self.n_screened += int(screened.sum())
         self.n_evaluations += int(needed.sum())
         if problem.sector_caps is None:
-            price_bound_pairs(table, todo, cov_sel, mu_sel, kind, params, problem.w_min, problem.w_max, guess)
+            price_bound_pairs(table, todo, problem.cov, problem.mu, index, kind, params, problem.w_min, problem.w_max, guess)
         else:  # cap rows: the sequential QP with the caps as linear inequalities
             for i in np.flatnonzero(todo.any(axis=1)):
                 qp = problem_selection_qp(problem, index[i], kind, cov_sel[i], mu_sel[i])

@@ -1,7 +1,7 @@
 """Whole-frontier pricing (every selection at every parameter, batched) against cold single solves.
 
 ``SelectionEvaluator.costs`` prices the bound-free pairs by the closed form and the rest by the
-batched active-set solve with critical-line sharing (geo/problem/bound_pairs.py); each pair must
+compiled walk along each selection's critical line (geo/problem/bound_pairs.py); each pair must
 equal the pair priced alone. An injected error of 1e-6 must be caught.
 """
 
@@ -53,12 +53,12 @@ def test_an_injected_error_of_1e_6_is_caught(port4, monkeypatch):
     selections = random_selections(problem, 10, np.random.default_rng(3))
     params = parameter_grid(problem, "target-return", 10)
     check_frontier(problem, "target-return", selections, params)
-    original = bound_pairs.solve_pairs
+    original = bound_pairs.price_selections
 
     def off_by_1e_6(*args):
-        weights, variance, solved = original(*args)
-        return weights, variance * (1 + 1e-6), solved
+        cost, solved = original(*args)
+        return cost * (1 + 1e-6), solved
 
-    monkeypatch.setattr(bound_pairs, "solve_pairs", off_by_1e_6)
+    monkeypatch.setattr(bound_pairs, "price_selections", off_by_1e_6)
     with pytest.raises(AssertionError):
         check_frontier(problem, "target-return", selections, params)

@@ -1,0 +1,113 @@
+"""Results unchanged: the same `geo frontier` commands run by an older commit and by this tree.
+
+Run: .venv/bin/python benchmarks/compare_versions.py [--old REF] [--only NAME,...] [--headline]
+
+The older commit's ``geo`` package is taken with ``git archive REF geo`` into a temporary folder
+and put first on ``PYTHONPATH``; this tree's runs from the repository root. Each case runs in its
+own process, once per version, and every point must match: the same status, the same tickers,
+the variance to 1e-12 relative, and the same ``details.evaluations`` and ``details.screened``.
+Exits 1 on any difference (each is printed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tarfile
+import tempfile
+from io import BytesIO
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if __package__ in (None, ""):
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks.common import SHARED_DATA, orlib_spec  # noqa: E402
+
+RTOL = 1e-12
+SP500 = f"csv:{SHARED_DATA / 'sp500_daily_2013_2018' / 'sp500_close_wide_2013_2018.csv.gz'}"
+PORT1, PORT4 = orlib_spec("port1"), orlib_spec("port4")
+CASES = {
+    "sample-enumeration": ["sp500-sample", "-k", "5", "--points", "20", "--method", "enumeration", "--seed", "7"],
+    "sample-local-search": ["sp500-sample", "-k", "5", "--points", "10", "--method", "local-search"],
+    "sample-geo": ["sp500-sample", "-k", "5", "--points", "10", "--method", "geo", "--budget", "3000"],
+    "sample-caps": ["sp500-sample", "-k", "8", "--points", "10", "--sector-cap", "0.3", "--budget", "5000"],
+    "port1-at-most": [PORT1, "-k", "10", "--cardinality", "at-most", "--points", "20", "--budget", "20000"],
+    "port1-bounds": [PORT1, "-k", "10", "--cardinality", "at-most", "--points", "20", "--budget", "20000",
+                     "--w-min", "0.02", "--w-max", "0.3"],
+    "port1-geo": [PORT1, "-k", "10", "--points", "10", "--method", "geo", "--generator", "independent",
+                  "--budget", "5000"],
+    "port1-annealing": [PORT1, "-k", "10", "--points", "10", "--method", "annealing", "--budget", "5000"],
+    "port4-local-search": [PORT4, "-k", "10", "--cardinality", "at-most", "--points", "20", "--budget", "30000"],
+    "port4-bounds": [PORT4, "-k", "10", "--points", "10", "--budget", "20000", "--w-min", "0.02", "--w-max", "0.2"],
+    "port4-geo": [PORT4, "-k", "10", "--points", "10", "--method", "geo", "--budget", "10000"],
+}
+HEADLINE = {"headline": [SP500, "-k", "50", "--w-max", "0.1", "--start", "2013-02-08", "--end", "2016-12-31",
+                         "--points", "10", "--budget", "100000"]}
+
+
+def export(ref: str, folder: Path) -> Path:
+    archive = subprocess.run(["git", "archive", ref, "geo"], cwd=ROOT, check=True, capture_output=True).stdout
+    with tarfile.open(fileobj=BytesIO(archive)) as tar:
+        tar.extractall(folder, filter="data")
+    return folder
+
+
+def run(args: list[str], pythonpath: Path, output: Path) -> dict:
+    env = dict(os.environ, PYTHONPATH=str(pythonpath))
+    subprocess.run([sys.executable, "-m", "geo.cli", "frontier", *args, "--quiet", "--output", str(output)],
+                   cwd=ROOT, env=env, check=True, capture_output=True)
+    return json.loads(output.read_text())
+
+
+def differences(old: dict, new: dict) -> list[str]:
+    found = []
+    for key in ("evaluations", "screened"):
+        if old["details"].get(key) != new["details"].get(key):
+            found.append(f"details.{key}: {old['details'].get(key)} -> {new['details'].get(key)}")
+    for i, (a, b) in enumerate(zip(old["points"], new["points"])):
+        if a["status"] != b["status"]:
+            found.append(f"point {i}: status {a['status']} -> {b['status']}")
+        if sorted(a.get("weights") or {}) != sorted(b.get("weights") or {}):
+            found.append(f"point {i}: tickers differ")
+        va, vb = a.get("variance"), b.get("variance")
+        if (va is None) != (vb is None) or (va is not None and abs(va - vb) > RTOL * abs(va)):
+            found.append(f"point {i}: variance {va!r} -> {vb!r}")
+    if len(old["points"]) != len(new["points"]):
+        found.append(f"{len(old['points'])} points -> {len(new['points'])}")
+    return found
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--old", default="5e4d0b7", help="the commit to compare with (default: before issue 18)")
+    parser.add_argument("--only", default=None, help="comma-separated case names")
+    parser.add_argument("--headline", action="store_true", help="also the K = 50 S&P 500 frontier (a minute or more)")
+    args = parser.parse_args()
+    cases = dict(CASES, **(HEADLINE if args.headline else {}))
+    names = args.only.split(",") if args.only else list(cases)
+    failed = 0
+    with tempfile.TemporaryDirectory() as tmp:
+        old_tree = export(args.old, Path(tmp) / "old")
+        for name in names:
+            old = run(cases[name], old_tree, Path(tmp) / f"{name}-old.json")
+            new = run(cases[name], ROOT, Path(tmp) / f"{name}-new.json")
+            found = differences(old, new)
+            worst = max((abs(a["variance"] - b["variance"]) / abs(a["variance"])
+                         for a, b in zip(old["points"], new["points"])
+                         if a.get("variance") and b.get("variance")), default=0.0)
+            print(f"{name}: {len(new['points'])} points, {new['details'].get('evaluations')} evaluations, "
+                  f"max rel. variance difference {worst:.1e}, "
+                  f"time {old['timing']['wall_s']:.1f} s -> {new['timing']['wall_s']:.1f} s: "
+                  f"{'same' if not found else 'DIFFERENT'}", flush=True)
+            for line in found:
+                print("   ", line)
+            failed += bool(found)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
