@@ -15,6 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from geo.problem.compiled_qp import price_at_weights, price_selections
+from geo.problem.sector_caps import SectorCaps
 from geo.problem.selection_qp import SelectionQP, return_bounds, solve_bounded_many
 
 INFEASIBLE = np.inf
@@ -22,12 +23,16 @@ POLISH_ATOL = 1e-9  # a sequential answer this close to a bound is taken as sitt
 
 
 def price_bound_pairs(table: np.ndarray, todo: np.ndarray, cov: np.ndarray, mu: np.ndarray, index: np.ndarray,
-                      kind: str, params: np.ndarray, w_min: float, w_max: float, guess: np.ndarray) -> None:
+                      kind: str, params: np.ndarray, w_min: float, w_max: float, guess: np.ndarray,
+                      caps: SectorCaps | None = None) -> None:
     """Fill ``table[todo]`` (selections x parameters) with exact costs.
 
     ``cov`` and ``mu`` are the whole universe's, ``index`` (M, K) the selections' assets and
     ``guess`` (M, K, T) their bound-free weights, whose crossed bounds seed each selection's
-    first working set (:func:`geo.problem.compiled_qp.walk_selection` walks the rest).
+    first working set (:func:`geo.problem.compiled_qp.walk_selection` walks the rest). With sector
+    ``caps``, a walked optimum (which ignores the caps) is kept only where every cap holds (then
+    it is the capped optimum too: the caps only shrink the feasible set); the other pairs go to
+    DAQP with the caps as rows.
     """
     if not todo.any():
         return
@@ -45,20 +50,24 @@ def price_bound_pairs(table: np.ndarray, todo: np.ndarray, cov: np.ndarray, mu: 
     sequential &= todo
     batched = todo & ~sequential
     if batched.any():
-        cost, solved = price_selections(cov, mu, np.ascontiguousarray(index, dtype=np.int64), kind == "target-return",
-                                        np.asarray(params, dtype=float), batched,
-                                        np.ascontiguousarray(guess, dtype=float), float(w_min), float(w_max))
+        cost, solved, weights = price_selections(cov, mu, np.ascontiguousarray(index, dtype=np.int64),
+                                                 kind == "target-return", np.asarray(params, dtype=float), batched,
+                                                 np.ascontiguousarray(guess, dtype=float), float(w_min), float(w_max),
+                                                 caps is not None)
+        if caps is not None:
+            solved &= caps.hold(index, weights)
         table[solved] = cost[solved]
         sequential |= batched & ~solved
     polish_rows, polish_cols, polish_weights = [], [], []
     for i in np.flatnonzero(sequential.any(axis=1)):
-        qp = SelectionQP(cov[np.ix_(index[i], index[i])], mu_sel[i], kind, w_min, w_max)
+        ids, cap_values = (None, None) if caps is None else caps.local(index[i])
+        qp = SelectionQP(cov[np.ix_(index[i], index[i])], mu_sel[i], kind, w_min, w_max, ids, cap_values)
         columns = np.flatnonzero(sequential[i])
         answers = solve_bounded_many(qp, params[columns])
         for j, weights in zip(columns, answers):
             table[i, j] = INFEASIBLE if weights is None else float(
                 pair_costs(qp.cov[None], qp.mu[None], weights[None], kind, params[j:j + 1])[0])
-            if weights is not None and batched[i, j]:
+            if weights is not None and batched[i, j] and caps is None:
                 polish_rows.append(i)
                 polish_cols.append(j)
                 polish_weights.append(weights)

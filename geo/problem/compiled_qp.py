@@ -284,6 +284,24 @@ def check_point(line, status, t, eq, e0, e1, g, lin_size, lo, hi, next_status):
                 break
             w = w0[worst] + t * w1[worst]
             next_status[worst] = LOW if w < lo else UP
+        # Fewer free weights than equalities would make the next system singular: free the fixed
+        # weights whose multipliers are smallest (the least firmly held) until enough are free.
+        n_free = 0
+        for i in range(n):
+            if next_status[i] == FREE:
+                n_free += 1
+        while n_free < m:
+            least = -1
+            least_v = np.inf
+            for i in range(n):
+                if next_status[i] != FREE and status[i] != FREE:
+                    v = abs(r0[i] + t * r1[i])
+                    if v < least_v:
+                        least, least_v = i, v
+            if least < 0:
+                break
+            next_status[least] = FREE
+            n_free += 1
         return CHANGED
     if not free_ok:
         return FAILED
@@ -379,14 +397,17 @@ def line_parameter(param, norm, target_kind):
 
 
 @njit(cache=True, error_model="numpy")
-def walk_selection(cov, mu, idx, target_kind, params, todo, guess, lo, hi, cost_out, solved_out):
+def walk_selection(cov, mu, idx, target_kind, params, todo, guess, guess_atol, lo, hi, cost_out, solved_out,
+                   weights_out):
     """Price one selection at the parameters ``params[todo]`` by walking its critical line.
 
     The first pair is settled by primal-dual active-set rounds from ``guess`` (K, T: the
     bound-free weights, whose crossed bounds seed the working set); every later pair, in order
     of t, by following the line from the last settled point: one KKT solve per breakpoint
     between them. Each pair is checked at its own t; a pair the walk cannot settle is retried by
-    active-set rounds from the walk's working set, and otherwise left unsolved."""
+    active-set rounds from the walk's working set, and otherwise left unsolved. A guess weight
+    within ``guess_atol`` of a bound (strictly beyond it, with 0) starts at that bound.
+    ``weights_out`` (T, n) receives the settled pairs' weights, clipped to the bounds."""
     n = len(idx)
     hf, eq, e0, e1, g, lin_size, norm = form_of(cov, mu, idx, target_kind)
     n_par = len(params)
@@ -416,6 +437,24 @@ def walk_selection(cov, mu, idx, target_kind, params, todo, guess, lo, hi, cost_
                     break
                 status[which] = new
                 events += 1
+                # A corner where a weight becomes fixed with only m free: another fixed weight
+                # (the one whose multiplier is nearest zero there) must take its place.
+                n_free = 0
+                for i in range(n):
+                    if status[i] == FREE:
+                        n_free += 1
+                while n_free < eq.shape[0]:
+                    least = -1
+                    least_v = np.inf
+                    for i in range(n):
+                        if status[i] != FREE and i != which:
+                            v = abs(line[2, i] + te * line[3, i])
+                            if v < least_v:
+                                least, least_v = i, v
+                    if least < 0:
+                        break
+                    status[least] = FREE
+                    n_free += 1
                 if not solve_line(cov, idx, hf, eq, e0, e1, g, status, lo, hi, line):
                     break
                 t_cur = max(t_cur, te)
@@ -425,11 +464,13 @@ def walk_selection(cov, mu, idx, target_kind, params, todo, guess, lo, hi, cost_
             if not have_line:
                 for i in range(n):
                     w = guess[i, j]
-                    status[i] = LOW if w < lo else (UP if w > hi else FREE)
+                    status[i] = LOW if w < lo + guess_atol else (UP if w > hi - guess_atol else FREE)
             ok = settle(cov, idx, hf, eq, e0, e1, g, lin_size, lo, hi, t, status, line)
         if ok:
             cost_out[j] = point_cost(line, t, hf, idx, mu, params[j], target_kind, lo, hi)
             solved_out[j] = True
+            for i in range(n):
+                weights_out[j, i] = min(max(line[0, i] + t * line[1, i], lo), hi)
             t_cur = t
             have_line = True
         else:
@@ -437,18 +478,25 @@ def walk_selection(cov, mu, idx, target_kind, params, todo, guess, lo, hi, cost_
 
 
 @njit(cache=True, error_model="numpy")
-def price_selections(cov, mu, index, target_kind, params, todo, guess, lo, hi):
-    """:func:`walk_selection` for each row of ``index`` (M, K); returns cost (M, T) and solved."""
-    n_sel = index.shape[0]
-    cost = np.full((n_sel, len(params)), np.nan)
-    solved = np.zeros((n_sel, len(params)), dtype=np.bool_)
+def price_selections(cov, mu, index, target_kind, params, todo, guess, lo, hi, want_weights):
+    """:func:`walk_selection` for each row of ``index`` (M, K); returns cost (M, T), solved, and
+    with ``want_weights`` the weights (M, K, T) (else an empty array)."""
+    n_sel, k = index.shape
+    n_par = len(params)
+    cost = np.full((n_sel, n_par), np.nan)
+    solved = np.zeros((n_sel, n_par), dtype=np.bool_)
+    weights = np.zeros((n_sel if want_weights else 0, k, n_par))
+    scratch = np.zeros((n_par, k))
     for s in range(n_sel):
         any_todo = False
-        for j in range(len(params)):
+        for j in range(n_par):
             any_todo |= todo[s, j]
         if any_todo:
-            walk_selection(cov, mu, index[s], target_kind, params, todo[s], guess[s], lo, hi, cost[s], solved[s])
-    return cost, solved
+            walk_selection(cov, mu, index[s], target_kind, params, todo[s], guess[s], 0.0, lo, hi, cost[s], solved[s],
+                           scratch)
+            if want_weights:
+                weights[s] = scratch.T
+    return cost, solved, weights
 
 
 @njit(cache=True, error_model="numpy")
@@ -532,3 +580,24 @@ def settle_pairs(cov, mu, index, target_kind, params, status, lo, hi):
             cost[p] = point_cost(line, t, hf, idx, mu, params[p], target_kind, lo, hi)
             solved[p] = True
     return cost, solved
+
+
+def warm_up() -> None:
+    """Compile every kernel for the argument types the package passes, into numba's on-disk cache
+    (``make install`` runs this, so that no command pays the compilation: tens of seconds)."""
+    n, t = 4, 3
+    cov = np.eye(n) + 0.1
+    mu = np.linspace(0.01, 0.02, n)
+    index = np.arange(n, dtype=np.int64)[None, :]
+    params = np.array([0.012, 0.015, 0.018])
+    for target_kind, values in ((True, params), (False, np.array([0.2, 0.5, 0.9]))):
+        todo = np.ones((1, t), dtype=np.bool_)
+        price_selections(cov, mu, index, target_kind, values, todo, np.full((1, n, t), 1.0 / n), 0.0, 1.0, False)
+        walk_selection(cov, mu, index[0], target_kind, values, todo[0], np.full((n, t), 1.0 / n), 1e-9, 0.0, 1.0,
+                       np.zeros(t), np.zeros(t, dtype=np.bool_), np.zeros((t, n)))
+        price_at_weights(cov, mu, np.repeat(index, t, axis=0), target_kind, values, np.full((t, n), 1.0 / n), 0.0,
+                         1.0, 1e-9)
+        settle_pairs(cov, mu, np.repeat(index, t, axis=0), target_kind, values, np.zeros((t, n), dtype=np.int8), 0.0,
+                     1.0)
+        price_moves(cov, mu, index[0, :2].copy(), np.full(2, 0.5), np.array([0, -1], dtype=np.int64),
+                    np.array([2, 3], dtype=np.int64), target_kind, float(values[1]), 0.0, 1.0)

@@ -30,7 +30,7 @@ from geo.problem.neighbourhood_pricing import price_neighbours
 from geo.problem.objective import ObjectiveGrid
 from geo.problem.problem import Problem
 from geo.problem.selection_qp import (closed_form, problem_return_bounds, problem_selection_qp, selection_cost,
-                                      solve_bounded, solve_bounded_many)
+                                      solve_bounded)
 
 INFEASIBLE = np.inf
 # The cutoff screen trusts the two-fund bound only with clearly distinct returns, and only
@@ -186,23 +186,26 @@ class SelectionEvaluator:
         self._note_prices(np.arange(len(selections)), np.arange(len(self.grid)), self._costs)
 
     def _rows_for(self, selections: np.ndarray) -> np.ndarray:
-        rows = np.empty(len(selections), dtype=np.int64)
-        for i, raw in enumerate(selection_keys(selections)):
-            row = self._row_of.get(raw)
-            if row is None:
-                row = self._append(selections[i])
-                self._row_of[raw] = row
-            rows[i] = row
+        """Memo rows of ``selections``; new ones are appended in order of first appearance."""
+        keys = selection_keys(selections)
+        row_of = self._row_of
+        rows = np.fromiter((row_of.get(key, -1) for key in keys), dtype=np.int64, count=len(keys))
+        new = np.flatnonzero(rows < 0)
+        if len(new):
+            first = len(row_of)
+            for i in new:  # a selection twice in one batch gets one row
+                rows[i] = row_of.setdefault(keys[i], len(row_of))
+            added = len(row_of) - first
+            self._reserve(first + added)
+            fresh = rows[new] >= first
+            self._selections[rows[new[fresh]]] = selections[new[fresh]]
         return rows
 
-    def _append(self, selection: np.ndarray) -> int:
-        row = len(self._row_of)
-        if row >= len(self._selections):
-            grow = max(1024, len(self._selections))
+    def _reserve(self, n_rows: int) -> None:
+        if n_rows > len(self._selections):
+            grow = max(1024, len(self._selections), n_rows - len(self._selections))
             self._selections = np.concatenate([self._selections, np.zeros((grow, self.problem.n_assets), bool)])
             self._costs = np.concatenate([self._costs, np.full((grow, len(self.grid)), np.nan)])
-        self._selections[row] = selection
-        return row
 
     # -- pricing ----------------------------------------------------------------------------
     def costs(self, selections: np.ndarray, columns: Sequence[int] | np.ndarray | None = None,
@@ -333,15 +336,8 @@ class SelectionEvaluator:
             needed = needed & ~screened
             self.n_screened += int(screened.sum())
         self.n_evaluations += int(needed.sum())
-        if problem.sector_caps is None:
-            price_bound_pairs(table, todo, problem.cov, problem.mu, index, kind, params, problem.w_min, problem.w_max, guess)
-        else:  # cap rows: the sequential QP with the caps as linear inequalities
-            for i in np.flatnonzero(todo.any(axis=1)):
-                qp = problem_selection_qp(problem, index[i], kind, cov_sel[i], mu_sel[i])
-                columns = np.flatnonzero(todo[i])
-                for j, weights in zip(columns, solve_bounded_many(qp, params[columns])):
-                    table[i, j] = (INFEASIBLE if weights is None
-                                   else selection_cost(weights, qp.cov, qp.mu, kind, params[j]))
+        price_bound_pairs(table, todo, problem.cov, problem.mu, index, kind, params, problem.w_min, problem.w_max, guess,
+                          problem.sector_caps)
         written = np.where(needed, table, self._costs[np.ix_(rows, cols)])
         self._costs[np.ix_(rows, cols)] = written
         self._note_prices(rows, cols, written)

@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from pricing_cases import SETTINGS, assert_costs_match, cold_cost, parameter_grid, problems
+from pricing_cases import (SETTINGS, assert_costs_match, capped_problems, cold_capped_cost, cold_cost, parameter_grid,
+                           problems)
 
 import geo.problem.bound_pairs as bound_pairs
 from geo.classical.neighbourhood import random_selections
@@ -56,9 +57,19 @@ def test_an_injected_error_of_1e_6_is_caught(port4, monkeypatch):
     original = bound_pairs.price_selections
 
     def off_by_1e_6(*args):
-        cost, solved = original(*args)
-        return cost * (1 + 1e-6), solved
+        cost, solved, weights = original(*args)
+        return cost * (1 + 1e-6), solved, weights
 
     monkeypatch.setattr(bound_pairs, "price_selections", off_by_1e_6)
     with pytest.raises(AssertionError):
         check_frontier(problem, "target-return", selections, params)
+
+
+@settings(max_examples=30, **SETTINGS)
+@given(capped_problems(), st.sampled_from(["target-return", "risk-aversion"]), st.integers(0, 2**32 - 1))
+def test_whole_frontier_with_sector_caps_equals_cold_daqp(problem, kind, seed):
+    selections = random_selections(problem, 6, np.random.default_rng(seed))
+    params = parameter_grid(problem, kind, 9)
+    ours = SelectionEvaluator(problem, ObjectiveGrid(kind, params)).costs(selections)
+    reference = np.array([[cold_capped_cost(problem, row, kind, p) for p in params] for row in selections])
+    assert_costs_match(problem, ours.ravel(), reference.ravel())
