@@ -1,12 +1,15 @@
-"""Results unchanged: the same `geo frontier` commands run by an older commit and by this tree.
+"""Results unchanged: the same `geo frontier` commands run by an older version and by this tree.
 
-Run: .venv/bin/python benchmarks/compare_versions.py [--old REF] [--only NAME,...] [--headline]
+Run: .venv/bin/python benchmarks/compare_versions.py [--old REF|worktree] [--cold] [--only NAME,...] [--headline]
 
 The older commit's ``geo`` package is taken with ``git archive REF geo`` into a temporary folder
-and put first on ``PYTHONPATH``; this tree's runs from the repository root. Each case runs in its
-own process, once per version, and every point must match: the same status, the same tickers,
-the variance to 1e-12 relative, and the same ``details.evaluations`` and ``details.screened``.
-Exits 1 on any difference (each is printed).
+and put first on ``PYTHONPATH``, this tree's ``geo`` for the new runs; both run from a temporary
+folder (checked: each run imports the package it should). ``--cold`` makes the old side price
+every neighbourhood as ``SelectionEvaluator.costs`` prices any batch (its cold path): with
+``--old worktree --cold`` this tree's warm neighbourhood path is compared with its own cold path,
+which must change nothing. Each case runs in its own process, once per side, and every point
+must match: the same status, the same tickers, the variance to 1e-12 relative, and the same
+``details.evaluations`` and ``details.screened``. Exits 1 on any difference (each is printed).
 """
 
 from __future__ import annotations
@@ -35,6 +38,11 @@ CASES = {
     "sample-local-search": ["sp500-sample", "-k", "5", "--points", "10", "--method", "local-search"],
     "sample-geo": ["sp500-sample", "-k", "5", "--points", "10", "--method", "geo", "--budget", "3000"],
     "sample-caps": ["sp500-sample", "-k", "8", "--points", "10", "--sector-cap", "0.3", "--budget", "5000"],
+    # notebooks/01-quickstart.ipynb's run: w_max binding at K = 5
+    "quickstart-local-search": ["sp500-sample", "--start", "2015-01-01", "-k", "5", "--w-max", "0.5", "--points",
+                                "20", "--seed", "7", "--method", "local-search", "--budget", "20000"],
+    "quickstart-geo": ["sp500-sample", "--start", "2015-01-01", "-k", "5", "--w-max", "0.5", "--points", "20",
+                       "--seed", "7", "--method", "geo", "--generator", "mps", "--budget", "20000"],
     "port1-at-most": [PORT1, "-k", "10", "--cardinality", "at-most", "--points", "20", "--budget", "20000"],
     "port1-bounds": [PORT1, "-k", "10", "--cardinality", "at-most", "--points", "20", "--budget", "20000",
                      "--w-min", "0.02", "--w-max", "0.3"],
@@ -56,11 +64,39 @@ def export(ref: str, folder: Path) -> Path:
     return folder
 
 
-def run(args: list[str], pythonpath: Path, output: Path) -> dict:
+# The command line with every neighbourhood priced as ``costs`` prices any batch: the reference
+# whose counting and prices the warm neighbourhood path must reproduce.
+COLD_NEIGHBOURHOODS = """
+import geo.problem.evaluator as evaluator
+def cold(self, current, neighbours, column, cutoff=None):
+    return self.costs(neighbours, [column], cutoff)[:, 0]
+evaluator.SelectionEvaluator.neighbourhood_costs = cold
+from geo.cli import main
+main(prog_name="geo")
+"""
+
+
+def run(args: list[str], pythonpath: Path, output: Path, cold: bool = False) -> dict:
+    """One ``geo frontier`` run with ``pythonpath``'s ``geo`` package (``cold``: neighbourhoods by
+    the cold path).
+
+    The process starts in the output's folder, not in the repository: ``python -m`` puts its
+    working directory first on ``sys.path``, so a run started in the repository would import this
+    tree's ``geo`` whatever ``PYTHONPATH`` says. ``imported`` checks which package ran.
+    """
     env = dict(os.environ, PYTHONPATH=str(pythonpath))
-    subprocess.run([sys.executable, "-m", "geo.cli", "frontier", *args, "--quiet", "--output", str(output)],
-                   cwd=ROOT, env=env, check=True, capture_output=True)
+    command = ["-c", COLD_NEIGHBOURHOODS] if cold else ["-m", "geo.cli"]
+    subprocess.run([sys.executable, *command, "frontier", *args, "--quiet", "--output", str(output)],
+                   cwd=output.parent, env=env, check=True, capture_output=True)
     return json.loads(output.read_text())
+
+
+def imported(pythonpath: Path, folder: Path) -> Path:
+    """The folder of the ``geo`` package a run with ``pythonpath`` imports (from ``folder``)."""
+    env = dict(os.environ, PYTHONPATH=str(pythonpath))
+    found = subprocess.run([sys.executable, "-c", "import geo; print(geo.__file__)"], cwd=folder, env=env,
+                           check=True, capture_output=True, text=True).stdout.strip()
+    return Path(found).resolve().parent
 
 
 def differences(old: dict, new: dict) -> list[str]:
@@ -83,7 +119,9 @@ def differences(old: dict, new: dict) -> list[str]:
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--old", default="5e4d0b7", help="the commit to compare with (default: before issue 18)")
+    parser.add_argument("--old", default="5e4d0b7",
+                        help="the commit to compare with (default: before issue 18); 'worktree': this tree")
+    parser.add_argument("--cold", action="store_true", help="the old side prices neighbourhoods by its cold path")
     parser.add_argument("--only", default=None, help="comma-separated case names")
     parser.add_argument("--headline", action="store_true", help="also the K = 50 S&P 500 frontier (a minute or more)")
     args = parser.parse_args()
@@ -91,9 +129,12 @@ def main() -> int:
     names = args.only.split(",") if args.only else list(cases)
     failed = 0
     with tempfile.TemporaryDirectory() as tmp:
-        old_tree = export(args.old, Path(tmp) / "old")
+        old_tree = ROOT if args.old == "worktree" else export(args.old, Path(tmp) / "old")
+        for tree in (old_tree, ROOT):
+            if imported(tree, Path(tmp)) != (tree / "geo").resolve():
+                raise SystemExit(f"a run with PYTHONPATH={tree} does not import {tree / 'geo'}")
         for name in names:
-            old = run(cases[name], old_tree, Path(tmp) / f"{name}-old.json")
+            old = run(cases[name], old_tree, Path(tmp) / f"{name}-old.json", cold=args.cold)
             new = run(cases[name], ROOT, Path(tmp) / f"{name}-new.json")
             found = differences(old, new)
             worst = max((abs(a["variance"] - b["variance"]) / abs(a["variance"])

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from geo.problem.compiled_qp import price_at_weights, price_selections
+from geo.problem.compiled_qp import price_at_weights, price_selections, settle_pairs
 from geo.problem.sector_caps import SectorCaps
 from geo.problem.selection_qp import SelectionQP, return_bounds, solve_bounded_many
 
@@ -24,7 +24,7 @@ POLISH_ATOL = 1e-9  # a sequential answer this close to a bound is taken as sitt
 
 def price_bound_pairs(table: np.ndarray, todo: np.ndarray, cov: np.ndarray, mu: np.ndarray, index: np.ndarray,
                       kind: str, params: np.ndarray, w_min: float, w_max: float, guess: np.ndarray,
-                      caps: SectorCaps | None = None) -> None:
+                      caps: SectorCaps | None = None, start: np.ndarray | None = None) -> None:
     """Fill ``table[todo]`` (selections x parameters) with exact costs.
 
     ``cov`` and ``mu`` are the whole universe's, ``index`` (M, K) the selections' assets and
@@ -33,6 +33,11 @@ def price_bound_pairs(table: np.ndarray, todo: np.ndarray, cov: np.ndarray, mu: 
     ``caps``, a walked optimum (which ignores the caps) is kept only where every cap holds (then
     it is the capped optimum too: the caps only shrink the feasible set); the other pairs go to
     DAQP with the caps as rows.
+
+    ``start`` (N,), for pairs at one parameter near a known optimum (a local search's
+    neighbourhood): each asset's place in that optimum's working set (``compiled_qp.FREE``,
+    ``LOW``, ``UP``), the first guess for every pair before the walk; a pair settled from it
+    has the same cost as walked (the cost is a function of the final working set alone).
     """
     if not todo.any():
         return
@@ -49,6 +54,13 @@ def price_bound_pairs(table: np.ndarray, todo: np.ndarray, cov: np.ndarray, mu: 
         sequential |= (params[None, :] >= (high - tol)[:, None]) | (params[None, :] <= (low + tol)[:, None])
     sequential &= todo
     batched = todo & ~sequential
+    if start is not None and caps is None and batched.any():
+        rows, cols = np.nonzero(batched)
+        pair_index = np.ascontiguousarray(index[rows], dtype=np.int64)
+        cost, solved = settle_pairs(cov, mu, pair_index, kind == "target-return", np.asarray(params[cols], dtype=float),
+                                    start[pair_index], float(w_min), float(w_max))
+        table[rows[solved], cols[solved]] = cost[solved]
+        batched[rows[solved], cols[solved]] = False
     if batched.any():
         cost, solved, weights = price_selections(cov, mu, np.ascontiguousarray(index, dtype=np.int64),
                                                  kind == "target-return", np.asarray(params, dtype=float), batched,

@@ -525,48 +525,9 @@ def price_at_weights(cov, mu, index, target_kind, params, weights, lo, hi, atol)
 
 
 @njit(cache=True, error_model="numpy")
-def price_moves(cov, mu, held, held_w, drops, adds, target_kind, param, lo, hi):
-    """Price each neighbour of the selection ``held`` (weights ``held_w`` at ``param``) that drops
-    the held asset at position ``drops[p]`` (-1: none) and adds the asset ``adds[p]`` (-1: none).
-
-    The neighbour's first working set is the current one (the dropped asset gone, the added one
-    free); primal-dual active-set rounds correct it where a weight leaves or joins the free set.
-    NaN where the pair does not settle."""
-    n_moves = len(drops)
-    k = len(held)
-    cost = np.full(n_moves, np.nan)
-    base = np.empty(k, dtype=np.int8)
-    for i in range(k):
-        w = held_w[i]
-        base[i] = LOW if w <= lo + 1e-12 else (UP if w >= hi - 1e-12 else FREE)
-    idx_buf = np.empty(k + 1, dtype=np.int64)
-    status_buf = np.empty(k + 1, dtype=np.int8)
-    line_buf = np.empty((6, k + 1))
-    for p in range(n_moves):
-        n = 0
-        for i in range(k):
-            if i != drops[p]:
-                idx_buf[n] = held[i]
-                status_buf[n] = base[i]
-                n += 1
-        if adds[p] >= 0:
-            idx_buf[n] = adds[p]
-            status_buf[n] = FREE
-            n += 1
-        idx = idx_buf[:n]
-        status = status_buf[:n]
-        line = line_buf[:, :n]
-        hf, eq, e0, e1, g, lin_size, norm = form_of(cov, mu, idx, target_kind)
-        t = line_parameter(param, norm, target_kind)
-        if settle(cov, idx, hf, eq, e0, e1, g, lin_size, lo, hi, t, status, line):
-            cost[p] = point_cost(line, t, hf, idx, mu, param, target_kind, lo, hi)
-    return cost
-
-
-@njit(cache=True, error_model="numpy")
 def settle_pairs(cov, mu, index, target_kind, params, status, lo, hi):
     """:func:`settle` for each pair (row of ``index``, parameter, starting ``status``): cost and
-    whether it settled (for tests of arbitrary starting guesses)."""
+    whether it settled. A local search's neighbours start from the current optimum's working set."""
     n_pairs, n = index.shape
     cost = np.full(n_pairs, np.nan)
     solved = np.zeros(n_pairs, dtype=np.bool_)
@@ -599,5 +560,3 @@ def warm_up() -> None:
                          1.0, 1e-9)
         settle_pairs(cov, mu, np.repeat(index, t, axis=0), target_kind, values, np.zeros((t, n), dtype=np.int8), 0.0,
                      1.0)
-        price_moves(cov, mu, index[0, :2].copy(), np.full(2, 0.5), np.array([0, -1], dtype=np.int64),
-                    np.array([2, 3], dtype=np.int64), target_kind, float(values[1]), 0.0, 1.0)

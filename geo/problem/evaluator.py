@@ -26,7 +26,7 @@ from typing import Iterator, Sequence
 import numpy as np
 
 from geo.problem.bound_pairs import price_bound_pairs
-from geo.problem.neighbourhood_pricing import price_neighbours
+from geo.problem.compiled_qp import FREE, LOW, UP
 from geo.problem.objective import ObjectiveGrid
 from geo.problem.problem import Problem
 from geo.problem.selection_qp import (closed_form, problem_return_bounds, problem_selection_qp, selection_cost,
@@ -37,6 +37,7 @@ INFEASIBLE = np.inf
 # when the bound clears the cutoff by this relative margin (rounding of the closed form).
 LOWER_BOUND_MU_RTOL = 1e-6
 LOWER_BOUND_MARGIN = 1e-10
+AT_BOUND_ATOL = 1e-12  # a weight this close to a bound starts a warm guess on it
 
 
 @dataclass(frozen=True)
@@ -231,9 +232,10 @@ class SelectionEvaluator:
     def neighbourhood_costs(self, current: np.ndarray, neighbours: np.ndarray, column: int,
                             cutoff: float | None = None) -> np.ndarray:
         """``costs(neighbours, [column], cutoff)[:, 0]`` (same values, memo, budget and counting)
-        for selections one move from ``current``, priced by updates of ``current``'s
-        factorisation where they settle and by the batched cold path otherwise (where the
-        ``cutoff`` screen applies)."""
+        for selections one move from ``current``. The pairs go through the same closed form and
+        the same screens as in :meth:`costs`; those a bound binds are then priced warm, from
+        ``current``'s optimal working set, and only the few that do not settle so by the cold
+        path. How a pair is priced never decides whether it is counted or screened."""
         neighbours = as_selections(neighbours, self.problem.n_assets)
         column = int(column)
         rows = self._rows_for(neighbours)
@@ -241,20 +243,8 @@ class SelectionEvaluator:
         if len(missing):
             cols = np.array([column])
             needed = self._screen_out_of_reach(missing, cols, np.ones((len(missing), 1), dtype=bool))
-            needed = self._within_limit(needed)
-            candidates = missing[needed[:, 0]]
-            if len(candidates):
-                current = as_selections(current, self.problem.n_assets)[0]
-                start = self.solve(current, column)
-                if start.feasible and self.problem.sector_caps is None:  # the updates know no caps
-                    prices = price_neighbours(self.problem, self.grid.kind, float(self.grid.values[column]), current,
-                                              start.weights, self._selections[candidates])
-                    settled = ~np.isnan(prices)
-                    self._costs[candidates[settled], column] = prices[settled]
-                    self._note_prices(candidates[settled], np.array([column]), prices[settled, None])
-                    self.n_evaluations += int(settled.sum())
-                rest = candidates[np.isnan(self._costs[candidates, column])]
-                self._price(rest, cols, np.ones((len(rest), 1), dtype=bool), cutoff)
+            current = as_selections(current, self.problem.n_assets)[0]
+            self._price(missing, cols, self._within_limit(needed), cutoff, current)
         return np.where(np.isnan(self._costs[rows, column]), INFEASIBLE, self._costs[rows, column])
 
     def _screen_out_of_reach(self, rows: np.ndarray, cols: np.ndarray, needed: np.ndarray) -> np.ndarray:
@@ -301,7 +291,8 @@ class SelectionEvaluator:
         allowed.flat[np.flatnonzero(needed)[int(left):]] = False
         return allowed
 
-    def _price(self, rows: np.ndarray, cols: np.ndarray, needed: np.ndarray, cutoff: float | None) -> None:
+    def _price(self, rows: np.ndarray, cols: np.ndarray, needed: np.ndarray, cutoff: float | None,
+               current: np.ndarray | None = None) -> None:
         if not needed.any():
             return
         keep = needed.any(axis=1)
@@ -309,14 +300,17 @@ class SelectionEvaluator:
         sizes = self._selections[rows].sum(axis=1)
         for size in np.unique(sizes):
             group = sizes == size
-            self._price_group(rows[group], cols, needed[group], cutoff)
+            self._price_group(rows[group], cols, needed[group], cutoff, current)
 
-    def _price_group(self, rows: np.ndarray, cols: np.ndarray, needed: np.ndarray, cutoff: float | None) -> None:
+    def _price_group(self, rows: np.ndarray, cols: np.ndarray, needed: np.ndarray, cutoff: float | None,
+                     current: np.ndarray | None = None) -> None:
         """Price selections of one size: closed form for all, bounded QP where it is needed.
 
         Counts the pairs priced; with ``cutoff``, a pair whose bound-free optimum (a lower bound
         on the bounded QP, which is a restriction of it) is already at or above the cutoff is
-        screened instead: left unpriced, not counted as an evaluation.
+        screened instead: left unpriced, not counted as an evaluation. With ``current`` (the
+        selection whose neighbours these are, one column), the bounded pairs are first priced
+        warm from its optimal working set.
         """
         problem, kind = self.problem, self.grid.kind
         params = self.grid.values[cols]
@@ -336,11 +330,25 @@ class SelectionEvaluator:
             needed = needed & ~screened
             self.n_screened += int(screened.sum())
         self.n_evaluations += int(needed.sum())
+        start = self._working_set(current, int(cols[0])) if current is not None and todo.any() else None
         price_bound_pairs(table, todo, problem.cov, problem.mu, index, kind, params, problem.w_min, problem.w_max, guess,
-                          problem.sector_caps)
+                          problem.sector_caps, start)
         written = np.where(needed, table, self._costs[np.ix_(rows, cols)])
         self._costs[np.ix_(rows, cols)] = written
         self._note_prices(rows, cols, written)
+
+    def _working_set(self, selection: np.ndarray, column: int) -> np.ndarray | None:
+        """Each asset's place in ``selection``'s optimal working set at ``column`` (FREE for the
+        assets outside it), or None where it has no optimum."""
+        solution = self.solve(selection, column)
+        if not solution.feasible:
+            return None
+        status = np.full(self.problem.n_assets, FREE, dtype=np.int8)
+        held = np.flatnonzero(selection)
+        weights = solution.weights[held]
+        status[held[weights <= self.problem.w_min + AT_BOUND_ATOL]] = LOW
+        status[held[weights >= self.problem.w_max - AT_BOUND_ATOL]] = UP
+        return status
 
     def reach_gap(self, selections: np.ndarray, column: int) -> np.ndarray:
         """How far the target lies outside each selection's attainable returns (0: reachable).

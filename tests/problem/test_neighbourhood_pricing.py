@@ -1,9 +1,11 @@
-"""Neighbourhood pricing by updates against cold single solves (hypothesis, derandomized).
+"""Neighbourhood pricing against cold single solves and against ``costs`` (hypothesis, derandomized).
 
 Every neighbour of a selection (swaps; drops and adds in at-most mode) priced by
-``SelectionEvaluator.neighbourhood_costs`` must equal that neighbour priced alone, with the same
-memo and evaluation count as ``costs``. The updated prices themselves (before the cold path
-fills what they leave) are checked too, and an injected error of 1e-6 must be caught.
+``SelectionEvaluator.neighbourhood_costs`` must equal that neighbour priced alone, and the call
+must be indistinguishable from ``costs(neighbours, [column], cutoff)`` on a fresh evaluator: the
+same prices bit for bit, the same evaluation and screened counts, with a cutoff and under a
+budget limit. The warm start (the current optimum's working set) decides how a pair is priced,
+never whether it is counted. An injected error of 1e-6 in the warm path must be caught.
 """
 
 from __future__ import annotations
@@ -14,10 +16,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pricing_cases import SETTINGS, assert_costs_match, cold_cost, parameter_grid, problems
 
-import geo.problem.evaluator as evaluator_module
+import geo.problem.bound_pairs as bound_pairs
 from geo.classical.neighbourhood import all_neighbours
 from geo.problem import ObjectiveGrid, Problem, SelectionEvaluator
-from geo.problem.neighbourhood_pricing import price_neighbours
 
 
 @st.composite
@@ -29,42 +30,49 @@ def neighbourhoods(draw):
     current = np.zeros(problem.n_assets, dtype=bool)
     current[list(order[:size])] = True
     grid = parameter_grid(problem, kind, 7)
-    return problem, kind, current, float(draw(st.sampled_from(list(grid))))
+    return problem, kind, current, float(draw(st.sampled_from(list(grid)))), draw(st.booleans())
 
 
-def check_neighbourhood(problem: Problem, kind: str, current: np.ndarray, parameter: float) -> None:
+def check_neighbourhood(problem: Problem, kind: str, current: np.ndarray, parameter: float, with_cutoff: bool = True,
+                        budget: int | None = None) -> None:
     grid = ObjectiveGrid(kind, [parameter])
     neighbours = all_neighbours(problem, current)
-    updated = SelectionEvaluator(problem, grid)
-    ours = updated.neighbourhood_costs(current, neighbours, 0)
+    warm, plain = SelectionEvaluator(problem, grid), SelectionEvaluator(problem, grid)
+    own = float(warm.costs(current, [0])[0, 0])
+    plain.costs(current, [0])
+    # the cutoff a descent passes: its current cost, less a hair
+    cutoff = own - 1e-12 * abs(own) if with_cutoff and np.isfinite(own) else None
+    warm.set_budget(budget)
+    plain.set_budget(budget)
+    ours = warm.neighbourhood_costs(current, neighbours, 0, cutoff=cutoff)
+    theirs = plain.costs(neighbours, [0], cutoff)[:, 0]
+    np.testing.assert_array_equal(ours, theirs)
+    assert (warm.n_evaluations, warm.n_screened) == (plain.n_evaluations, plain.n_screened)
+    np.testing.assert_array_equal(warm.best_known()[1], plain.best_known()[1])
+    spent = warm.n_evaluations
+    again = warm.neighbourhood_costs(current, neighbours, 0, cutoff=cutoff)  # memo hits are free
+    assert warm.n_evaluations == spent or cutoff is not None  # (screened pairs stay unpriced)
+    np.testing.assert_array_equal(again[np.isfinite(ours)], ours[np.isfinite(ours)])
+    # Every priced neighbour is exact; a screened one is no better than the cutoff.
     reference = np.array([cold_cost(problem, row, kind, parameter) for row in neighbours])
+    priced = np.isfinite(ours) | ~np.isfinite(reference)
+    if budget is None and cutoff is None:
+        assert priced.all()
     params = np.full(len(neighbours), parameter)
-    assert_costs_match(problem, ours, reference, neighbours, kind, params)
-    plain = SelectionEvaluator(problem, grid)
-    np.testing.assert_array_equal(np.isfinite(plain.costs(neighbours, [0])[:, 0]), np.isfinite(ours))
-    # the same counting: each pair priced (an evaluation) or ruled out by a proven bound (screened)
-    assert updated.n_evaluations == plain.n_evaluations
-    assert updated.n_evaluations + updated.n_screened == len(neighbours)
-    spent = updated.n_evaluations
-    again = updated.neighbourhood_costs(current, neighbours, 0)  # memo hits are free
-    assert updated.n_evaluations == spent
-    np.testing.assert_array_equal(again, ours)
-    # The updated prices alone, where they settle, are exact too.
-    start = SelectionEvaluator(problem, grid).solve(current, 0)
-    if start.feasible:
-        direct = price_neighbours(problem, kind, parameter, current, start.weights, neighbours)
-        settled = ~np.isnan(direct)
-        assert_costs_match(problem, direct[settled], reference[settled], neighbours[settled], kind, params[settled])
+    assert_costs_match(problem, ours[priced], reference[priced], neighbours[priced], kind, params[priced])
+    if budget is None and cutoff is not None:
+        assert np.all(reference[~priced] >= cutoff - 1e-9 * abs(cutoff))
 
 
 @settings(max_examples=60, **SETTINGS)
 @given(neighbourhoods())
-def test_neighbourhood_costs_equal_cold_single_solves(case):
-    check_neighbourhood(*case)
+def test_neighbourhood_costs_equal_costs_and_cold_single_solves(case):
+    problem, kind, current, parameter, with_cutoff = case
+    check_neighbourhood(problem, kind, current, parameter, with_cutoff)
 
 
-def port4_case(port4, k=10, column=3):
-    problem = Problem.from_dataset(port4, k)
+def port4_case(port4, k=10, column=3, **constraints):
+    problem = Problem.from_dataset(port4, k, **constraints)
     low, high = problem.return_range()
     target = low + (high - low) * column / 10
     rng = np.random.default_rng(5)
@@ -73,18 +81,32 @@ def port4_case(port4, k=10, column=3):
     return problem, target, current
 
 
-def test_updates_settle_most_neighbours_of_a_real_selection(port4):
-    problem, target, current = port4_case(port4)
-    start = SelectionEvaluator(problem, ObjectiveGrid.target_returns([target])).solve(current, 0)
-    neighbours = all_neighbours(problem, current)
-    prices = price_neighbours(problem, "target-return", target, current, start.weights, neighbours)
-    assert np.mean(~np.isnan(prices)) > 0.5  # the update path does the work, not the fallback
-    check_neighbourhood(problem, "target-return", current, target)
+@pytest.mark.parametrize("constraints", [{}, {"w_min": 0.02, "w_max": 0.2}, {"cardinality": "at-most", "w_max": 0.3}])
+def test_the_warm_start_settles_most_bound_pairs_of_a_real_neighbourhood(port4, monkeypatch, constraints):
+    problem, target, current = port4_case(port4, **constraints)
+    original, settled = bound_pairs.settle_pairs, []
+
+    def spy(*args):
+        cost, solved = original(*args)
+        settled.append((int(solved.sum()), len(solved)))
+        return cost, solved
+
+    monkeypatch.setattr(bound_pairs, "settle_pairs", spy)
+    check_neighbourhood(problem, "target-return", current, target, with_cutoff=False)
+    done, tried = np.sum(settled, axis=0)
+    assert tried > 100 and done > 0.9 * tried  # the warm start does the work, not the walk or DAQP
+
+
+def test_a_budget_limit_is_spent_as_costs_spends_it(port4):
+    problem, target, current = port4_case(port4, w_max=0.3)
+    for budget in (0, 1, 37, 500):
+        check_neighbourhood(problem, "target-return", current, target, budget=budget)
 
 
 def test_an_injected_error_of_1e_6_is_caught(port4, monkeypatch):
-    problem, target, current = port4_case(port4)
-    check_neighbourhood(problem, "target-return", current, target)
-    monkeypatch.setattr(evaluator_module, "price_neighbours", lambda *args: price_neighbours(*args) * (1 + 1e-6))
+    problem, target, current = port4_case(port4, w_max=0.2)
+    check_neighbourhood(problem, "target-return", current, target, with_cutoff=False)
+    original = bound_pairs.settle_pairs
+    monkeypatch.setattr(bound_pairs, "settle_pairs", lambda *args: (original(*args)[0] * (1 + 1e-6), original(*args)[1]))
     with pytest.raises(AssertionError):
-        check_neighbourhood(problem, "target-return", current, target)
+        check_neighbourhood(problem, "target-return", current, target, with_cutoff=False)
