@@ -45,7 +45,7 @@ from geo.classical.neighbourhood import random_selections  # noqa: E402
 from geo.data import load_dataset  # noqa: E402
 from geo.orchestration.frontier.targets import evenly_spaced_targets  # noqa: E402
 from geo.problem import ObjectiveGrid, Problem, SelectionEvaluator  # noqa: E402
-from geo.problem.compiled_qp import warm_up  # noqa: E402
+from geo.problem.warm_up import warm_up  # noqa: E402
 from geo.problem.selection_qp import SelectionQP, solve_bounded  # noqa: E402
 
 SP500 = f"csv:{SHARED_DATA / 'sp500_daily_2013_2018' / 'sp500_close_wide_2013_2018.csv.gz'}"

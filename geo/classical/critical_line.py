@@ -5,7 +5,7 @@ risk-aversion form) is a parametric QP: between two breakpoints (the corner port
 asset enters or leaves the free set) the optimal weights are affine in the parameter. So the
 whole frontier costs one KKT solve per corner portfolio, and every point between two corners is
 exact, not interpolated from a solver's tolerance. The walk is
-:func:`geo.problem.compiled_qp.walk_selection` with every asset in the "selection": it starts
+:func:`geo.problem.compiled_walk.walk_selection` with every asset in the "selection": it starts
 from one DAQP solve at the first target (its working set re-solved exactly), follows the line
 from corner to corner, and checks each target's point against every KKT condition of its QP.
 
@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from geo.problem.compiled_qp import walk_selection
+from geo.problem.compiled_pricing import REACH_RTOL
+from geo.problem.compiled_walk import walk_selection
 from geo.problem.objective import ObjectiveGrid
 from geo.problem.problem import Problem, best_first_allocation
 from geo.problem.selection_qp import SelectionQP, return_bounds, solve_bounded
@@ -42,7 +43,7 @@ def critical_line_frontier(problem: Problem, grid: ObjectiveGrid) -> list[np.nda
     interior = np.ones(len(values), dtype=bool)
     if kind == "target-return":
         low, high = (float(v[0]) for v in return_bounds(mu[None, :], 0.0, w_max))
-        tol = 1e-12 * (1 + abs(low) + abs(high))
+        tol = REACH_RTOL * (1 + abs(low) + abs(high))
         for j, value in enumerate(values):
             if not low - tol <= value <= high + tol:
                 answers[j], interior[j] = None, False

@@ -1,8 +1,7 @@
-"""Compiled (numba) kernels of the selection QP: working-set KKT solves, their exact check, the
-primal-dual active-set step and the walk along the critical line.
+"""Compiled (numba) kernels of the selection QP: working-set KKT solves, their exact check and
+the primal-dual active-set step (the walk along the critical line is :mod:`geo.problem.compiled_walk`).
 
-Every selection QP of :mod:`geo.problem.selection_qp` is written here in one parametric form
-(the ``_Form`` of the batched path, now per QP):
+Every selection QP of :mod:`geo.problem.selection_qp` is written here in one parametric form:
 
     min 0.5 w'Hw + t g'w   s.t.   E w = e0 + t e1,   lo <= w <= hi,
 
@@ -41,8 +40,6 @@ MAX_ROUNDS = 12        # primal-dual active-set rounds at one point (Hintermuell
 FREE, LOW, UP = 0, 1, 2
 # Below this relative size a pivot of the KKT elimination is taken as zero (a singular set).
 PIVOT_RTOL = 1e-14
-# Active-set changes a walk may make between two targets before it gives up (degenerate cycling).
-MAX_EVENTS_PER_ASSET = 4
 # Outcomes of the check of one point.
 DONE, CHANGED, FAILED = 0, 1, 2
 
@@ -218,30 +215,78 @@ def solve_line(cov, idx, hf, eq, e0, e1, g, status, lo, hi, line):
 
 
 @njit(cache=True, error_model="numpy")
+def gradient_scale(line, t, g, lin_size):
+    """The gradient's scale from the data alone, never from Hw (a garbage solve must not loosen
+    its own test): |Hw| <= 2 for weights summing to one, plus the linear term and a fraction of
+    the equality multipliers' size |E'y|."""
+    hw0, hw1, r0, r1 = line[4], line[5], line[2], line[3]
+    multiplier_size = 0.0
+    for i in range(line.shape[1]):
+        v = abs(hw0[i] + t * (hw1[i] + g[i]) - r0[i] - t * r1[i])
+        if v > multiplier_size:
+            multiplier_size = v
+    return 2.0 + abs(t) * lin_size + ROUNDOFF_SLACK * multiplier_size
+
+
+@njit(cache=True, error_model="numpy")
+def stationary_and_balanced(line, status, t, eq, e0, e1, gscale):
+    """The line's point at ``t`` solves its own working set's KKT system: the free weights are
+    stationary, the equalities hold, and round-off is not amplified (bounds and multiplier signs
+    are not looked at)."""
+    n = len(status)
+    w0, w1, r0, r1 = line[0], line[1], line[2], line[3]
+    amp0 = 0.0
+    amp1 = 0.0
+    for i in range(n):
+        if abs(w0[i]) > amp0:
+            amp0 = abs(w0[i])
+        if abs(w1[i]) > amp1:
+            amp1 = abs(w1[i])
+        if status[i] == FREE and abs(r0[i] + t * r1[i]) > RESIDUAL_RTOL * gscale:
+            return False
+    for e in range(eq.shape[0]):
+        acc = -e0[e] - t * e1[e]
+        for i in range(n):
+            acc += eq[e, i] * (w0[i] + t * w1[i])
+        if abs(acc) > EQUALITY_ATOL * (1.0 + abs(t)):
+            return False
+    return amp0 + abs(t) * amp1 <= MAX_AMPLIFICATION
+
+
+@njit(cache=True, error_model="numpy")
+def free_least_held(line, t, old_status, new_status, m):
+    """Fewer free weights than the ``m`` equalities would make the next system singular: free the
+    weights fixed in both ``old_status`` and ``new_status`` (never one just fixed) whose
+    multipliers at ``t`` are smallest, the least firmly held, until ``m`` are free."""
+    n = len(new_status)
+    n_free = 0
+    for i in range(n):
+        if new_status[i] == FREE:
+            n_free += 1
+    while n_free < m:
+        least = -1
+        least_v = np.inf
+        for i in range(n):
+            if new_status[i] != FREE and old_status[i] != FREE:
+                v = abs(line[2, i] + t * line[3, i])
+                if v < least_v:
+                    least, least_v = i, v
+        if least < 0:
+            break
+        new_status[least] = FREE
+        n_free += 1
+
+
+@njit(cache=True, error_model="numpy")
 def check_point(line, status, t, eq, e0, e1, g, lin_size, lo, hi, next_status):
     """The KKT conditions of the line at ``t``: DONE (settled), CHANGED (``next_status`` holds
     the next primal-dual active-set guess) or FAILED (not settled, no change to make)."""
     n = len(status)
     m = eq.shape[0]
-    w0, w1, r0, r1, hw0, hw1 = line[0], line[1], line[2], line[3], line[4], line[5]
-    # The gradient's scale from the data alone, never from Hw (a garbage solve must not loosen
-    # its own test): |Hw| <= 2 for weights summing to one, plus the linear term and a fraction of
-    # the equality multipliers' size |E'y|.
-    multiplier_size = 0.0
-    amp0 = 0.0
-    amp1 = 0.0
-    for i in range(n):
-        v = abs(hw0[i] + t * (hw1[i] + g[i]) - r0[i] - t * r1[i])
-        if v > multiplier_size:
-            multiplier_size = v
-        if abs(w0[i]) > amp0:
-            amp0 = abs(w0[i])
-        if abs(w1[i]) > amp1:
-            amp1 = abs(w1[i])
-    gscale = 2.0 + abs(t) * lin_size + ROUNDOFF_SLACK * multiplier_size
+    w0, w1, r0, r1 = line[0], line[1], line[2], line[3]
+    gscale = gradient_scale(line, t, g, lin_size)
     dual_tol = DUAL_RTOL * gscale
     changed = False
-    free_ok = True
     n_fixed_kept = 0
     n_cross = 0
     for i in range(n):
@@ -261,12 +306,9 @@ def check_point(line, status, t, eq, e0, e1, g, lin_size, lo, hi, next_status):
                 changed = True
             else:
                 n_fixed_kept += 1
-        else:
-            if abs(r) > RESIDUAL_RTOL * gscale:
-                free_ok = False
-            if w < lo - PRIMAL_TOL or w > hi + PRIMAL_TOL:
-                n_cross += 1
-                changed = True
+        elif w < lo - PRIMAL_TOL or w > hi + PRIMAL_TOL:
+            n_cross += 1
+            changed = True
     if changed:
         # Fix the crossings, the worst first, leaving at least m weights free .
         room = n - m - n_fixed_kept
@@ -284,36 +326,11 @@ def check_point(line, status, t, eq, e0, e1, g, lin_size, lo, hi, next_status):
                 break
             w = w0[worst] + t * w1[worst]
             next_status[worst] = LOW if w < lo else UP
-        # Fewer free weights than equalities would make the next system singular: free the fixed
-        # weights whose multipliers are smallest (the least firmly held) until enough are free.
-        n_free = 0
-        for i in range(n):
-            if next_status[i] == FREE:
-                n_free += 1
-        while n_free < m:
-            least = -1
-            least_v = np.inf
-            for i in range(n):
-                if next_status[i] != FREE and status[i] != FREE:
-                    v = abs(r0[i] + t * r1[i])
-                    if v < least_v:
-                        least, least_v = i, v
-            if least < 0:
-                break
-            next_status[least] = FREE
-            n_free += 1
+        free_least_held(line, t, status, next_status, m)
         return CHANGED
-    if not free_ok:
-        return FAILED
-    for e in range(m):
-        acc = -e0[e] - t * e1[e]
-        for i in range(n):
-            acc += eq[e, i] * (w0[i] + t * w1[i])
-        if abs(acc) > EQUALITY_ATOL * (1.0 + abs(t)):
-            return FAILED
-    if amp0 + abs(t) * amp1 > MAX_AMPLIFICATION:
-        return FAILED
-    return DONE
+    if stationary_and_balanced(line, status, t, eq, e0, e1, gscale):
+        return DONE
+    return FAILED
 
 
 @njit(cache=True, error_model="numpy")
@@ -342,37 +359,6 @@ def settle(cov, idx, hf, eq, e0, e1, g, lin_size, lo, hi, t, status, line):
 
 
 @njit(cache=True, error_model="numpy")
-def next_event(line, status, t_from, lo, hi, skip):
-    """The first t >= t_from where the line's working set stops being optimal: a free weight
-    reaching a bound, or a fixed weight's multiplier reaching zero. Returns (t, asset, new status);
-    asset -1 when none (the set holds for every larger t). ``skip``: the asset just changed."""
-    n = len(status)
-    w0, w1, r0, r1 = line[0], line[1], line[2], line[3]
-    best_t = np.inf
-    which = -1
-    new = FREE
-    floor = t_from - 1e-14 * (1.0 + abs(t_from))
-    for i in range(n):
-        if i == skip:
-            continue
-        te = np.inf
-        to = FREE
-        if status[i] == FREE:
-            if w1[i] < 0.0:
-                te, to = (lo - w0[i]) / w1[i], LOW
-            elif w1[i] > 0.0:
-                te, to = (hi - w0[i]) / w1[i], UP
-        elif status[i] == LOW:
-            if r1[i] < 0.0:
-                te = -r0[i] / r1[i]
-        elif r1[i] > 0.0:
-            te = -r0[i] / r1[i]
-        if te >= floor and te < best_t:
-            best_t, which, new = te, i, to
-    return best_t, which, new
-
-
-@njit(cache=True, error_model="numpy")
 def point_cost(line, t, hf, idx, mu, param, target_kind, lo, hi):
     """Cost of the line's point at ``t`` (the variance, or lambda var - (1 - lambda) mu'w with the
     weights clipped to their bounds as the batched path reports them)."""
@@ -394,109 +380,6 @@ def line_parameter(param, norm, target_kind):
     if target_kind:
         return param / norm
     return (1.0 - param) / param
-
-
-@njit(cache=True, error_model="numpy")
-def walk_selection(cov, mu, idx, target_kind, params, todo, guess, guess_atol, lo, hi, cost_out, solved_out,
-                   weights_out):
-    """Price one selection at the parameters ``params[todo]`` by walking its critical line.
-
-    The first pair is settled by primal-dual active-set rounds from ``guess`` (K, T: the
-    bound-free weights, whose crossed bounds seed the working set); every later pair, in order
-    of t, by following the line from the last settled point: one KKT solve per breakpoint
-    between them. Each pair is checked at its own t; a pair the walk cannot settle is retried by
-    active-set rounds from the walk's working set, and otherwise left unsolved. A guess weight
-    within ``guess_atol`` of a bound (strictly beyond it, with 0) starts at that bound.
-    ``weights_out`` (T, n) receives the settled pairs' weights, clipped to the bounds."""
-    n = len(idx)
-    hf, eq, e0, e1, g, lin_size, norm = form_of(cov, mu, idx, target_kind)
-    n_par = len(params)
-    ts = np.empty(n_par)
-    for j in range(n_par):
-        ts[j] = line_parameter(params[j], norm, target_kind)
-    order = np.argsort(ts)
-    line = np.empty((6, n))
-    status = np.zeros(n, dtype=np.int8)
-    nxt = np.empty(n, dtype=np.int8)
-    have_line = False
-    t_cur = 0.0
-    for jj in range(n_par):
-        j = order[jj]
-        if not todo[j]:
-            continue
-        t = ts[j]
-        ok = False
-        if have_line:
-            code = check_point(line, status, t, eq, e0, e1, g, lin_size, lo, hi, nxt)
-            ok = code == DONE
-            skip = -1
-            events = 0
-            while not ok and events < MAX_EVENTS_PER_ASSET * n + 8:
-                te, which, new = next_event(line, status, t_cur, lo, hi, skip)
-                if which < 0 or te > t:
-                    break
-                status[which] = new
-                events += 1
-                # A corner where a weight becomes fixed with only m free: another fixed weight
-                # (the one whose multiplier is nearest zero there) must take its place.
-                n_free = 0
-                for i in range(n):
-                    if status[i] == FREE:
-                        n_free += 1
-                while n_free < eq.shape[0]:
-                    least = -1
-                    least_v = np.inf
-                    for i in range(n):
-                        if status[i] != FREE and i != which:
-                            v = abs(line[2, i] + te * line[3, i])
-                            if v < least_v:
-                                least, least_v = i, v
-                    if least < 0:
-                        break
-                    status[least] = FREE
-                    n_free += 1
-                if not solve_line(cov, idx, hf, eq, e0, e1, g, status, lo, hi, line):
-                    break
-                t_cur = max(t_cur, te)
-                skip = which
-                ok = check_point(line, status, t, eq, e0, e1, g, lin_size, lo, hi, nxt) == DONE
-        if not ok:
-            if not have_line:
-                for i in range(n):
-                    w = guess[i, j]
-                    status[i] = LOW if w < lo + guess_atol else (UP if w > hi - guess_atol else FREE)
-            ok = settle(cov, idx, hf, eq, e0, e1, g, lin_size, lo, hi, t, status, line)
-        if ok:
-            cost_out[j] = point_cost(line, t, hf, idx, mu, params[j], target_kind, lo, hi)
-            solved_out[j] = True
-            for i in range(n):
-                weights_out[j, i] = min(max(line[0, i] + t * line[1, i], lo), hi)
-            t_cur = t
-            have_line = True
-        else:
-            have_line = False
-
-
-@njit(cache=True, error_model="numpy")
-def price_selections(cov, mu, index, target_kind, params, todo, guess, lo, hi, want_weights):
-    """:func:`walk_selection` for each row of ``index`` (M, K); returns cost (M, T), solved, and
-    with ``want_weights`` the weights (M, K, T) (else an empty array)."""
-    n_sel, k = index.shape
-    n_par = len(params)
-    cost = np.full((n_sel, n_par), np.nan)
-    solved = np.zeros((n_sel, n_par), dtype=np.bool_)
-    weights = np.zeros((n_sel if want_weights else 0, k, n_par))
-    scratch = np.zeros((n_par, k))
-    for s in range(n_sel):
-        any_todo = False
-        for j in range(n_par):
-            any_todo |= todo[s, j]
-        if any_todo:
-            walk_selection(cov, mu, index[s], target_kind, params, todo[s], guess[s], 0.0, lo, hi, cost[s], solved[s],
-                           scratch)
-            if want_weights:
-                weights[s] = scratch.T
-    return cost, solved, weights
 
 
 @njit(cache=True, error_model="numpy")
@@ -527,7 +410,8 @@ def price_at_weights(cov, mu, index, target_kind, params, weights, lo, hi, atol)
 @njit(cache=True, error_model="numpy")
 def settle_pairs(cov, mu, index, target_kind, params, status, lo, hi):
     """:func:`settle` for each pair (row of ``index``, parameter, starting ``status``): cost and
-    whether it settled. A local search's neighbours start from the current optimum's working set."""
+    whether it settled. The one batched entry to :func:`settle` from Python: its property tests
+    start it from arbitrary guesses (the package calls it inside other kernels)."""
     n_pairs, n = index.shape
     cost = np.full(n_pairs, np.nan)
     solved = np.zeros(n_pairs, dtype=np.bool_)
@@ -541,22 +425,3 @@ def settle_pairs(cov, mu, index, target_kind, params, status, lo, hi):
             cost[p] = point_cost(line, t, hf, idx, mu, params[p], target_kind, lo, hi)
             solved[p] = True
     return cost, solved
-
-
-def warm_up() -> None:
-    """Compile every kernel for the argument types the package passes, into numba's on-disk cache
-    (``make install`` runs this, so that no command pays the compilation: tens of seconds)."""
-    n, t = 4, 3
-    cov = np.eye(n) + 0.1
-    mu = np.linspace(0.01, 0.02, n)
-    index = np.arange(n, dtype=np.int64)[None, :]
-    params = np.array([0.012, 0.015, 0.018])
-    for target_kind, values in ((True, params), (False, np.array([0.2, 0.5, 0.9]))):
-        todo = np.ones((1, t), dtype=np.bool_)
-        price_selections(cov, mu, index, target_kind, values, todo, np.full((1, n, t), 1.0 / n), 0.0, 1.0, False)
-        walk_selection(cov, mu, index[0], target_kind, values, todo[0], np.full((n, t), 1.0 / n), 1e-9, 0.0, 1.0,
-                       np.zeros(t), np.zeros(t, dtype=np.bool_), np.zeros((t, n)))
-        price_at_weights(cov, mu, np.repeat(index, t, axis=0), target_kind, values, np.full((t, n), 1.0 / n), 0.0,
-                         1.0, 1e-9)
-        settle_pairs(cov, mu, np.repeat(index, t, axis=0), target_kind, values, np.zeros((t, n), dtype=np.int8), 0.0,
-                     1.0)

@@ -1,8 +1,8 @@
 """Whole-frontier pricing (every selection at every parameter, batched) against cold single solves.
 
-``SelectionEvaluator.costs`` prices the bound-free pairs by the closed form and the rest by the
-compiled walk along each selection's critical line (geo/problem/bound_pairs.py); each pair must
-equal the pair priced alone. An injected error of 1e-6 must be caught.
+``SelectionEvaluator.costs`` prices every pair by :func:`geo.problem.compiled_pricing.price_group`
+(closed form, then the walk along each selection's critical line, DAQP for the deferred pairs);
+each pair must equal the pair priced alone. An injected error of 1e-6 must be caught.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from pricing_cases import (SETTINGS, assert_costs_match, capped_problems, cold_capped_cost, cold_cost, parameter_grid,
                            problems)
 
-import geo.problem.bound_pairs as bound_pairs
+import geo.problem.evaluator as evaluator_module
 from geo.classical.neighbourhood import random_selections
 from geo.problem import ObjectiveGrid, Problem, SelectionEvaluator
 
@@ -54,13 +54,13 @@ def test_an_injected_error_of_1e_6_is_caught(port4, monkeypatch):
     selections = random_selections(problem, 10, np.random.default_rng(3))
     params = parameter_grid(problem, "target-return", 10)
     check_frontier(problem, "target-return", selections, params)
-    original = bound_pairs.price_selections
+    original = evaluator_module.price_group
 
     def off_by_1e_6(*args):
-        cost, solved, weights = original(*args)
-        return cost * (1 + 1e-6), solved, weights
+        cost, code = original(*args)
+        return cost * (1 + 1e-6), code
 
-    monkeypatch.setattr(bound_pairs, "price_selections", off_by_1e_6)
+    monkeypatch.setattr(evaluator_module, "price_group", off_by_1e_6)
     with pytest.raises(AssertionError):
         check_frontier(problem, "target-return", selections, params)
 
