@@ -13,6 +13,7 @@ from typing import Any, Literal, Sequence
 import numpy as np
 
 from geo.core.errors import GeoError
+from geo.problem.holdings import Holdings
 from geo.problem.sector_caps import SectorCaps
 
 Cardinality = Literal["exact", "at-most"]
@@ -52,6 +53,8 @@ class Problem:
     w_max: float = 1.0
     tickers: tuple[str, ...] | None = None
     sector_caps: SectorCaps | None = None
+    # What the book holds and the rebalance controls (geo.problem.holdings); None: a fresh book.
+    holdings: Holdings | None = None
 
     def __post_init__(self) -> None:
         mu = np.asarray(self.mu, dtype=float).ravel()
@@ -119,6 +122,11 @@ class Problem:
                                f"raise --w-max to at least {1 / self.k:.4g} or raise K")
             raise GeoError(f"K * w_min = {self.k * self.w_min:g} > 1: the minimum weights alone exceed the budget",
                            f"lower --w-min to at most {1 / self.k:.4g} or lower K")
+        if self.holdings is not None:
+            if len(self.holdings.weights) != n:
+                raise GeoError(f"holdings cover {len(self.holdings.weights)} assets but there are {n}",
+                               "give one held weight per asset")
+            self.holdings.check_reachable(self._compute_feasible_sizes())
 
     # -- derived facts ----------------------------------------------------------------------
     @property
@@ -165,4 +173,22 @@ class Problem:
                "w_min": self.w_min, "w_max": self.w_max}
         if self.sector_caps is not None:
             out["sector_caps"] = self.sector_caps.to_dict()
+        if self.holdings is not None:
+            out["holdings"] = self.holdings.to_dict()
         return out
+
+    @property
+    def penalised(self) -> bool:
+        """Whether the selection QP carries a turnover penalty (the closed forms do not apply)."""
+        return self.holdings is not None and self.holdings.penalised
+
+    @property
+    def limits_changes(self) -> bool:
+        """Whether selections are limited to ``max_changes`` names from the holdings."""
+        return self.holdings is not None and self.holdings.limits_changes
+
+    def within_changes(self, selections: np.ndarray) -> np.ndarray:
+        """Whether each selection (rows) stays within the holdings' ``max_changes``."""
+        if not self.limits_changes:
+            return np.ones(len(np.atleast_2d(selections)), dtype=bool)
+        return self.holdings.allows(selections)
