@@ -10,6 +10,10 @@ with a second-order cone). Three things make SCIP prove more points in its time:
   known selection by swap descent within a share of the point's limit
   (``geo.classical.exact_start``); "memo" hands over the best known selection as it is;
 - each solution is priced at every target and becomes the start of the targets after it.
+
+The max-Sharpe objective has its own model (:mod:`geo.classical.scip_sharpe`: the homogenised
+tangency QP with indicator links, no perspective diagonal); holdings' ``max_changes`` and a
+turnover penalty are rows and terms of either model.
   (``geo frontier`` gives each target its own task, :meth:`ExactMethod.for_tasks`, so that the
   answer is the same in-process and on Dask: there a task's grid is its one target.)
 
@@ -47,6 +51,7 @@ import numpy as np
 from geo.classical.budget import ColumnBudget
 from geo.classical.exact_start import WARM_START_KINDS, WARM_START_SHARE, WarmStart, find_warm_start
 from geo.classical.scip_model import MIN_POINT_SECONDS, ScipCardinalityModel
+from geo.classical.scip_sharpe import ScipSharpeModel
 from geo.classical.sdp_diagonal import remove_cached, sdp_diagonal
 from geo.classical.unconstrained import ScaledMoments
 from geo.core.checkpoint import Checkpoint, restore_snapshot, snapshot
@@ -120,7 +125,8 @@ class ExactMethod:
             return DEFAULT_POINT_SECONDS
         return self.point_time_limit
 
-    def for_tasks(self, problem: Any, time_limit: float | None, cache_dir: Any = None) -> "ExactMethod":
+    def for_tasks(self, problem: Any, time_limit: float | None, cache_dir: Any = None,
+                  kind: str | None = None) -> "ExactMethod":
         """The copy that solves single targets as independent tasks.
 
         Its cap per point is fixed here (the default is announced once, not once per task) and
@@ -130,7 +136,7 @@ class ExactMethod:
         if self.point_time_limit is None and time_limit is None:
             _announce_default_limit()
             tasks.point_time_limit = DEFAULT_POINT_SECONDS
-        if self.diagonal == "sdp":
+        if self.diagonal == "sdp" and kind != "max-sharpe":  # the max-Sharpe model takes no diagonal
             tasks._shared_diagonal = sdp_diagonal(ScaledMoments.of(problem).cov, cache_dir,
                                                   self._sdp_seconds(time_limit))
         return tasks
@@ -151,8 +157,11 @@ class ExactMethod:
         if self.point_time_limit is None and deadline.seconds is None:
             _announce_default_limit()
         cache_dir = checkpoint.directory if checkpoint else None
-        diagonal, diagonal_details = self._diagonal(evaluator, cache_dir, self._sdp_seconds(deadline.remaining()))
-        model = ScipCardinalityModel(evaluator.problem, evaluator.grid.kind, diagonal, self.scip_params)
+        if evaluator.grid.kind == "max-sharpe":
+            model, diagonal_details = ScipSharpeModel(evaluator.problem, self.scip_params), {"diagonal": "none"}
+        else:
+            diagonal, diagonal_details = self._diagonal(evaluator, cache_dir, self._sdp_seconds(deadline.remaining()))
+            model = ScipCardinalityModel(evaluator.problem, evaluator.grid.kind, diagonal, self.scip_params)
         n_columns = len(evaluator.grid)
         points: list[FrontierPoint] = []
         saved = checkpoint.load() if checkpoint else None

@@ -141,6 +141,23 @@ class Holdings:
                            f"in this universe: it takes at least {needed} changes",
                            f"allow at least --max-changes {needed}, or change K")
 
+    def best_selections(self, score: np.ndarray, sizes: Sequence[int]) -> list[np.ndarray]:
+        """For each way to reach an allowed size within ``max_changes`` (d names sold, b bought),
+        the selection of highest scores: the d lowest-scoring held names sold, the b best others
+        bought. Any weighting that is non-decreasing in the scores (the best-first allocation of a
+        return range) is largest on one of them."""
+        held = np.flatnonzero(self.held)
+        held = held[np.argsort(score[held], kind="stable")]
+        others = np.flatnonzero(~self.held)
+        others = others[np.argsort(-score[others], kind="stable")]
+        chosen = []
+        for size in sizes:
+            for sold in range(max(0, len(held) - size), min(len(held), self.max_changes) + 1):
+                bought = size - len(held) + sold
+                if 0 <= bought <= len(others) and sold + bought <= self.max_changes:
+                    chosen.append(np.concatenate([held[sold:], others[:bought]]))
+        return chosen
+
     def penalty(self, weights: np.ndarray) -> float:
         """``kappa * sum |w - h|`` of full-universe weights (0 without a penalty)."""
         return self.turnover_penalty * float(np.abs(np.asarray(weights) - self.weights).sum())

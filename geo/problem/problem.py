@@ -148,7 +148,13 @@ class Problem:
         return self._size_ok[sizes]
 
     def return_range(self) -> tuple[float, float]:
-        """Lowest and highest portfolio return reachable under cardinality and bounds."""
+        """Lowest and highest portfolio return reachable under cardinality and bounds (and, without
+        sector caps, within the holdings' ``max_changes``; with caps the range ignores the limit)."""
+        if self.limits_changes and self.sector_caps is None:
+            best = [max(fractional_knapsack_return(np.sort(score[chosen])[::-1], self.w_min, self.w_max)
+                        for chosen in self.holdings.best_selections(score, self.feasible_sizes))
+                    for score in (self.mu, -self.mu)]
+            return -best[1], best[0]
         desc = np.sort(self.mu)[::-1]
         highs = [fractional_knapsack_return(desc[:s], self.w_min, self.w_max) for s in self.feasible_sizes]
         lows = [-fractional_knapsack_return(-desc[::-1][:s], self.w_min, self.w_max) for s in self.feasible_sizes]
@@ -173,8 +179,10 @@ class Problem:
                "w_min": self.w_min, "w_max": self.w_max}
         if self.sector_caps is not None:
             out["sector_caps"] = self.sector_caps.to_dict()
-        if self.holdings is not None:
-            out["holdings"] = self.holdings.to_dict()
+        if self.holdings is not None:  # the book itself: a results file (and a checkpoint) names it
+            held = np.flatnonzero(self.holdings.held)
+            out["holdings"] = {**self.holdings.to_dict(),
+                               "weights": {self.tickers[i]: float(self.holdings.weights[i]) for i in held}}
         return out
 
     @property

@@ -121,6 +121,15 @@ class SharpePricer:
         return _HomogenisedForm(qp, risk_free).solve()
 
 
+def tangency_weights(cov: np.ndarray, mu: np.ndarray, risk_free: float, w_min: float,
+                     w_max: float) -> np.ndarray | None:
+    """The long-only tangency portfolio of all the assets of ``cov`` (no cardinality, no caps);
+    None when no portfolio has a return above ``risk_free``."""
+    if not float(np.max(mu)) > risk_free:
+        return None
+    return _HomogenisedForm(SelectionQP(cov, mu, "target-return", w_min, w_max), risk_free).solve()
+
+
 class _HomogenisedForm:
     """DAQP data of ``min y' Sigma y`` over the homogenised constraints (module docstring),
     scaled to a unit Hessian diagonal and a unit-norm excess-return row."""
