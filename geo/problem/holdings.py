@@ -21,6 +21,7 @@ name is a real position, and the names bought and sold are exactly the selection
 
 from __future__ import annotations
 
+import numbers
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Sequence
@@ -44,13 +45,14 @@ def position_floor(w_min: float, max_changes: int | None) -> float:
 def check_controls(max_changes: Any, turnover_penalty: Any) -> None:
     """One-line errors for an M or a kappa no problem can use."""
     if max_changes is not None:
-        if isinstance(max_changes, bool) or not float(max_changes).is_integer():
+        if isinstance(max_changes, bool) or not isinstance(max_changes, numbers.Integral):
             raise GeoError(f"--max-changes must be a whole number of names (got {max_changes!r})",
                            "use for example --max-changes 4")
         if max_changes < 0:
             raise GeoError(f"--max-changes must be at least 0 (got {max_changes})",
                            "give the most names that may be bought plus sold, e.g. --max-changes 4")
-    if turnover_penalty is not None and not (np.isfinite(turnover_penalty) and turnover_penalty >= 0):
+    if turnover_penalty is not None and not (isinstance(turnover_penalty, numbers.Real)
+                                             and np.isfinite(turnover_penalty) and turnover_penalty >= 0):
         raise GeoError(f"--turnover-penalty must be a non-negative number (got {turnover_penalty})",
                        "give the cost per unit of weight traded in variance units, e.g. --turnover-penalty 1e-5")
 

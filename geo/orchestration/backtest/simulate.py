@@ -49,6 +49,8 @@ class Simulation:
     dates: list[pd.Timestamp]
     portfolio_returns: np.ndarray
     turnover: list[float]
+    # The book after the last day, drifted with prices (one weight per column of ``returns``).
+    final_weights: np.ndarray | None = None
 
 
 def simulate(returns: pd.DataFrame, positions: Sequence[int], last: int,
@@ -85,7 +87,7 @@ def simulate(returns: pd.DataFrame, positions: Sequence[int], last: int,
             daily.append(r)
             held = np.where(active, held * (1.0 + np.where(active, r_assets, 0.0)) / (1.0 + r), 0.0)
     dates = list(returns.index[positions[0]:last])
-    return Simulation(dates=dates, portfolio_returns=np.array(daily), turnover=turnover)
+    return Simulation(dates=dates, portfolio_returns=np.array(daily), turnover=turnover, final_weights=held)
 
 
 def performance(daily: np.ndarray, turnover: Sequence[float], periods_per_year: int,
