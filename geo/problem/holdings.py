@@ -140,7 +140,7 @@ class Holdings:
         if needed > self.max_changes:
             raise GeoError(f"--max-changes {self.max_changes} cannot reach a portfolio of "
                            f"{' or '.join(map(str, sorted(set(sizes))[:3]))} names from the {self.n_held} held "
-                           f"in this universe: it takes at least {needed} changes",
+                           f"in this universe: it takes at least {needed} change(s)",
                            f"allow at least --max-changes {needed}, or change K")
 
     def best_selections(self, score: np.ndarray, sizes: Sequence[int]) -> list[np.ndarray]:
