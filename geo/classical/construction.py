@@ -72,7 +72,10 @@ def _complete_greedily(evaluator: SelectionEvaluator, column: int, held: np.ndar
         trials = np.repeat(selection[None, :], len(free), axis=0)
         trials[np.arange(len(free)), free] = True
         if trials[0].sum() in problem.feasible_sizes:
-            costs = evaluator.costs(trials, [column])[:, 0]
+            # under max_changes only the trials within it are priced (the others would be screened)
+            inside = problem.within_changes(trials)
+            costs = np.full(len(trials), np.inf)
+            costs[inside] = evaluator.costs(trials[inside], [column])[:, 0]
         else:
             # Intermediate sizes are not priced (not allowed in exact mode): prefer low variance.
             costs = np.diag(problem.cov)[free]

@@ -1,0 +1,133 @@
+"""Backtests that know the book: --max-changes holds at every rebalance for every method (counted
+here from the rebalance weights themselves), the book each date sees is the simulation's drift,
+the turnover penalty trades less, a resumed run equals the uninterrupted one, and --choose
+max-sharpe beats the grid it replaces."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import geo.orchestration.backtest.run as run_module
+from geo.data.prices import load_price_table
+from geo.orchestration.backtest.rebalance import RebalanceSettings
+from geo.orchestration.backtest.run import BacktestInterrupted, run_backtest
+
+KW = dict(start="2020-01-01", end="2020-09-30", rebalance="monthly", window="1y", seed=2)
+
+
+def names_changed(records: list[dict]) -> list[int]:
+    """Names bought plus sold at each rebalance after the first, from the weights alone."""
+    changed = []
+    for before, after in zip(records, records[1:]):
+        held, new = set(before["weights"]), set(after["weights"])
+        changed.append(len(held ^ new))
+    return changed
+
+
+@pytest.mark.parametrize("method, settings", [
+    ("local-search", {"budget": 300}),
+    ("annealing", {"budget": 300}),
+    ("geo", {"budget": 300, "method_settings": {"generator": "uniform", "iterations": 2}}),
+    ("exact", {"time_limit": 20}),
+    ("enumeration", {}),
+])
+def test_max_changes_holds_at_every_rebalance(market, method, settings):
+    path, _ = market
+    table = load_price_table(f"csv:{path}")
+    free = run_backtest(table, RebalanceSettings(k=3, method=method, **settings), **KW)
+    limited = run_backtest(table, RebalanceSettings(k=3, method=method, max_changes=2, **settings), **KW)
+    assert max(names_changed(free.rebalances)) > 2  # the limit binds somewhere
+    changed = names_changed(limited.rebalances)
+    assert max(changed) <= 2, changed
+    assert [r.get("changes") for r in limited.rebalances[1:]] == changed
+    assert "changes" not in limited.rebalances[0]  # the first rebalance buys from cash: free
+    assert all(r["status"] in ("heuristic", "optimal") for r in limited.rebalances)
+    assert limited.settings["max_changes"] == 2
+
+
+def test_each_date_sees_the_book_drifted_by_the_simulation(market, monkeypatch):
+    path, prices = market
+    table = load_price_table(f"csv:{path}")
+    seen = []
+    original = run_module.solve_in_sequence.__globals__["drifted_book"]
+
+    def recording(*args, **kwargs):
+        book = original(*args, **kwargs)
+        seen.append(book)
+        return book
+
+    monkeypatch.setitem(run_module.solve_in_sequence.__globals__, "drifted_book", recording)
+    result = run_backtest(table, RebalanceSettings(k=3, budget=300, turnover_penalty=1e-5), **KW)
+    assert seen[0] == {}
+    filled = prices.ffill()
+    for j in range(1, len(result.rebalances)):
+        before, today = pd.Timestamp(result.rebalances[j - 1]["date"]), pd.Timestamp(result.rebalances[j]["date"])
+        bought = pd.Series(result.rebalances[j - 1]["weights"])
+        value = bought * filled.loc[today, bought.index] / filled.loc[before, bought.index]
+        expected = (value / value.sum()).to_dict()
+        assert set(seen[j]) == set(expected)
+        assert max(abs(seen[j][t] - expected[t]) for t in expected) < 1e-12
+
+
+def test_the_turnover_penalty_trades_less(market):
+    path, _ = market
+    table = load_price_table(f"csv:{path}")
+    plain = run_backtest(table, RebalanceSettings(k=3, method="enumeration"), **KW)
+    penalised = run_backtest(table, RebalanceSettings(k=3, method="enumeration", turnover_penalty=2e-4), **KW)
+    assert penalised.metrics["mean_turnover"] < 0.5 * plain.metrics["mean_turnover"]
+    assert all(r["traded_weight"] >= 0 for r in penalised.rebalances[1:])
+
+
+def test_a_resumed_sequence_equals_the_uninterrupted_one(market, tmp_path):
+    path, _ = market
+    table = load_price_table(f"csv:{path}")
+    settings = RebalanceSettings(k=3, budget=300, max_changes=2)
+    whole = run_backtest(table, settings, **KW)
+
+    def ctrl_c_after_three(done: int, total: int) -> None:
+        if done == 3:
+            raise KeyboardInterrupt
+
+    folder = tmp_path / "ckpt"
+    with pytest.raises(BacktestInterrupted) as stop:
+        run_backtest(table, settings, checkpoint_dir=folder, progress=ctrl_c_after_three, **KW)
+    assert stop.value.done == 3
+    resumed = run_backtest(table, settings, checkpoint_dir=folder, resume=True, **KW)
+    strip = lambda records: [{k: v for k, v in r.items() if k != "solve_seconds"} for r in records]  # noqa: E731
+    assert resumed.timing["resumed_dates"] == 3
+    assert strip(resumed.rebalances) == strip(whole.rebalances) and resumed.daily == whole.daily
+
+
+def test_max_sharpe_is_the_exact_tangency_and_beats_the_grid(market):
+    path, _ = market
+    table = load_price_table(f"csv:{path}")
+    exact = run_backtest(table, RebalanceSettings(k=3, method="enumeration", choose="max-sharpe"), **KW)
+    grid = run_backtest(table, RebalanceSettings(k=3, method="enumeration", choose="max-sharpe-grid", points=8), **KW)
+
+    def sharpe(record):
+        return record["expected_return"] / np.sqrt(record["expected_variance"])
+
+    for best, approx in zip(exact.rebalances, grid.rebalances):
+        assert best["status"] == "optimal"
+        assert sharpe(best) >= sharpe(approx) * (1 - 1e-9)
+    assert any(sharpe(b) > sharpe(a) * (1 + 1e-6) for b, a in zip(exact.rebalances, grid.rebalances))
+
+
+def test_backtest_cli_takes_the_options_and_checks_them(market, run_cli, one_line_error, tmp_path):
+    path, _ = market
+    args = ["backtest", f"csv:{path}", "-k", "3", "--start", "2020-01-01", "--end", "2020-06-30", "--budget", "200",
+            "--quiet"]
+    out = tmp_path / "bt.json"
+    result = run_cli(*args, "--max-changes", "2", "--turnover-penalty", "1e-5", "--output", out)
+    assert result.exit_code == 0, result.output
+    data = json.loads(out.read_text())
+    assert data["settings"]["max_changes"] == 2 and data["settings"]["turnover_penalty"] == 1e-5
+    assert max(names_changed(data["rebalances"])) <= 2
+    one_line_error(run_cli(*args, "--max-changes", "-1"), "--max-changes must be at least 0")
+    one_line_error(run_cli(*args, "--turnover-penalty", "-0.1"), "--turnover-penalty must be a non-negative")
+    help_text = run_cli("backtest", "--help").output
+    assert "one after another" in help_text
