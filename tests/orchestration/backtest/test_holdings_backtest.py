@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import geo.orchestration.backtest.run as run_module
+import geo.orchestration.backtest.holdings_chain as holdings_chain
 from geo.data.prices import load_price_table
 from geo.orchestration.backtest.rebalance import RebalanceSettings
 from geo.orchestration.backtest.run import BacktestInterrupted, run_backtest
@@ -53,14 +53,14 @@ def test_each_date_sees_the_book_drifted_by_the_simulation(market, monkeypatch):
     path, prices = market
     table = load_price_table(f"csv:{path}")
     seen = []
-    original = run_module.solve_in_sequence.__globals__["drifted_book"]
+    original = holdings_chain.drifted_book
 
     def recording(*args, **kwargs):
         book = original(*args, **kwargs)
         seen.append(book)
         return book
 
-    monkeypatch.setitem(run_module.solve_in_sequence.__globals__, "drifted_book", recording)
+    monkeypatch.setattr(holdings_chain, "drifted_book", recording)
     result = run_backtest(table, RebalanceSettings(k=3, budget=300, turnover_penalty=1e-5), **KW)
     assert seen[0] == {}
     filled = prices.ffill()
