@@ -65,11 +65,13 @@ def previous_holdings(prices: str, last_row: int, k: int, budget: int) -> dict[s
 def build(data, k: int, run: str, held: dict[str, float], kappa: float, changes: int) -> Problem:
     if run == "plain":
         return Problem.from_dataset(data, k, cardinality="at-most")
-    from geo.problem.holdings import Holdings
+    from geo.problem.holdings import Holdings, position_floor
 
-    holdings = Holdings.build(data.tickers, held, outside="sell", max_changes=changes if run == "changes" else None,
+    max_changes = changes if run == "changes" else None
+    holdings = Holdings.build(data.tickers, held, outside="sell", max_changes=max_changes,
                               turnover_penalty=kappa if run == "penalty" else 0.0)
-    return Problem.from_dataset(data, k, cardinality="at-most", holdings=holdings)
+    return Problem.from_dataset(data, k, cardinality="at-most", w_min=position_floor(0.0, max_changes),
+                                holdings=holdings)
 
 
 def main() -> None:
