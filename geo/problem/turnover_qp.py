@@ -57,13 +57,16 @@ class TurnoverPricer:
         for i in np.flatnonzero(todo.any(axis=1)):
             columns = np.flatnonzero(todo[i])
             for j, weights in zip(columns, self.solve_many(index[i], params[columns], cov_sel[i], mu_sel[i])):
-                table[i, j] = INFEASIBLE if weights is None else self.cost(index[i], weights, params[j])
+                table[i, j] = INFEASIBLE if weights is None else self.cost(index[i], weights, params[j], cov_sel[i],
+                                                                           mu_sel[i])
         return table
 
-    def cost(self, index: np.ndarray, weights: np.ndarray, parameter: float) -> float:
+    def cost(self, index: np.ndarray, weights: np.ndarray, parameter: float, cov_sel: np.ndarray | None = None,
+             mu_sel: np.ndarray | None = None) -> float:
         """The penalised cost of ``weights`` on the selection ``index``."""
-        base = selection_cost(weights, self.problem.cov[np.ix_(index, index)], self.problem.mu[index], self.kind,
-                              parameter)
+        cov_sel = self.problem.cov[np.ix_(index, index)] if cov_sel is None else cov_sel
+        mu_sel = self.problem.mu[index] if mu_sel is None else mu_sel
+        base = selection_cost(weights, cov_sel, mu_sel, self.kind, parameter)
         held_sel = self.held[index]
         sold_whole = self.held_total - float(held_sel.sum())
         return base + self.kappa * (float(np.abs(weights - held_sel).sum()) + sold_whole)
@@ -114,32 +117,38 @@ class _SplitForm:
 
     def __init__(self, qp: SelectionQP, held: np.ndarray, kappa: float) -> None:
         size = len(qp.mu)
-        self.qp, self.size = qp, size
+        self.qp, self.size, self.held = qp, size, held
         self.scale = float(np.max(np.abs(np.diag(qp.cov)))) or 1.0
         self.mu_norm = float(np.linalg.norm(qp.mu)) or 1.0
         self.kappa_scaled = kappa / self.scale
-        eye, zeros = np.eye(size), np.zeros((size, size))
-        rows = [np.hstack([-eye, eye]), np.hstack([eye, eye]), np.concatenate([np.ones(size), np.zeros(size)])[None]]
-        lower = [-held, held, [1.0]]
-        upper = [np.full(size, _INF), np.full(size, _INF), [1.0]]
-        sense = [np.zeros(2 * size, dtype=np.int32), [_EQUALITY]]
-        if qp.kind == "target-return":
-            rows.append(np.concatenate([qp.mu / self.mu_norm, np.zeros(size)])[None])
-            lower.append([0.0])
-            upper.append([0.0])
-            sense.append([_EQUALITY])
         cap_rows, caps = qp.cap_rows()
+        target = qp.kind == "target-return"
+        # Rows (after the 2K simple bounds): t - w >= -h, t + w >= h, 1'w = 1, (mu'w = r), caps.
+        n_rows = 2 * size + 1 + int(target) + len(caps)
+        rows = np.zeros((n_rows, 2 * size))
+        diagonal = np.arange(size)
+        rows[diagonal, diagonal] = -1.0
+        rows[diagonal, size + diagonal] = 1.0
+        rows[size + diagonal, diagonal] = 1.0
+        rows[size + diagonal, size + diagonal] = 1.0
+        rows[2 * size, :size] = 1.0
+        self.target_row = 2 * size + 2 * size + 1  # index in the bounds: simple (2K), split rows (2K), budget
+        if target:
+            rows[2 * size + 1, :size] = qp.mu / self.mu_norm
+        rows[n_rows - len(caps):, :size] = cap_rows
+        self.rows = rows
+        n_bounds = 2 * size + n_rows
+        self.lower = np.empty(n_bounds)
+        self.upper = np.full(n_bounds, _INF)
+        self.lower[:size], self.upper[:size] = qp.w_min, qp.w_max
+        self.lower[size:2 * size] = 0.0
+        self.lower[2 * size:3 * size], self.lower[3 * size:4 * size] = -held, held
+        self.lower[4 * size:] = -_INF
+        self.lower[4 * size] = self.upper[4 * size] = 1.0
         if len(caps):
-            rows.append(np.hstack([cap_rows, np.zeros((len(caps), size))]))
-            lower.append(np.full(len(caps), -_INF))
-            upper.append(caps)
-            sense.append(np.zeros(len(caps), dtype=np.int32))
-        self.rows = np.ascontiguousarray(np.vstack(rows))
-        self.lower = np.concatenate([np.full(size, qp.w_min), np.zeros(size)] + [np.asarray(x, float) for x in lower])
-        self.upper = np.concatenate([np.full(size, qp.w_max), np.full(size, _INF)] + [np.asarray(x, float) for x in upper])
-        self.sense = np.concatenate([np.zeros(2 * size, dtype=np.int32)] + [np.asarray(x, np.int32) for x in sense])
-        self.target_row = 2 * size + 2 * size + 1  # simple bounds (2K), split rows (2K), budget
-        self.held = held
+            self.upper[n_bounds - len(caps):] = caps
+        self.sense = np.zeros(n_bounds, dtype=np.int32)
+        self.sense[4 * size:4 * size + 1 + int(target)] = _EQUALITY
 
     def solve(self, parameter: float, start: np.ndarray | None) -> np.ndarray | None:
         qp, size = self.qp, self.size
