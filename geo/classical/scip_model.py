@@ -174,20 +174,27 @@ class ScipCardinalityModel:
         model = self.model
         model.freeTransform()  # back to the problem stage, where sides and objective may change
         self._set_parameter(value)
-        model.setParam("limits/time", 1e20 if time_limit is None else max(float(time_limit), MIN_POINT_SECONDS))
         accepted = self._add_start(*start) if start is not None else None
-        model.optimize()
-        status = str(model.getStatus())
-        selection, objective = None, math.inf
-        if model.getNSols() > 0:
-            best = model.getBestSol()
-            selection = np.array([model.getSolVal(best, z) > 0.5 for z in self.z])
-            objective = model.getSolObjVal(best) * self._unscale
-        dual = model.getDualbound()
-        if abs(dual) < SCIP_INFINITY:
-            bound = dual * self._unscale
-        else:
-            bound = math.inf if status == "infeasible" else -math.inf
-        return ScipOutcome(scip_status=status, selection=selection, objective=objective, bound=bound,
-                           seconds=float(model.getSolvingTime()), nodes=int(model.getNNodes()),
-                           warm_start_accepted=accepted)
+        return run_scip(model, self.z, time_limit, accepted, lambda objective: objective * self._unscale)
+
+
+def run_scip(model, z: list, time_limit: float | None, accepted: bool | None, to_cost) -> ScipOutcome:
+    """Optimise ``model`` within ``time_limit`` and read the outcome: the selection of binaries
+    ``z``, and SCIP's objective and dual bound mapped to cost units by ``to_cost`` (monotone
+    increasing, so that a dual bound stays a lower bound on the cost)."""
+    model.setParam("limits/time", 1e20 if time_limit is None else max(float(time_limit), MIN_POINT_SECONDS))
+    model.optimize()
+    status = str(model.getStatus())
+    selection, objective = None, math.inf
+    if model.getNSols() > 0:
+        best = model.getBestSol()
+        selection = np.array([model.getSolVal(best, z_i) > 0.5 for z_i in z])
+        objective = to_cost(model.getSolObjVal(best))
+    dual = model.getDualbound()
+    if abs(dual) < SCIP_INFINITY:
+        bound = to_cost(dual)
+    else:
+        bound = math.inf if status == "infeasible" else -math.inf
+    return ScipOutcome(scip_status=status, selection=selection, objective=objective, bound=bound,
+                       seconds=float(model.getSolvingTime()), nodes=int(model.getNNodes()),
+                       warm_start_accepted=accepted)

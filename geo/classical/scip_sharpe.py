@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from geo.classical.scip_model import SCIP_INFINITY, WARM_START_SLACK, MIN_POINT_SECONDS, ScipOutcome
+from geo.classical.scip_model import WARM_START_SLACK, ScipOutcome, run_scip
 from geo.classical.unconstrained import ScaledMoments
 from geo.problem.problem import Problem
 from geo.problem.sector_caps import sector_cap_rows
@@ -124,20 +124,5 @@ class ScipSharpeModel:
             self._build(value)
         model = self.model
         model.freeTransform()
-        model.setParam("limits/time", 1e20 if time_limit is None else max(float(time_limit), MIN_POINT_SECONDS))
         accepted = self._add_start(*start) if start is not None else None
-        model.optimize()
-        status = str(model.getStatus())
-        selection, objective = None, math.inf
-        if model.getNSols() > 0:
-            best = model.getBestSol()
-            selection = np.array([model.getSolVal(best, z) > 0.5 for z in self.z])
-            objective = -self._sharpe_of(model.getSolObjVal(best))
-        dual = model.getDualbound()
-        if abs(dual) < SCIP_INFINITY:
-            bound = -self._sharpe_of(dual)
-        else:
-            bound = math.inf if status == "infeasible" else -math.inf
-        return ScipOutcome(scip_status=status, selection=selection, objective=objective, bound=bound,
-                           seconds=float(model.getSolvingTime()), nodes=int(model.getNNodes()),
-                           warm_start_accepted=accepted)
+        return run_scip(model, self.z, time_limit, accepted, lambda tau: -self._sharpe_of(tau))

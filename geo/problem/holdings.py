@@ -232,27 +232,9 @@ class Holdings:
 
 def read_holdings_file(path: str | Path) -> dict[str, float]:
     """CSV ``ticker,weight`` (a header row naming those columns) -> ``{ticker: weight}``."""
-    import pandas as pd
+    from geo.data.tables import read_named_numbers
 
-    file = Path(path).expanduser()
-    if not file.is_file():
-        raise GeoError(f"holdings file {file} does not exist", "give a CSV with columns ticker,weight")
-    try:
-        table = pd.read_csv(file, dtype={"ticker": str})
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError) as exc:
-        raise GeoError(f"holdings file {file} cannot be read ({type(exc).__name__})",
-                       "give a CSV with columns ticker,weight") from None
-    columns = {str(c).strip().lower(): c for c in table.columns}
-    if "ticker" not in columns or "weight" not in columns:
-        raise GeoError(f"holdings file {file} has columns {list(table.columns)[:5]}", "give it columns ticker,weight")
-    weights = pd.to_numeric(table[columns["weight"]], errors="coerce")
-    if weights.isna().any():
-        raise GeoError(f"holdings file {file} has a weight that is not a number", "give each weight as a number")
-    tickers = [str(t).strip() for t in table[columns["ticker"]]]
-    if len(set(tickers)) != len(tickers):
-        twice = sorted({t for t in tickers if tickers.count(t) > 1})
-        raise GeoError(f"holdings file {file} lists {', '.join(twice[:3])} more than once", "give each ticker once")
-    return dict(zip(tickers, weights.astype(float)))
+    return read_named_numbers(path, "ticker", "weight", "holdings", "a number")
 
 
 def as_holdings_mapping(holdings: Any) -> dict[str, float]:
