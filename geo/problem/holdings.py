@@ -131,12 +131,15 @@ class Holdings:
             return np.ones(len(selections), dtype=bool)
         return self.changes(selections) <= self.max_changes
 
+    def changes_needed(self, sizes: Sequence[int]) -> int:
+        """The fewest changes that reach an allowed size: going from H names to s takes |s - H|."""
+        return min(abs(int(s) - self.n_held) for s in sizes) if sizes else 0
+
     def check_reachable(self, sizes: Sequence[int]) -> None:
-        """Raise when no allowed size is within ``max_changes`` of the held names: going from H
-        names to s takes at least |s - H| changes."""
+        """Raise when no allowed size is within ``max_changes`` of the held names."""
         if self.max_changes is None or not sizes:
             return
-        needed = min(abs(s - self.n_held) for s in sizes)
+        needed = self.changes_needed(sizes)
         if needed > self.max_changes:
             raise GeoError(f"--max-changes {self.max_changes} cannot reach a portfolio of "
                            f"{' or '.join(map(str, sorted(set(sizes))[:3]))} names from the {self.n_held} held "

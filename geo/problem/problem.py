@@ -41,6 +41,13 @@ def fractional_knapsack_return(mu_desc: np.ndarray, w_min: float, w_max: float) 
     return float(mu_desc @ best_first_allocation(len(mu_desc), w_min, w_max))
 
 
+def feasible_sizes(k: int, cardinality: str, w_min: float, w_max: float) -> tuple[int, ...]:
+    """Selection sizes the cardinality mode allows and the bounds can fill (s w_min <= 1 <= s w_max)."""
+    sizes = [k] if cardinality == "exact" else range(1, k + 1)
+    eps = 1e-12
+    return tuple(s for s in sizes if s * w_min <= 1 + eps and s * w_max >= 1 - eps)
+
+
 @dataclass(frozen=True, eq=False)
 class Problem:
     """Expected returns ``mu``, covariance ``cov``, and the constraints of a K-asset portfolio."""
@@ -139,9 +146,7 @@ class Problem:
         return self._feasible_sizes
 
     def _compute_feasible_sizes(self) -> tuple[int, ...]:
-        sizes = [self.k] if self.cardinality == "exact" else range(1, self.k + 1)
-        eps = 1e-12
-        return tuple(s for s in sizes if s * self.w_min <= 1 + eps and s * self.w_max >= 1 - eps)
+        return feasible_sizes(self.k, self.cardinality, self.w_min, self.w_max)
 
     def valid_size(self, sizes: np.ndarray | int) -> np.ndarray | bool:
         """Whether selections of these sizes are allowed (and feasible in the budget sense)."""

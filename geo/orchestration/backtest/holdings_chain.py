@@ -5,7 +5,13 @@ With ``--max-changes`` or ``--turnover-penalty`` a date's problem carries the ho
 this date's close by the simulation's own drift (:func:`geo.orchestration.backtest.simulate.simulate`,
 so the book the optimiser sees is the book the backtest holds). The first date buys from cash
 and is free. A held name outside the date's universe (no price that day, too many missing in
-its window, out of the index) is a forced sale: sold, and not counted against M.
+its window, out of the index) is a forced sale: sold, and not counted against M. When the
+forced sales leave fewer names than K can be reached in M changes (K = 10 exact, three names
+gone, M = 2), that date's limit is raised to the fewest changes that reach K, and its record
+says so (``max_changes_at_date``, ``max_changes_note``): the index forced the trade, the run goes on.
+With ``max_changes`` every date holds each selected name at a real position (``w_min`` at
+least 1 bp, :func:`geo.problem.holdings.position_floor`), the first included, so that a book
+holds the K names it was counted with.
 
 Dates then depend on each other, so they run one after another, in-process or on Dask (one task
 at a time); each finished date is checkpointed as usual, and a resumed run continues from the
@@ -19,6 +25,7 @@ from typing import Any, Callable
 
 from geo.orchestration.backtest.simulate import realised_returns, simulate
 from geo.problem.holdings import Holdings, position_floor
+from geo.problem.problem import feasible_sizes
 
 # Drifted weights below this are round-off of a sold name, not a holding.
 HELD_WEIGHT_ATOL = 1e-12
@@ -26,18 +33,29 @@ HELD_WEIGHT_ATOL = 1e-12
 
 def date_holdings(tickers, settings, book: dict[str, float] | None) -> tuple[Holdings | None, float]:
     """The date's Holdings over its universe ``tickers`` (None: no book, or no control asked
-    for) and the problem's ``w_min`` (raised to a real position under ``max_changes``)."""
+    for) and the problem's ``w_min`` (raised to a real position under ``max_changes``); the
+    limit raised to what the date can reach (module docstring)."""
+    w_min = position_floor(settings.w_min, settings.max_changes)
     if not book or not settings.follows_holdings:
-        return None, settings.w_min
+        return None, w_min
     holdings = Holdings.build(tickers, book, max_changes=settings.max_changes,
                               turnover_penalty=settings.turnover_penalty or 0.0, outside="sell")
-    return holdings, position_floor(settings.w_min, settings.max_changes)
+    if holdings.limits_changes:
+        needed = holdings.changes_needed(feasible_sizes(settings.k, settings.cardinality, w_min, settings.w_max))
+        if needed > holdings.max_changes:
+            holdings = dataclasses.replace(holdings, max_changes=needed)
+    return holdings, w_min
 
 
-def rebalance_record(holdings: Holdings, point) -> dict[str, Any]:
+def rebalance_record(holdings: Holdings, settings, point) -> dict[str, Any]:
     """What a rebalance record says about the trade from the book: names changed, forced sales."""
     record: dict[str, Any] = {"held_before": holdings.n_held + len(holdings.forced_sales),
                               "forced_sales": sorted(holdings.forced_sales)}
+    if holdings.limits_changes and holdings.max_changes > settings.max_changes:
+        record["max_changes_at_date"] = holdings.max_changes
+        record["max_changes_note"] = (f"{len(holdings.forced_sales)} held name(s) left the universe and "
+                                      f"{holdings.n_held} remain: reaching {settings.k} names takes "
+                                      f"{holdings.max_changes} changes, more than --max-changes {settings.max_changes}")
     if point is not None:
         record["changes"] = point.extras.get("changes")
         record["traded_weight"] = point.extras.get("traded_weight")

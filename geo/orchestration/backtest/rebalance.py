@@ -145,7 +145,7 @@ def solve_rebalance(task: RebalanceTask, table: PriceTable) -> dict[str, Any]:
     if point is not None and point.extras.get("mip_gap") is not None:
         record["mip_gap"] = point.extras["mip_gap"]
     if problem.holdings is not None:
-        record.update(rebalance_record(problem.holdings, point))
+        record.update(rebalance_record(problem.holdings, settings, point))
     if note:
         record["note"] = note
     if data_warnings:

@@ -49,6 +49,29 @@ def test_max_changes_holds_at_every_rebalance(market, method, settings):
     assert limited.settings["max_changes"] == 2
 
 
+def test_a_leaver_is_a_forced_sale_that_does_not_count(market, tmp_path):
+    path, prices = market
+    settings = RebalanceSettings(k=3, method="enumeration", max_changes=0)
+    first = run_backtest(load_price_table(f"csv:{path}"), settings, **KW)
+    assert all(r.get("changes", 0) == 0 for r in first.rebalances)  # M = 0: the first book is kept
+    # The second date cannot trade one of the held names (no price that day): it is sold, and
+    # K = 3 names can only be reached by buying one, more than M = 0 allows: the date's limit is
+    # raised to 1, and the record says so.
+    leaver = sorted(first.rebalances[0]["weights"])[0]
+    second_date = pd.Timestamp(first.rebalances[1]["date"])
+    planted = prices.copy()
+    planted.loc[second_date, leaver] = np.nan
+    planted_path = tmp_path / "planted.csv"
+    planted.to_csv(planted_path)
+    run = run_backtest(load_price_table(f"csv:{planted_path}"), settings, **KW)
+    record = run.rebalances[1]
+    assert record["forced_sales"] == [leaver] and leaver not in record["weights"]
+    assert record["changes"] == 1 and record["max_changes_at_date"] == 1
+    assert "left the universe" in record["max_changes_note"]
+    assert len(set(run.rebalances[0]["weights"]) ^ set(record["weights"])) == 2  # the leaver out, one name in
+    assert all(r.get("changes", 0) == 0 for r in run.rebalances[2:])
+
+
 def test_each_date_sees_the_book_drifted_by_the_simulation(market, monkeypatch):
     path, prices = market
     table = load_price_table(f"csv:{path}")
