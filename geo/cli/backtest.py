@@ -37,7 +37,8 @@ def per_date_time_limit(command: click.Command) -> click.Command:
               help="min-variance, max-sharpe (the K-asset selection of highest tangency Sharpe ratio), "
                    "max-sharpe-grid (the best of --points frontier points), target-return:R (annual) or "
                    "risk-aversion:L.")
-@click.option("--points", type=int, default=20, show_default=True, help="Frontier targets for --choose max-sharpe-grid.")
+@click.option("--points", type=int, default=20, show_default=True,
+              help="Frontier targets for --choose max-sharpe-grid.")
 @click.option("--risk-free-rate", type=float, default=0.0, show_default=True, help="Annual, for the Sharpe ratio.")
 @click.option("--max-changes", type=int, default=None,
               help="At most this many names bought plus sold at each rebalance (the first is free; forced sales "
