@@ -74,29 +74,42 @@ def reference_targets(name: str, n_points: int) -> tuple[np.ndarray, np.ndarray]
     return table["target"][rows].astype(float), np.where(proven, table["variance"][rows].astype(float), np.nan)
 
 
-def bench_set(name: str, config: str, limit: float, n_points: int, targets_kind: str, clock: str) -> dict:
+def solve_exact(method: ExactMethod, problem: Problem, targets: np.ndarray, split: bool, report) -> list:
+    """The points: the whole grid in one solve (each solution handed to the next targets as a
+    start), or each target on its own, as ``geo frontier`` runs it (``split``)."""
+    if not split:
+        evaluator = SelectionEvaluator(problem, ObjectiveGrid.target_returns(targets))
+        return method.solve(evaluator, np.random.default_rng(0), None, Deadline(None), report).points
+    points = []
+    for j, target in enumerate(targets):
+        evaluator = SelectionEvaluator(problem, ObjectiveGrid.target_returns([target]))
+        points += method.solve(evaluator, np.random.default_rng(j), None, Deadline(None)).points
+        report(j + 1, len(targets))
+    return points
+
+
+def bench_set(name: str, config: str, limit: float, n_points: int, targets_kind: str, clock: str,
+              split: bool = False) -> dict:
     dataset = load_dataset(f"orlib:{SHARED_DATA / 'orlib' / (name + '.txt')}")
     problem = Problem.from_dataset(dataset, K, cardinality="at-most", w_min=0.0, w_max=1.0)
     if targets_kind == "published":
         targets, reference = published_targets(SETS[name], n_points)
     else:
         targets, reference = reference_targets(name, n_points)
-    evaluator = SelectionEvaluator(problem, ObjectiveGrid.target_returns(targets))
     start = time.monotonic()
     scip_params = {"timing/clocktype": SCIP_CLOCKS[clock]}
-    run = ExactMethod(point_time_limit=limit, scip_params=scip_params, **CONFIGS[config]).solve(
-        evaluator, np.random.default_rng(0), None, Deadline(None),
-        lambda done, total: print(f"{name} {config}: {done}/{total} done at {time.monotonic() - start:.0f} s wall",
-                                  file=sys.stderr, flush=True))
+    method = ExactMethod(point_time_limit=limit, scip_params=scip_params, **CONFIGS[config])
+    label = f"{config}/{'split' if split else 'hand-over'}"
+    points = solve_exact(method, problem, targets, split, lambda done, total: print(
+        f"{name} {label}: {done}/{total} done at {time.monotonic() - start:.0f} s wall", file=sys.stderr, flush=True))
     wall = time.monotonic() - start
-    points = run.points
     # Seconds per point: SCIP's solve plus the warm start, the time the point took.
     seconds = np.array([p.extras.get("solve_seconds", math.nan) + p.extras.get("warm_start_seconds", 0.0)
                         for p in points], dtype=float)
     variances = np.array([p.variance if p.feasible else math.nan for p in points])
     gaps = 100 * (variances - reference) / reference
     mip_gaps = np.array([100 * p.extras.get("mip_gap", math.inf) if p.status != "optimal" else 0.0 for p in points])
-    return {"set": f"{name} (N={problem.n_assets})", "config": config, "points": len(points),
+    return {"set": f"{name} (N={problem.n_assets})", "config": label, "points": len(points),
             "optimal": sum(p.status == "optimal" for p in points),
             "time_limit": sum(p.status == "time_limit" for p in points),
             "other": sum(p.status not in ("optimal", "time_limit") for p in points),
@@ -152,6 +165,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clock", choices=list(SCIP_CLOCKS), default="cpu",
                         help="SCIP's time limit in CPU seconds (default: robust to a shared machine) or wall seconds")
     parser.add_argument("--per-point", action="store_true", help="also print the seconds of every point")
+    parser.add_argument("--modes", default="hand-over",
+                        help="comma-separated: hand-over (one solve over the grid, each solution the next "
+                             "targets' start) and/or split (each target on its own, as geo frontier runs it)")
     args = parser.parse_args(argv)
     # Each point's status, gap and seconds on stderr as it finishes (the tables come at the end).
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
@@ -173,9 +189,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{name}: SDP diagonal in {found.seconds:.1f} s ({found.status}; once per data set, not in the "
                   f"seconds per point): sum(d) = {found.d.sum():.4g} = {found.d.sum() / uniform:.2f} x N lambda_min, "
                   f"{found.d.sum() / np.trace(cov):.1%} of trace(Sigma)", file=sys.stderr, flush=True)
-        for config in configs:
-            rows.append(bench_set(name, config, args.limit, args.points, args.targets, args.clock))
-            print(f"{name} {config}: done in {rows[-1]['wall_s']:.1f} s", file=sys.stderr, flush=True)
+        modes = [m.strip() for m in args.modes.split(",") if m.strip()]
+        for config, mode in [(c, m) for c in configs for m in modes]:
+            rows.append(bench_set(name, config, args.limit, args.points, args.targets, args.clock,
+                                  split=mode == "split"))
+            print(f"{name} {rows[-1]['config']}: done in {rows[-1]['wall_s']:.1f} s", file=sys.stderr, flush=True)
     print(markdown(rows, args.limit, args.targets, args.clock))
     if args.per_point:
         print(per_point_markdown(rows))

@@ -36,7 +36,7 @@ from geo.problem.sector_caps import sector_cap_rows
 SCS_OPTIONS: dict[str, Any] = {"eps_abs": 1e-7, "eps_rel": 1e-7, "max_iters": 20_000}
 
 
-class _ScaledUnits:
+class ScaledUnits:
     """How the scaled model's multipliers map back to the problem's cost units."""
 
     def __init__(self, problem: Problem, kind: str) -> None:
@@ -85,7 +85,7 @@ class PerspectiveRelaxation:
         """``diagonal``: d in the units of ``ScaledMoments.of(problem).cov`` (PSD-safe, e.g. the SDP diagonal)."""
         import cvxpy as cp  # lazy: ~1 s import
 
-        self.units = _ScaledUnits(problem, kind)
+        self.units = ScaledUnits(problem, kind)
         self.diagonal = np.asarray(diagonal, dtype=float)
         scaled = ScaledMoments.of(problem, diagonal_shift=self.diagonal)
         n = problem.n_assets
@@ -108,7 +108,10 @@ class PerspectiveRelaxation:
             self.target.value = value / units.scaled.mu_scale
         self.weights.value = np.array(units.objective_weights(value))
         try:
-            self.problem.solve(solver=cp.CLARABEL, **CLARABEL_OPTIONS)
+            with warnings.catch_warnings():
+                # an inaccurate solution only weakens the certificate's bound, never invalidates it
+                warnings.filterwarnings("ignore", message="Solution may be inaccurate")
+                self.problem.solve(solver=cp.CLARABEL, **CLARABEL_OPTIONS)
         except cp.SolverError:
             return None
         if self.problem.status not in (cp.OPTIMAL, cp.OPTIMAL_INACCURATE) or self.w.value is None:
@@ -121,7 +124,7 @@ class ProductRelaxation:
     """The SDP relaxation with the perspective and the constraints' products, one SDP per value."""
 
     def __init__(self, problem: Problem, kind: str) -> None:
-        self.units = _ScaledUnits(problem, kind)
+        self.units = ScaledUnits(problem, kind)
         self.problem = problem
 
     def certificate(self, value: float, seconds: float | None = None) -> LagrangianCertificate | None:
@@ -164,7 +167,7 @@ class ProductRelaxation:
                             products=np.asarray(nonnegative.dual_value, dtype=float))
 
 
-def _certificate(units: _ScaledUnits, value: float, weights: np.ndarray, diagonal: np.ndarray, alpha: float,
+def _certificate(units: ScaledUnits, value: float, weights: np.ndarray, diagonal: np.ndarray, alpha: float,
                  beta: float, pi: np.ndarray | None, budget: np.ndarray | None = None,
                  target: np.ndarray | None = None, products: np.ndarray | None = None) -> LagrangianCertificate:
     """Scaled multipliers (of the scaled objective) in the problem's cost units.

@@ -43,6 +43,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from geo.core.results import FrontierPoint
 from geo.problem.problem import Problem
 from geo.problem.sector_caps import sector_cap_rows
 
@@ -172,6 +173,31 @@ def lagrangian_cut(problem: Problem, kind: str, value: float, certificate: Lagra
 def certified_bound(problem: Problem, kind: str, value: float, certificate: LagrangianCertificate) -> float:
     """A proven lower bound on the optimal cost at ``value`` (variance at a target return)."""
     return lagrangian_cut(problem, kind, value, certificate).bound()
+
+
+def point_cost(kind: str, point: FrontierPoint) -> float:
+    """The cost a point's bound is about: its variance, or L variance - (1 - L) return."""
+    coef, c_mu, _ = cost_coefficients(kind, point.parameter)
+    if kind == "target-return":
+        return float(point.variance)
+    return coef * float(point.variance) - c_mu * float(point.expected_return)
+
+
+def attach_bound(point: FrontierPoint, kind: str, bound: float, source: str) -> bool:
+    """Record ``bound`` on ``point`` when it beats the bound it has; True if it did.
+
+    ``certified_gap`` = (cost - bound) / |cost|, clipped at 0 (a bound can meet the cost only
+    up to the rounding of the cost itself).
+    """
+    if not (point.feasible and math.isfinite(bound)):
+        return False
+    known = point.extras.get("lower_bound")
+    if known is not None and known >= bound:
+        return False
+    cost = point_cost(kind, point)
+    point.extras.update(lower_bound=float(bound), bound_source=source,
+                        certified_gap=max(0.0, cost - bound) / max(abs(cost), 1e-300))
+    return True
 
 
 def _held_minimum(d: np.ndarray, g: np.ndarray, low: float, high: float) -> tuple[np.ndarray, np.ndarray]:

@@ -1,7 +1,9 @@
-"""The exact cardinality-constrained frontier: the MIQP solved by SCIP, one model per frontier.
+"""The exact cardinality-constrained frontier: the MIQP solved by SCIP (or Gurobi), one model per frontier.
 
 The model is :class:`geo.classical.scip_model.ScipCardinalityModel` (perspective reformulation
-with a second-order cone). Three things make SCIP prove more points in its time:
+with a second-order cone), or with ``solver="gurobi"`` :mod:`geo.classical.gurobi_model`
+(``--solver gurobi``; same statuses and fields, see :mod:`geo.classical.miqp`). Three things
+make SCIP prove more points in its time:
 - the perspective diagonal d (``diagonal``): "sdp" (default) moves the largest diagonal
   allowed, max sum(d) s.t. Sigma - diag(d) PSD (``geo.classical.sdp_diagonal``), solved once
   per covariance and cached; "eigenvalue" is a uniform 95% of Sigma's smallest eigenvalue (the
@@ -10,8 +12,11 @@ with a second-order cone). Three things make SCIP prove more points in its time:
   known selection by swap descent within a share of the point's limit
   (``geo.classical.exact_start``); "memo" hands over the best known selection as it is;
 - each solution is priced at every target and becomes the start of the targets after it.
-  (``geo frontier`` gives each target its own task, :meth:`ExactMethod.for_tasks`, so that the
-  answer is the same in-process and on Dask: there a task's grid is its one target.)
+  ``geo frontier`` gives each target its own task (:meth:`ExactMethod.for_tasks`), so that the
+  answer is the same in-process and on Dask: there a task's grid is its one target and nothing
+  is handed over. ``hand_over=True`` (``--hand-over``) solves the whole grid in one process
+  instead, each target starting from the solutions of the targets before it: its answer then
+  depends on the order of the targets and differs from a split (or Dask) run.
 
 Time: each point gets ``point_time_limit`` seconds (warm start included), or its fair share of
 the command's remaining time (``Deadline.share``) when that is smaller. With neither a
@@ -20,6 +25,9 @@ once on the "geo" logger, i.e. one line on stderr), so a run always ends. Pass
 ``point_time_limit=math.inf`` to let SCIP run to proof.
 
 Status of a point (never "optimal" unless SCIP proved it):
+Every point with a portfolio carries ``lower_bound`` (the solver's best bound, shaved by its
+tolerance: :func:`geo.classical.miqp.shaved_bound`), ``bound_source`` and ``certified_gap``.
+
 - ``optimal``: SCIP status "optimal" (gap closed to SCIP's tolerances);
 - ``time_limit``: SCIP stopped on a limit (time, or a node limit given in ``scip_params``, or
   an interrupt) with an incumbent; extras carry
@@ -46,11 +54,13 @@ import numpy as np
 
 from geo.classical.budget import ColumnBudget
 from geo.classical.exact_start import WARM_START_KINDS, WARM_START_SHARE, WarmStart, find_warm_start
-from geo.classical.scip_model import MIN_POINT_SECONDS, ScipCardinalityModel
+from geo.classical.miqp import check_solver, make_model, shaved_bound
+from geo.classical.scip_model import MIN_POINT_SECONDS
 from geo.classical.sdp_diagonal import remove_cached, sdp_diagonal
 from geo.classical.unconstrained import ScaledMoments
 from geo.core.checkpoint import Checkpoint, restore_snapshot, snapshot
 from geo.core.errors import GeoError
+from geo.classical.certificate import attach_bound
 from geo.core.results import FrontierPoint
 from geo.methods.base import Deadline, MethodRun, ProgressCallback, point_from_selection
 from geo.problem.evaluator import SelectionEvaluator
@@ -83,17 +93,16 @@ def relative_gap(cost: float, bound: float) -> float:
 class ExactMethod:
     """Exact frontier by SCIP (``--method exact``); see the module docstring for time and statuses.
 
-    ``diagonal``: "sdp", "eigenvalue" or "none" (the perspective strengthening);
-    ``warm_start``: "local-search", "memo" or "none" (SCIP's starting solution per point).
+    ``diagonal``: "sdp", "eigenvalue" or "none" (the perspective strengthening of SCIP's model);
+    ``warm_start``: "local-search", "memo" or "none" (SCIP's starting solution per point);
+    ``solver``: "scip" or "gurobi"; ``hand_over``: solve the grid in one process, each
+    solution starting the next targets (differs from a split run, see the module docstring).
     The evaluation budget bounds only the warm start's local search (a fair share per point);
     the other evaluations are the re-pricing of each solution at every column, so that it can
     also start the other targets.
     """
 
     honours_budget = False
-    # ``geo frontier`` solves each target as its own task (geo.orchestration.frontier.spread), in-process as on
-    # Dask: a target's answer then never depends on which targets were solved before it, nor where.
-    splits_by_target = True
     # The SDP diagonal solved once by the command and carried by the copy each task gets
     # (:meth:`for_tasks`), so that no worker solves it again; None: solve (or look up) here.
     _shared_diagonal = None
@@ -101,7 +110,8 @@ class ExactMethod:
     name = "exact"
 
     def __init__(self, point_time_limit: float | None = None, diagonal: str = "sdp",
-                 warm_start: str = "local-search", scip_params: dict[str, Any] | None = None) -> None:
+                 warm_start: str = "local-search", scip_params: dict[str, Any] | None = None,
+                 solver: str = "scip", hand_over: bool = False, gurobi_params: dict[str, Any] | None = None) -> None:
         if diagonal not in DIAGONALS:
             raise GeoError(f"unknown perspective diagonal {diagonal!r}", f"use one of {', '.join(DIAGONALS)}")
         if warm_start not in WARM_START_KINDS:
@@ -109,10 +119,21 @@ class ExactMethod:
         if point_time_limit is not None and not point_time_limit > 0:
             raise GeoError(f"the time limit per point must be positive (got {point_time_limit})",
                            "give seconds, e.g. 60")
+        check_solver(solver)
         self.point_time_limit = point_time_limit
         self.diagonal = diagonal
         self.warm_start = warm_start
         self.scip_params = scip_params
+        self.solver = solver
+        self.hand_over = hand_over
+        self.gurobi_params = gurobi_params
+
+    @property
+    def splits_by_target(self) -> bool:
+        """``geo frontier`` solves each target as its own task (geo.orchestration.frontier.spread),
+        in-process as on Dask: a target's answer then never depends on which targets were solved
+        before it, nor where. With ``hand_over`` the grid is one solve."""
+        return not self.hand_over
 
     def per_point_limit(self, deadline: Deadline) -> float | None:
         """The cap on each point: the one given, else the default when the command has no deadline."""
@@ -130,7 +151,7 @@ class ExactMethod:
         if self.point_time_limit is None and time_limit is None:
             _announce_default_limit()
             tasks.point_time_limit = DEFAULT_POINT_SECONDS
-        if self.diagonal == "sdp":
+        if self.diagonal == "sdp" and self.solver == "scip":
             tasks._shared_diagonal = sdp_diagonal(ScaledMoments.of(problem).cov, cache_dir,
                                                   self._sdp_seconds(time_limit))
         return tasks
@@ -151,8 +172,10 @@ class ExactMethod:
         if self.point_time_limit is None and deadline.seconds is None:
             _announce_default_limit()
         cache_dir = checkpoint.directory if checkpoint else None
-        diagonal, diagonal_details = self._diagonal(evaluator, cache_dir, self._sdp_seconds(deadline.remaining()))
-        model = ScipCardinalityModel(evaluator.problem, evaluator.grid.kind, diagonal, self.scip_params)
+        diagonal, diagonal_details = ((None, {}) if self.solver == "gurobi" else
+                                      self._diagonal(evaluator, cache_dir, self._sdp_seconds(deadline.remaining())))
+        model = make_model(self.solver, evaluator.problem, evaluator.grid.kind, diagonal,
+                           self.gurobi_params if self.solver == "gurobi" else self.scip_params)
         n_columns = len(evaluator.grid)
         points: list[FrontierPoint] = []
         saved = checkpoint.load() if checkpoint else None
@@ -165,7 +188,7 @@ class ExactMethod:
             if deadline.expired() or (limit is not None and limit < MIN_POINT_SECONDS):
                 points.append(point_from_selection(evaluator, known_best.selection(column), column,
                                                    unsolved_status="time_limit",
-                                                   message="not solved by SCIP: the time limit was reached"))
+                                                   message=f"not solved by {model.name}: the time limit was reached"))
             else:
                 points.append(self._solve_point(model, evaluator, known_best, column, limit, rng,
                                                 column_budget.start_column(column)))
@@ -179,9 +202,10 @@ class ExactMethod:
             remove_cached(ScaledMoments.of(evaluator.problem).cov, cache_dir)
         counts = {s: sum(p.status == s for p in points)
                   for s in ("optimal", "time_limit", "heuristic", "infeasible", "not_found")}
-        return MethodRun(points, details={"solver": "SCIP", "scip_version": model.version,
+        return MethodRun(points, details={"solver": model.name, "solver_version": model.version,
                                           "point_time_limit": self.per_point_limit(deadline),
-                                          "warm_start": self.warm_start, **diagonal_details, "points": counts})
+                                          "warm_start": self.warm_start, "hand_over": self.hand_over,
+                                          **diagonal_details, "points": counts})
 
     def _sdp_seconds(self, time_left: float | None) -> float:
         """What the SDP diagonal may take: a share of the time left, else one point's time."""
@@ -205,7 +229,7 @@ class ExactMethod:
                         "diagonal_share": float(found.d.sum() / np.trace(cov))})
         return found.d, details
 
-    def _solve_point(self, model: ScipCardinalityModel, evaluator: SelectionEvaluator, known_best: "_BestKnown",
+    def _solve_point(self, model: Any, evaluator: SelectionEvaluator, known_best: "_BestKnown",
                      column: int, limit: float | None, rng: np.random.Generator, stop_at: float) -> FrontierPoint:
         started = time.perf_counter()
         value = float(evaluator.grid.values[column])
@@ -216,7 +240,7 @@ class ExactMethod:
             start = (warm.selection, evaluator.solve(warm.selection, column).weights)
         scip_limit = None if limit is None else limit - (time.perf_counter() - started)
         outcome = model.solve(value, scip_limit, start)
-        extras: dict[str, Any] = {"solver": "SCIP", "scip_status": outcome.scip_status,
+        extras: dict[str, Any] = {"solver": model.name, "solver_status": outcome.status,
                                   "solve_seconds": round(outcome.seconds, 4), "nodes": outcome.nodes,
                                   "time_limit_s": limit}
         if outcome.warm_start_accepted is not None:
@@ -225,7 +249,7 @@ class ExactMethod:
         for found in (outcome.selection, warm.selection):
             if found is not None:
                 known_best.offer(found)
-        return _point_of(evaluator, column, value, outcome, warm, extras)
+        return _point_of(evaluator, column, value, outcome, warm, extras, model.scaled.var_scale)
 
 
 def _announce_default_limit() -> None:
@@ -241,7 +265,7 @@ def _summary(point: FrontierPoint) -> str:
     if point.status == "time_limit" and math.isfinite(extras.get("mip_gap", math.inf)):
         text += f" (proven gap {100 * extras['mip_gap']:.3f}%)"
     if "solve_seconds" in extras:
-        text += f", SCIP {extras['solve_seconds']:.1f} s, {extras['nodes']} nodes"
+        text += f", {extras['solver']} {extras['solve_seconds']:.1f} s, {extras['nodes']} nodes"
     if "warm_start_seconds" in extras:
         text += f", warm start {extras['warm_start_source']} {extras['warm_start_seconds']:.1f} s"
     if point.feasible:
@@ -250,27 +274,32 @@ def _summary(point: FrontierPoint) -> str:
 
 
 def _point_of(evaluator: SelectionEvaluator, column: int, value: float, outcome: Any, warm: WarmStart,
-              extras: dict[str, Any]) -> FrontierPoint:
-    """The better of SCIP's incumbent and the start, by exact cost, with an honest status.
+              extras: dict[str, Any], var_scale: float) -> FrontierPoint:
+    """The better of the solver's incumbent and the start, by exact cost, with an honest status.
 
-    SCIP's incumbent is at least as good up to its tolerances; the exact re-pricing settles
-    near-ties.
+    The solver's incumbent is at least as good up to its tolerances; the exact re-pricing
+    settles near-ties. The solver's bound, shaved by its tolerance, is the point's proven
+    ``lower_bound``.
     """
     candidates = [s for s in (outcome.selection, warm.selection) if s is not None]
     costs = [float(evaluator.costs(s, [column])[0, 0]) for s in candidates]
     if not candidates or not math.isfinite(min(costs)):
-        if outcome.scip_status == "infeasible":
+        if outcome.status == "infeasible":
             return FrontierPoint(parameter=value, status="infeasible", extras={**extras, "proven": True})
-        extras["message"] = f"SCIP found no portfolio (status {outcome.scip_status}); infeasibility is not proven"
-        unsolved = "time_limit" if stopped_at_a_limit(outcome.scip_status) else "not_found"
+        extras["message"] = (f"{extras['solver']} found no portfolio (status {outcome.status}); "
+                             "infeasibility is not proven")
+        unsolved = "time_limit" if stopped_at_a_limit(outcome.status) else "not_found"
         return FrontierPoint(parameter=value, status=unsolved, extras=extras)
     chosen = candidates[int(np.argmin(costs))]
     cost = min(costs)
     if math.isfinite(outcome.bound):
         extras["best_bound"] = outcome.bound
     extras["mip_gap"] = relative_gap(cost, outcome.bound)
-    status = "optimal" if outcome.scip_status == "optimal" else "time_limit"
-    return point_from_selection(evaluator, chosen, column, status=status, **extras)
+    status = "optimal" if outcome.status == "optimal" else "time_limit"
+    point = point_from_selection(evaluator, chosen, column, status=status, **extras)
+    if math.isfinite(outcome.bound):
+        attach_bound(point, evaluator.grid.kind, shaved_bound(outcome.bound, var_scale), extras["solver"].lower())
+    return point
 
 
 class _BestKnown:

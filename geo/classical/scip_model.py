@@ -24,11 +24,11 @@ reach. Here only the target constraint's sides (or the objective) change between
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from geo.classical.miqp import MiqpOutcome
 from geo.classical.unconstrained import ScaledMoments, scaled_risk_aversion
 from geo.problem.problem import Problem
 from geo.problem.sector_caps import sector_cap_rows
@@ -39,19 +39,6 @@ MIN_POINT_SECONDS = 0.01
 SCIP_INFINITY = 1e19
 # Slack added to t in a starting solution, so SCIP's feasibility check accepts it.
 WARM_START_SLACK = 1e-9
-
-
-@dataclass
-class ScipOutcome:
-    """What one SCIP solve returned, in the problem's cost units."""
-
-    scip_status: str
-    selection: np.ndarray | None
-    objective: float
-    bound: float
-    seconds: float
-    nodes: int
-    warm_start_accepted: bool | None
 
 
 class ScipCardinalityModel:
@@ -105,6 +92,8 @@ class ScipCardinalityModel:
         self._unscale = 1.0
         self._side = 0.0  # current target side of the (scaled) return constraint
 
+    name = "SCIP"
+
     @property
     def version(self) -> str:
         return str(self.model.version())
@@ -143,7 +132,7 @@ class ScipCardinalityModel:
         return bool(model.addSol(start, free=True))
 
     def solve(self, value: float, time_limit: float | None,
-              start: tuple[np.ndarray, np.ndarray] | None = None) -> ScipOutcome:
+              start: tuple[np.ndarray, np.ndarray] | None = None) -> MiqpOutcome:
         """Solve at one target return / risk aversion; ``start`` = (selection, weights) or None."""
         model = self.model
         model.freeTransform()  # back to the problem stage, where sides and objective may change
@@ -162,6 +151,6 @@ class ScipCardinalityModel:
             bound = dual * self._unscale
         else:
             bound = math.inf if status == "infeasible" else -math.inf
-        return ScipOutcome(scip_status=status, selection=selection, objective=objective, bound=bound,
+        return MiqpOutcome(status=status, selection=selection, objective=objective, bound=bound,
                            seconds=float(model.getSolvingTime()), nodes=int(model.getNNodes()),
                            warm_start_accepted=accepted)
