@@ -78,9 +78,9 @@ ROOT_NODE_ONLY = {"limits/nodes": 1, "presolving/maxrounds": 1, "separating/maxr
 def assert_honest(point):
     extras = point.extras
     if point.status == "optimal":  # only if SCIP proved it
-        assert extras["scip_status"] == "optimal" and extras["mip_gap"] < 1e-5
+        assert extras["solver_status"] == "optimal" and extras["mip_gap"] < 1e-5
     else:
-        assert point.status == "time_limit" and extras["scip_status"] in ("nodelimit", "timelimit")
+        assert point.status == "time_limit" and extras["solver_status"] in ("nodelimit", "timelimit")
         assert 0 < extras["mip_gap"] < 1 and extras["best_bound"] < point.variance
 
 
@@ -97,7 +97,7 @@ def test_a_solve_stopped_at_its_limit_is_reported_as_such():
     result = method.solve(evaluator, np.random.default_rng(0), None, Deadline(None))
     for point, best in zip(result.points, optimum):
         assert_honest(point)
-        assert point.status == "time_limit" and point.extras["scip_status"] == "nodelimit"
+        assert point.status == "time_limit" and point.extras["solver_status"] == "nodelimit"
         assert point.extras["nodes"] <= 1
         assert point.extras["warm_start"] is True and point.extras["warm_start_source"] == "memo"
         assert point.variance == pytest.approx(best, rel=1e-9)
@@ -142,7 +142,7 @@ def test_the_deadline_is_shared_between_points(fake_clock, spent, second_limit):
         assert second.extras["time_limit_s"] == pytest.approx(second_limit)
         assert_honest(second)
     else:
-        assert "scip_status" not in second.extras and second.status in ("heuristic", "time_limit")
+        assert "solver_status" not in second.extras and second.status in ("heuristic", "time_limit")
         assert not second.extras.get("proven")
 
 
