@@ -15,7 +15,12 @@ seconds are side by side):
 - ``plain``: the earlier model (uniform 95%-of-smallest-eigenvalue perspective diagonal, the
   memo's best selection as start);
 - ``sdp``: the SDP perspective diagonal, memo start;
-- ``sdp+ls``: the SDP diagonal and the local-search warm start (the default of ``--method exact``).
+- ``sdp+ls``: the SDP diagonal and the local-search warm start (the default of ``--method exact``);
+- ``sdp+ls+cut``: the same, with the product relaxation's cut in SCIP's model (``cuts="product"``);
+- ``gurobi``: ``--solver gurobi`` (needs gurobipy; one thread, wall-clock limit), same warm start.
+
+Modes (``--modes``): ``hand-over`` solves the grid in one process, each solution starting the
+next targets (``--hand-over``); ``split`` solves each target on its own, as ``geo frontier``.
 
     .venv/bin/python benchmarks/bench_scip.py [--sets port2,port3,port4] [--limit 60] \\
         [--configs plain,sdp+ls] [--targets published|reference] [--per-point]
@@ -54,7 +59,11 @@ K10_COLUMN = 9  # 0-based: target, K = 2..10, unconstrained
 SCIP_CLOCKS = {"cpu": 1, "wall": 2}
 CONFIGS = {"plain": {"diagonal": "eigenvalue", "warm_start": "memo"},
            "sdp": {"diagonal": "sdp", "warm_start": "memo"},
-           "sdp+ls": {"diagonal": "sdp", "warm_start": "local-search"}}
+           "sdp+ls": {"diagonal": "sdp", "warm_start": "local-search"},
+           # the product relaxation's proven cut added to SCIP's model per point (ExactMethod(cuts="product"))
+           "sdp+ls+cut": {"diagonal": "sdp", "warm_start": "local-search", "cuts": "product"},
+           # Gurobi (--solver gurobi), one thread, same local-search start; its limit is wall seconds.
+           "gurobi": {"solver": "gurobi", "warm_start": "local-search", "gurobi_params": {"Threads": 1}}}
 
 
 def published_targets(n_assets: int, n_points: int) -> tuple[np.ndarray, np.ndarray]:
@@ -98,7 +107,7 @@ def bench_set(name: str, config: str, limit: float, n_points: int, targets_kind:
         targets, reference = reference_targets(name, n_points)
     start = time.monotonic()
     scip_params = {"timing/clocktype": SCIP_CLOCKS[clock]}
-    method = ExactMethod(point_time_limit=limit, scip_params=scip_params, **CONFIGS[config])
+    method = ExactMethod(point_time_limit=limit, scip_params=scip_params, **{"diagonal": "sdp", **CONFIGS[config]})
     label = f"{config}/{'split' if split else 'hand-over'}"
     points = solve_exact(method, problem, targets, split, lambda done, total: print(
         f"{name} {label}: {done}/{total} done at {time.monotonic() - start:.0f} s wall", file=sys.stderr, flush=True))
@@ -122,8 +131,9 @@ def bench_set(name: str, config: str, limit: float, n_points: int, targets_kind:
 
 def markdown(rows: list[dict], limit: float, targets_kind: str, clock: str) -> str:
     reference = "published" if targets_kind == "published" else "Gurobi optimum"
-    lines = [f"SCIP {scip_version()} per frontier point, K = {K} (at most), w >= 0, limit {limit:g} s per point "
-             f"(SCIP's clock: {clock}), {targets_kind} targets",
+    gurobi = any(r["config"].startswith("gurobi") for r in rows)
+    lines = [f"SCIP {scip_version()}{gurobi_version() if gurobi else ''} per frontier point, K = {K} (at most), "
+             f"w >= 0, limit {limit:g} s per point (SCIP's clock: {clock}; Gurobi's: wall), {targets_kind} targets",
              "",
              "| data set | config | points | optimal | at time limit | other | proven gap <= 1 % | median s | max s "
              f"| mean gap to {reference} % | max gap to {reference} % | max MIP gap % | wall s |",
@@ -147,6 +157,12 @@ def per_point_markdown(rows: list[dict]) -> str:
             cells.append(f"{s:.1f} o" if status == "optimal" else f"{s:.1f} t({gap:.2f})")
         lines.append(f"| {r['set']} | {r['config']} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+def gurobi_version() -> str:
+    import gurobipy
+
+    return ", Gurobi " + ".".join(str(part) for part in gurobipy.gurobi.version())
 
 
 def scip_version() -> str:
@@ -181,7 +197,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     rows = []
     for name in names:
-        if any(CONFIGS[c]["diagonal"] == "sdp" for c in configs):
+        if any(CONFIGS[c].get("diagonal", "sdp") == "sdp" and "solver" not in CONFIGS[c] for c in configs):
             dataset = load_dataset(f"orlib:{SHARED_DATA / 'orlib' / (name + '.txt')}")
             cov = ScaledMoments.of(Problem.from_dataset(dataset, K, cardinality="at-most")).cov
             found = sdp_diagonal(cov)

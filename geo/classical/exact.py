@@ -18,6 +18,13 @@ make SCIP prove more points in its time:
   instead, each target starting from the solutions of the targets before it: its answer then
   depends on the order of the targets and differs from a split (or Dask) run.
 
+- ``cuts="product"`` (SCIP, at most ``PRODUCT_MAX_ASSETS`` assets): before SCIP starts, the
+  product relaxation (:class:`geo.classical.bounds.ProductRelaxation`, an SDP, within
+  ``PRODUCT_SHARE`` of the point's limit) gives a proven cut, cost >= c + sum of h_i over the
+  held assets, added to SCIP's model for that point: SCIP's root bound starts at the SDP's
+  bound, and each branching on z tightens it. Its bound also counts as the point's
+  ``lower_bound`` (source "product").
+
 Time: each point gets ``point_time_limit`` seconds (warm start included), or its fair share of
 the command's remaining time (``Deadline.share``) when that is smaller. With neither a
 per-point limit nor a command deadline, each point gets ``DEFAULT_POINT_SECONDS`` (announced
@@ -60,7 +67,8 @@ from geo.classical.sdp_diagonal import remove_cached, sdp_diagonal
 from geo.classical.unconstrained import ScaledMoments
 from geo.core.checkpoint import Checkpoint, restore_snapshot, snapshot
 from geo.core.errors import GeoError
-from geo.classical.certificate import attach_bound
+from geo.classical.bounds import PRODUCT_MAX_ASSETS, ProductRelaxation
+from geo.classical.certificate import attach_bound, lagrangian_cut
 from geo.core.results import FrontierPoint
 from geo.methods.base import Deadline, MethodRun, ProgressCallback, point_from_selection
 from geo.problem.evaluator import SelectionEvaluator
@@ -73,6 +81,9 @@ DEFAULT_POINT_SECONDS = 60.0
 # point's time): at N ~ 480 SCS can run for an hour, and the points would get nothing.
 SDP_TIME_SHARE = 0.1
 DIAGONALS = ("sdp", "eigenvalue", "none")
+CUTS = ("product", "none")
+# The product relaxation may take at most this share of a point's limit (it is an SDP).
+PRODUCT_SHARE = 0.3
 # Share of the smallest eigenvalue moved into the perspective term by the "eigenvalue"
 # diagonal; below 1 so that Sigma - delta I stays PSD despite rounding in the eigenvalue.
 PERSPECTIVE_SHARE = 0.95
@@ -111,7 +122,8 @@ class ExactMethod:
 
     def __init__(self, point_time_limit: float | None = None, diagonal: str = "sdp",
                  warm_start: str = "local-search", scip_params: dict[str, Any] | None = None,
-                 solver: str = "scip", hand_over: bool = False, gurobi_params: dict[str, Any] | None = None) -> None:
+                 solver: str = "scip", hand_over: bool = False, gurobi_params: dict[str, Any] | None = None,
+                 cuts: str = "none") -> None:
         if diagonal not in DIAGONALS:
             raise GeoError(f"unknown perspective diagonal {diagonal!r}", f"use one of {', '.join(DIAGONALS)}")
         if warm_start not in WARM_START_KINDS:
@@ -120,6 +132,8 @@ class ExactMethod:
             raise GeoError(f"the time limit per point must be positive (got {point_time_limit})",
                            "give seconds, e.g. 60")
         check_solver(solver)
+        if cuts not in CUTS:
+            raise GeoError(f"unknown cuts {cuts!r}", f"use one of {', '.join(CUTS)}")
         self.point_time_limit = point_time_limit
         self.diagonal = diagonal
         self.warm_start = warm_start
@@ -127,6 +141,7 @@ class ExactMethod:
         self.solver = solver
         self.hand_over = hand_over
         self.gurobi_params = gurobi_params
+        self.cuts = cuts
 
     @property
     def splits_by_target(self) -> bool:
@@ -238,8 +253,9 @@ class ExactMethod:
         start = None
         if warm.selection is not None:
             start = (warm.selection, evaluator.solve(warm.selection, column).weights)
+        cut = self._product_cut(evaluator, value, limit)
         scip_limit = None if limit is None else limit - (time.perf_counter() - started)
-        outcome = model.solve(value, scip_limit, start)
+        outcome = model.solve(value, scip_limit, start, cut=cut)
         extras: dict[str, Any] = {"solver": model.name, "solver_status": outcome.status,
                                   "solve_seconds": round(outcome.seconds, 4), "nodes": outcome.nodes,
                                   "time_limit_s": limit}
@@ -249,7 +265,19 @@ class ExactMethod:
         for found in (outcome.selection, warm.selection):
             if found is not None:
                 known_best.offer(found)
-        return _point_of(evaluator, column, value, outcome, warm, extras, model.scaled.var_scale)
+        point = _point_of(evaluator, column, value, outcome, warm, extras, model.scaled.var_scale)
+        if cut is not None:
+            attach_bound(point, evaluator.grid.kind, cut.bound(), "product")
+        return point
+
+    def _product_cut(self, evaluator: SelectionEvaluator, value: float, limit: float | None) -> Any:
+        """The product relaxation's cut at ``value`` (``cuts="product"``, SCIP, small universes), else None."""
+        problem = evaluator.problem
+        if self.cuts != "product" or self.solver != "scip" or problem.n_assets > PRODUCT_MAX_ASSETS:
+            return None
+        found = ProductRelaxation(problem, evaluator.grid.kind).certificate(
+            value, None if limit is None else PRODUCT_SHARE * limit)
+        return None if found is None else lagrangian_cut(problem, evaluator.grid.kind, value, found)
 
 
 def _announce_default_limit() -> None:

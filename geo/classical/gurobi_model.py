@@ -94,16 +94,23 @@ class GurobiCardinalityModel:
     def version(self) -> str:
         return ".".join(str(part) for part in self._gp.gurobi.version())
 
-    def solve(self, value: float, time_limit: float | None,
-              start: tuple[np.ndarray, np.ndarray] | None = None) -> MiqpOutcome:
-        """Solve at one target return / risk aversion; ``start`` = (selection, weights) or None."""
+    def solve(self, value: float, time_limit: float | None, start: tuple[np.ndarray, np.ndarray] | None = None,
+              cut: Any = None) -> MiqpOutcome:
+        """Solve at one target return / risk aversion; ``start`` = (selection, weights) or None.
+
+        ``cut`` must be None: a cut on a quadratic objective would make the model non-convex in
+        Gurobi's eyes (its own bounds are strong enough; the exact method gives cuts to SCIP only).
+        """
+        if cut is not None:
+            raise ValueError("the Gurobi model takes no cut")
         model, units = self.model, self.units
         if self.target is not None:
             self.target.RHS = value / units.scaled.mu_scale
-            model.setObjective(self.risk, self.grb.MINIMIZE)
+            objective = self.risk
         else:
             a, b = units.objective_weights(value)
-            model.setObjective(a * self.risk - b * self.scaled_return, self.grb.MINIMIZE)
+            objective = a * self.risk - b * self.scaled_return
+        model.setObjective(objective, self.grb.MINIMIZE)
         model.Params.TimeLimit = self.grb.INFINITY if time_limit is None else max(float(time_limit), 0.0)
         model.reset()
         if start is not None:

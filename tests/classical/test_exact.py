@@ -220,3 +220,34 @@ def test_the_sdp_diagonal_is_kept_beside_the_checkpoint_until_the_run_ends(tmp_p
     assert result.points[0].status == "optimal" and result.details["sdp_status"] == "optimal"
     assert len(seen) == 1
     assert not (tmp_path / "ckpt").exists()  # a finished run leaves nothing behind
+
+
+def test_hand_over_solves_the_grid_in_one_process_and_says_so(sp500_sample):
+    import geo
+
+    assert ExactMethod().splits_by_target and not ExactMethod(hand_over=True).splits_by_target
+    front = geo.frontier(sp500_sample, k=3, points=3, method="exact", hand_over=True, time_limit=60)
+    assert front.result.details["hand_over"] is True and front.result.details["solver"] == "SCIP"
+    assert "tasks" not in str(front.result.details.get("where", ""))
+
+
+def test_every_exact_point_carries_its_shaved_solver_bound():
+    problem = tiny_problem("at-most")
+    low, high = problem.return_range()
+    grid = ObjectiveGrid.target_returns(np.linspace(low, high, 5)[1:-1])
+    _, result = run_exact(problem, grid, point_time_limit=30)
+    optimum = enumerate_optimum(problem, grid)
+    for point, best in zip(result.points, optimum):
+        assert point.extras["bound_source"] == "scip"
+        assert point.extras["lower_bound"] <= best < point.extras["best_bound"] + 1e-4 * best
+
+
+def test_the_product_cut_keeps_the_answer_and_adds_its_bound():
+    problem = tiny_problem("exact")
+    low, high = problem.return_range()
+    grid = ObjectiveGrid.target_returns(np.linspace(low, high, 4)[1:-1])
+    _, result = run_exact(problem, grid, point_time_limit=30, cuts="product")
+    optimum = enumerate_optimum(problem, grid)
+    assert [p.status for p in result.points] == ["optimal"] * len(optimum)
+    assert np.allclose([p.variance for p in result.points], optimum, rtol=1e-6)
+    assert all(p.extras["lower_bound"] <= best for p, best in zip(result.points, optimum))

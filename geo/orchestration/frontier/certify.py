@@ -5,11 +5,13 @@ Sources, cheapest first; each point keeps the highest bound it gets (all are pro
 1. what the method proved itself (enumeration; the exact method's solver bound);
 2. the perspective relaxation with the SDP diagonal (one cone program per target, the diagonal
    solved once per covariance and shared with the exact method);
-3. the product relaxation (an SDP per target) at the points still above the threshold, largest
-   gap first, when the universe has at most ``PRODUCT_MAX_ASSETS`` assets;
+3. the product relaxation (an SDP per target) at the points still above ``COSTLY_STEP_GAP``,
+   largest gap first, when the universe has at most ``PRODUCT_MAX_ASSETS`` assets;
 4. with ``solver_seconds``: the MIQP solver (``solver``, SCIP or Gurobi) on each point still
    above the threshold, started from the point's portfolio; its best bound, shaved by its
-   tolerance.
+   tolerance. If the solver cannot run (Gurobi not installed, or its licence too small), the
+   step is skipped with a warning and ``details["certify"]["solver_error"]``: the run and its
+   other bounds are kept.
 
 The portfolios and statuses are left as the method gave them. ``time_limit`` bounds the whole
 certification: once spent, the remaining steps are skipped, never a point half-certified.
@@ -17,6 +19,7 @@ certification: once spent, the remaining steps are skipped, never a point half-c
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from collections import Counter
@@ -24,21 +27,24 @@ from typing import Any
 
 import numpy as np
 
-from geo.classical.bounds import PerspectiveRelaxation, ProductRelaxation
+from geo.classical.bounds import PRODUCT_MAX_ASSETS, PerspectiveRelaxation, ProductRelaxation
 from geo.classical.certificate import attach_bound, certified_bound
 from geo.classical.miqp import check_solver, make_model, shaved_bound
 from geo.classical.sdp_diagonal import sdp_diagonal
 from geo.classical.unconstrained import ScaledMoments
-from geo.core.results import CERTIFIED_GAP, FrontierResult
+from geo.core.errors import GeoError
+from geo.core.results import FrontierResult
 from geo.methods.base import Deadline
 from geo.problem.objective import ObjectiveGrid
 from geo.problem.problem import Problem
 
-# The product relaxation's SDP has (N + 1)^2 / 2 unknowns: ~10 s a target at N = 98 with SCS,
-# too slow beyond a few hundred assets.
-PRODUCT_MAX_ASSETS = 150
+log = logging.getLogger("geo")
+
 # SCS's time per product relaxation at most.
 PRODUCT_SECONDS = 120.0
+# The costly steps (product relaxation, solver) only try points whose gap is still above this:
+# a solver's "optimal" point sits at ~1e-5 (its tolerance), where an SDP cannot help.
+COSTLY_STEP_GAP = 1e-4
 
 
 def certify_result(result: FrontierResult, problem: Problem, grid: ObjectiveGrid, *, time_limit: float | None = None,
@@ -58,17 +64,25 @@ def certify_result(result: FrontierResult, problem: Problem, grid: ObjectiveGrid
     if product and problem.n_assets <= PRODUCT_MAX_ASSETS:
         steps.append(("product", _product_bounds(problem, kind)))
     if solver_seconds:
-        steps.append((solver, _solver_bounds(problem, kind, solver, solver_seconds, scaled.var_scale)))
+        try:
+            steps.append((solver, _solver_bounds(problem, kind, solver, solver_seconds, scaled.var_scale)))
+        except GeoError as error:
+            _skip(record, solver, error)
     for name, bound_at in steps:
         step_started, tried = time.perf_counter(), 0
         # Largest gap first: if time runs out, it is spent where the bound is weakest.
-        for j in sorted(open_points, key=lambda j: -(points[j].certified_gap or math.inf)):
-            if points[j].certified_optimal:
+        threshold = -1.0 if name == "perspective" else COSTLY_STEP_GAP
+        for j in sorted(open_points, key=lambda j: -_gap_or_inf(points[j])):
+            if points[j].certified_optimal or _gap_or_inf(points[j]) <= threshold:
                 continue
             if deadline.expired():
                 record["stopped_by"] = "time_limit"
                 break
-            bound = bound_at(points[j], float(grid.values[j]))
+            try:
+                bound = bound_at(points[j], float(grid.values[j]))
+            except GeoError as error:
+                _skip(record, name, error)
+                break
             tried += 1
             if bound is not None:
                 attach_bound(points[j], kind, bound, name)
@@ -81,6 +95,17 @@ def certify_result(result: FrontierResult, problem: Problem, grid: ObjectiveGrid
                       median_gap=float(np.median(gaps)), max_gap=float(np.max(gaps)))
     result.details["certify"] = record
     result.timing["certify_s"] = time.perf_counter() - started
+
+
+def _gap_or_inf(point) -> float:
+    return math.inf if point.certified_gap is None else point.certified_gap
+
+
+def _skip(record: dict[str, Any], step: str, error: GeoError) -> None:
+    """A solver that cannot run (not installed, licence too small): the run is done, so keep it
+    and its other bounds, and say why this step is missing."""
+    log.warning("certify: the %s step is skipped: %s", step, error.one_line())
+    record["solver_error"] = error.one_line()
 
 
 def _perspective_bounds(problem: Problem, kind: str, diagonal: np.ndarray):

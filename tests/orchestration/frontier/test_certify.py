@@ -92,3 +92,13 @@ def test_bad_certify_settings_get_one_line(run_cli, one_line_error, tmp_path, ex
     output = tmp_path / "out.json"
     one_line_error(run_cli(*BASE, *extra, "--output", output), fragment)
     assert not output.exists()
+
+
+def test_a_solver_that_cannot_run_skips_its_step_and_keeps_the_run(sp500_sample, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "gurobipy", None)  # "import gurobipy" raises ImportError
+    front = geo.frontier(sp500_sample, k=3, points=3, certify=True, certify_solver_time=5, solver="gurobi")
+    record = front.result.details["certify"]
+    assert "gurobipy" in record["solver_error"]
+    assert all("lower_bound" in p.extras for p in front.result.points)
