@@ -77,7 +77,7 @@ def frontier(data: "Dataset | DatasetSpec | str", k: int, *, cardinality: str = 
              scheduler: str | None = None, output: str | Path | None = None, checkpoint: str | Path | None = None,
              resume: bool = False, progress: Callable[[int, int], None] | None = None,
              command: str | None = None, certify: bool = False, certify_time: float | None = None,
-             certify_solver_time: float | None = None, solver: str = "scip", hand_over: bool = False) -> Frontier:
+             certify_solver_time: float | None = None, solver: str = "scip") -> Frontier:
     """The cardinality-constrained efficient frontier of ``data`` (``geo frontier``).
 
     ``sector_cap`` caps every sector's total weight; ``sector_caps`` is a CSV ``sector,cap``;
@@ -104,8 +104,7 @@ def frontier(data: "Dataset | DatasetSpec | str", k: int, *, cardinality: str = 
     (geo.orchestration.frontier.certify; its seconds are ``timing["certify_s"]``), within
     ``certify_time`` seconds, with ``certify_solver_time`` seconds of the MIQP ``solver`` per
     point still open. ``solver``: "scip" or "gurobi", for ``method="exact"`` and the
-    certification. ``hand_over``: the exact method solves the targets in one process, each
-    starting from the solutions before it (its answer differs from a split run).
+    certification.
 
     >>> import geo
     >>> front = geo.frontier("sp500-sample", k=5, method="geo", budget=2_000, seed=7, points=5)
@@ -120,8 +119,8 @@ def frontier(data: "Dataset | DatasetSpec | str", k: int, *, cardinality: str = 
     check_run_settings(method=method, seed=seed, budget=budget, time_limit=time_limit, points=points,
                        iterations=iterations, samples=samples, segments=segments, restarts=restarts, workers=workers,
                        scheduler=scheduler)
-    certification = _certification(method, certify, certify_time, certify_solver_time, solver, hand_over)
-    built = build_method(method, exact_settings={"solver": solver, "hand_over": hand_over}, generator=generator,
+    certification = _certification(method, certify, certify_time, certify_solver_time, solver)
+    built = build_method(method, exact_settings={"solver": solver}, generator=generator,
                          seed_method=seed_method, refine=refine, segments=segments, conditioning=conditioning,
                          starts=starts, iterations=iterations, samples=samples, generator_options=generator_options)
     data = as_dataset(data)
@@ -162,7 +161,7 @@ def optimize(data: "Dataset | DatasetSpec | str", k: int, *, target_return: floa
         raise GeoError("optimize needs exactly one of --target-return and --risk-aversion", "give one of them")
     check_run_settings(method=method, seed=seed, budget=budget, time_limit=time_limit, iterations=iterations,
                        samples=samples, segments=segments)
-    certification = _certification(method, certify, certify_time, certify_solver_time, solver, False)
+    certification = _certification(method, certify, certify_time, certify_solver_time, solver)
     built = build_method(method, exact_settings={"solver": solver}, generator=generator, seed_method=seed_method,
                          refine=refine, segments=segments, conditioning=conditioning, starts=starts,
                          iterations=iterations, samples=samples, generator_options=generator_options)
@@ -185,10 +184,10 @@ def _problem(data: "Dataset", k: int, cardinality: str, w_min: float, w_max: flo
 
 
 def _certification(method: str, certify: bool, certify_time: float | None, certify_solver_time: float | None,
-                   solver: str, hand_over: bool) -> dict[str, Any] | None:
+                   solver: str) -> dict[str, Any] | None:
     """The checked certification settings (None: no --certify)."""
     check_certify_settings(method=method, certify=certify, certify_time=certify_time,
-                           certify_solver_time=certify_solver_time, solver=solver, hand_over=hand_over)
+                           certify_solver_time=certify_solver_time, solver=solver)
     if not certify:
         return None
     return {"time_limit": certify_time, "solver": solver, "solver_seconds": certify_solver_time}

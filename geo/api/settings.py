@@ -79,7 +79,7 @@ def check_run_settings(*, method: str, seed: int | None, budget: int | None, tim
 
 
 def check_certify_settings(*, method: str, certify: bool, certify_time: float | None,
-                           certify_solver_time: float | None, solver: str, hand_over: bool) -> None:
+                           certify_solver_time: float | None, solver: str) -> None:
     """One-line errors for the certification and exact-solver settings no run can use."""
     from geo.classical.miqp import check_solver
 
@@ -92,9 +92,6 @@ def check_certify_settings(*, method: str, certify: bool, certify_time: float | 
                            f"give seconds, e.g. {_flag(name)} 60")
         if not certify:
             raise GeoError(f"{_flag(name)} only applies with --certify", f"add --certify or drop {_flag(name)}")
-    if hand_over and method != "exact":
-        raise GeoError(f"--hand-over only applies to --method exact (the method is {method})",
-                       "add --method exact or drop --hand-over")
     if solver != "scip" and method != "exact" and not certify:
         raise GeoError(f"--solver only applies to --method exact and --certify (the method is {method})",
                        "add --method exact or --certify, or drop --solver")
@@ -102,7 +99,7 @@ def check_certify_settings(*, method: str, certify: bool, certify_time: float | 
 
 def build_method(method: str, exact_settings: dict[str, Any] | None = None, **geo_settings: Any) -> FrontierMethod:
     """The method named ``method``; GEO's settings (None: its default) are refused for any other
-    method; ``exact_settings`` (solver, hand_over) go to the exact method only."""
+    method; ``exact_settings`` (the solver) go to the exact method only."""
     given = {GEO_SETTINGS[name]: value for name, value in geo_settings.items() if value is not None}
     if given and method != "geo":
         flags = ", ".join(_flag(name) for name, value in geo_settings.items() if value is not None)

@@ -32,9 +32,6 @@ log = logging.getLogger("geo")
 @click.option("--restarts", type=int, default=1, show_default=True,
               help="Independent runs of a budgeted method (seeds from --seed, --budget split between them); "
                    "each target keeps the cheapest point.")
-@click.option("--hand-over", is_flag=True,
-              help="--method exact: solve the targets in one process, each starting from the solutions of the "
-                   "targets before it (the answer then differs from a split or Dask run).")
 @certify_options
 @dask_options
 @data_options

@@ -21,7 +21,7 @@ from geo.classical.enumeration import all_selections
 from geo.classical.sdp_diagonal import sdp_diagonal
 from geo.classical.unconstrained import ScaledMoments
 from geo.problem import ObjectiveGrid, Problem, SelectionEvaluator
-from geo.problem.sector_caps import SectorCaps
+from geo.problem.sector_caps import SectorCaps, sector_cap_rows
 
 # The enumerated optimum is itself a float computation: a bound may meet it to this relative
 # rounding, never exceed it by more.
@@ -116,7 +116,7 @@ def test_any_multipliers_give_a_valid_bound(drawn, kind, seed, size):
         v=rng.dirichlet(np.ones(n)), diagonal=rng.uniform(-1, 1, n) * scale, alpha=rng.normal() * scale,
         beta=rng.normal() * scale / 0.002, budget_products=rng.normal(size=n) * scale,
         target_products=rng.normal(size=n) * scale / 0.002, products=products + products.T,
-        caps=np.abs(rng.normal(size=2)) * scale)
+        caps=np.abs(rng.normal(size=len(sector_cap_rows(problem)))) * scale)
     bounds = [certified_bound(problem, kind, float(v), certificate) for v in grid.values]
     assert bound_violations(problem, grid, bounds) == []
 

@@ -222,15 +222,6 @@ def test_the_sdp_diagonal_is_kept_beside_the_checkpoint_until_the_run_ends(tmp_p
     assert not (tmp_path / "ckpt").exists()  # a finished run leaves nothing behind
 
 
-def test_hand_over_solves_the_grid_in_one_process_and_says_so(sp500_sample):
-    import geo
-
-    assert ExactMethod().splits_by_target and not ExactMethod(hand_over=True).splits_by_target
-    front = geo.frontier(sp500_sample, k=3, points=3, method="exact", hand_over=True, time_limit=60)
-    assert front.result.details["hand_over"] is True and front.result.details["solver"] == "SCIP"
-    assert "tasks" not in str(front.result.details.get("where", ""))
-
-
 def test_every_exact_point_carries_its_shaved_solver_bound():
     problem = tiny_problem("at-most")
     low, high = problem.return_range()

@@ -85,7 +85,6 @@ def test_the_report_shows_the_certified_gap(run_cli, tmp_path):
     (("--certify-time", "5"), "--certify-time only applies with --certify"),
     (("--certify", "--certify-time", "-1"), "--certify-time must be a positive number"),
     (("--certify-solver-time", "5"), "--certify-solver-time only applies with --certify"),
-    (("--hand-over",), "--hand-over only applies to --method exact"),
     (("--solver", "gurobi"), "--solver only applies to --method exact and --certify"),
 ])
 def test_bad_certify_settings_get_one_line(run_cli, one_line_error, tmp_path, extra, fragment):
