@@ -252,10 +252,12 @@ class ExactMethod:
         start = None
         if warm.selection is not None:
             start = (warm.selection, evaluator.solve(warm.selection, column).weights)
-        outcome, cut = self._solve_with_cut(model, evaluator, column, limit, start, started)
+        outcome, cut, cut_seconds = self._solve_with_cut(model, evaluator, column, limit, start, started)
         extras: dict[str, Any] = {"solver": model.name, "solver_status": outcome.status,
                                   "solve_seconds": round(outcome.seconds, 4), "nodes": outcome.nodes,
                                   "time_limit_s": limit}
+        if cut is not None:
+            extras["cut_seconds"] = round(cut_seconds, 4)
         if outcome.warm_start_accepted is not None:
             extras.update(warm_start=outcome.warm_start_accepted, warm_start_source=warm.source,
                           warm_start_seconds=round(warm.seconds, 4))
@@ -268,8 +270,9 @@ class ExactMethod:
         return point
 
     def _solve_with_cut(self, model: Any, evaluator: SelectionEvaluator, column: int, limit: float | None,
-                        start: Any, started: float) -> tuple[MiqpOutcome, Any]:
-        """The solver's outcome at ``column``'s value, and the product cut if one was used.
+                        start: Any, started: float) -> tuple[MiqpOutcome, Any, float]:
+        """The solver's outcome at ``column``'s value, the product cut if one was used, and the
+        seconds its relaxation took.
 
         With ``cuts="product"`` the solver first gets ``UNCUT_SHARE`` of what is left (most points
         are proven at once); a point it has not settled by then gets the cut and the rest of
@@ -281,17 +284,19 @@ class ExactMethod:
             return None if limit is None else limit - (time.perf_counter() - started)
 
         if not self._cuts_apply(evaluator):
-            return model.solve(value, left(), start), None
+            return model.solve(value, left(), start), None, 0.0
         remaining = left()
         first = model.solve(value, None if remaining is None else UNCUT_SHARE * remaining, start)
         if first.status in ("optimal", "infeasible"):
-            return first, None
+            return first, None, 0.0
         remaining = left()
+        relaxation_started = time.perf_counter()
         found = ProductRelaxation(evaluator.problem, evaluator.grid.kind).certificate(
             value, None if remaining is None else PRODUCT_SHARE * remaining)
-        if found is None:
-            return model.solve(value, left(), start), None
-        cut = lagrangian_cut(evaluator.problem, evaluator.grid.kind, value, found)
+        cut = None if found is None else lagrangian_cut(evaluator.problem, evaluator.grid.kind, value, found)
+        cut_seconds = time.perf_counter() - relaxation_started
+        if cut is None:
+            return model.solve(value, left(), start), None, cut_seconds
         if first.selection is not None and first.objective < math.inf:
             start = (first.selection, evaluator.solve(first.selection, column).weights)
         second = model.solve(value, left(), start, cut=cut)
@@ -299,7 +304,7 @@ class ExactMethod:
         combined = MiqpOutcome(status=second.status, selection=better.selection, objective=better.objective,
                                bound=max(first.bound, second.bound), seconds=first.seconds + second.seconds,
                                nodes=first.nodes + second.nodes, warm_start_accepted=first.warm_start_accepted)
-        return combined, cut
+        return combined, cut, cut_seconds
 
     def _cuts_apply(self, evaluator: SelectionEvaluator) -> bool:
         return (self.cuts == "product" and self.solver == "scip"

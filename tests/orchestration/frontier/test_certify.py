@@ -48,7 +48,11 @@ def test_enumeration_carries_its_own_bound_and_is_shown_certified(sp500_sample):
 
 
 def test_the_certification_time_limit_stops_it_between_points(sp500_sample, monkeypatch):
-    monkeypatch.setattr(certify_module.Deadline, "expired", lambda self: True)
+    class Spent(certify_module.Deadline):
+        def expired(self) -> bool:
+            return True
+
+    monkeypatch.setattr(certify_module, "Deadline", Spent)  # the certification's deadline only
     front = geo.frontier(sp500_sample, k=3, points=3, certify=True, certify_time=5)
     record = front.result.details["certify"]
     assert record["stopped_by"] == "time_limit"
