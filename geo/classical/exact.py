@@ -17,7 +17,6 @@ make SCIP prove more points in its time:
   is handed over. Measured at 60 s a point on port3 and port4 (RESULTS section 18b), the
   hand-over of the lower-level grid solve proved nothing more than the split run, so
   ``geo frontier`` offers no option for it.
-
 - ``cuts="product"`` (SCIP, at most ``PRODUCT_MAX_ASSETS`` assets): a point SCIP has not
   settled within ``UNCUT_SHARE`` of its time gets the product relaxation's proven cut
   (:class:`geo.classical.bounds.ProductRelaxation`, an SDP, within ``PRODUCT_SHARE`` of what
@@ -32,10 +31,11 @@ per-point limit nor a command deadline, each point gets ``DEFAULT_POINT_SECONDS`
 once on the "geo" logger, i.e. one line on stderr), so a run always ends. Pass
 ``point_time_limit=math.inf`` to let SCIP run to proof.
 
-Status of a point (never "optimal" unless SCIP proved it):
 Every point with a portfolio carries ``lower_bound`` (the solver's best bound, shaved by its
-tolerance: :func:`geo.classical.miqp.shaved_bound`), ``bound_source`` and ``certified_gap``.
+tolerance: :func:`geo.classical.miqp.shaved_bound`, or the product cut's when higher),
+``bound_source`` and ``certified_gap``.
 
+Status of a point (never "optimal" unless SCIP proved it):
 - ``optimal``: SCIP status "optimal" (gap closed to SCIP's tolerances);
 - ``time_limit``: SCIP stopped on a limit (time, or a node limit given in ``scip_params``, or
   an interrupt) with an incumbent; extras carry
@@ -60,7 +60,9 @@ from typing import Any
 
 import numpy as np
 
+from geo.classical.bounds import PRODUCT_MAX_ASSETS, ProductRelaxation
 from geo.classical.budget import ColumnBudget
+from geo.classical.certificate import attach_bound, lagrangian_cut
 from geo.classical.exact_start import WARM_START_KINDS, WARM_START_SHARE, WarmStart, find_warm_start
 from geo.classical.miqp import MiqpOutcome, check_solver, make_model, shaved_bound
 from geo.classical.scip_model import MIN_POINT_SECONDS
@@ -68,8 +70,6 @@ from geo.classical.sdp_diagonal import remove_cached, sdp_diagonal
 from geo.classical.unconstrained import ScaledMoments
 from geo.core.checkpoint import Checkpoint, restore_snapshot, snapshot
 from geo.core.errors import GeoError
-from geo.classical.bounds import PRODUCT_MAX_ASSETS, ProductRelaxation
-from geo.classical.certificate import attach_bound, lagrangian_cut
 from geo.core.results import FrontierPoint
 from geo.methods.base import Deadline, MethodRun, ProgressCallback, point_from_selection
 from geo.problem.evaluator import SelectionEvaluator
@@ -117,6 +117,9 @@ class ExactMethod:
     """
 
     honours_budget = False
+    # ``geo frontier`` solves each target as its own task (geo.orchestration.frontier.spread), in-process as on
+    # Dask: a target's answer then never depends on which targets were solved before it, nor where.
+    splits_by_target = True
     # The SDP diagonal solved once by the command and carried by the copy each task gets
     # (:meth:`for_tasks`), so that no worker solves it again; None: solve (or look up) here.
     _shared_diagonal = None
@@ -144,10 +147,6 @@ class ExactMethod:
         self.solver = solver
         self.gurobi_params = gurobi_params
         self.cuts = cuts
-
-    # ``geo frontier`` solves each target as its own task (geo.orchestration.frontier.spread), in-process as on
-    # Dask: a target's answer then never depends on which targets were solved before it, nor where.
-    splits_by_target = True
 
     def per_point_limit(self, deadline: Deadline) -> float | None:
         """The cap on each point: the one given, else the default when the command has no deadline."""
