@@ -38,6 +38,7 @@ gamma_m times the sums of their absolute values.
 
 from __future__ import annotations
 
+import logging
 import math
 from dataclasses import dataclass
 
@@ -47,7 +48,11 @@ from geo.core.results import FrontierPoint
 from geo.problem.problem import Problem
 from geo.problem.sector_caps import sector_cap_rows
 
+log = logging.getLogger("geo")
+
 UNIT_ROUNDOFF = 2.0 ** -53
+# A bound may exceed a point's priced cost by the pricing's own rounding only (relative).
+BOUND_ABOVE_COST = 1e-9
 # Lowest eigenvalue kept between S and the PSD cone's boundary when d is lowered, relative to
 # the largest entry of S: then the eigensolver's error cannot take it below zero.
 PSD_MARGIN = 1e-12
@@ -195,6 +200,10 @@ def attach_bound(point: FrontierPoint, kind: str, bound: float, source: str) -> 
     if known is not None and known >= bound:
         return False
     cost = point_cost(kind, point)
+    if bound > cost + BOUND_ABOVE_COST * max(abs(cost), 1e-300):
+        # Impossible for a valid bound of a priced portfolio: say so rather than hide it at gap 0.
+        log.warning("a %s bound (%.17g) lies above the point's cost (%.17g) at %g", source, bound, cost,
+                    point.parameter)
     point.extras.update(lower_bound=float(bound), bound_source=source,
                         certified_gap=max(0.0, cost - bound) / max(abs(cost), 1e-300))
     return True
