@@ -7,7 +7,7 @@ and volatilities annualised where the data's frequency is known (:mod:`geo.core.
 >>> import geo
 >>> front = geo.frontier("sp500-sample", k=2, method="enumeration", points=3, w_max=0.8)
 >>> front.to_frame()[["status", "assets"]].to_dict("list")
-{'status': ['optimal', 'optimal', 'optimal'], 'assets': [2, 2, 2]}
+{'status': ['optimal (certified)', 'optimal (certified)', 'optimal (certified)'], 'assets': [2, 2, 2]}
 >>> front.weights().shape
 (3, 20)
 """

@@ -11,7 +11,7 @@ is a thin layer over these functions.
 (20, 'daily')
 >>> best = geo.optimize(data, k=3, risk_aversion=0.5, method="enumeration")
 >>> best.to_frame().loc[0, "status"], round(float(best.weights().iloc[0].sum()), 6)
-('optimal', 1.0)
+('optimal (certified)', 1.0)
 """
 
 from __future__ import annotations
