@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 
-from geo.core.results import FrontierResult
+from geo.core.results import FrontierResult, gap_percent
 from geo.core.units import DisplayUnits
 from geo.report.tables import status_text
 
@@ -51,8 +51,8 @@ def frontier_table(result: FrontierResult) -> str:
 
 def _gap_cell(point) -> str:
     """The certified gap in percent, right-aligned (blank without a bound)."""
-    gap = point.certified_gap
-    return f"{'' if gap is None else f'{100 * gap:.4f} %':>14} "
+    return f"{gap_percent(point.certified_gap):>14} "
+
 
 
 def portfolio_text(result: FrontierResult) -> str:
@@ -67,7 +67,7 @@ def portfolio_text(result: FrontierResult) -> str:
     else:
         figures = (f"return {point.expected_return:.6g}  volatility {units.volatility(point.variance):.4g} "
                    "(per period)")
-    certified = "" if point.certified_gap is None else f"  certified gap {100 * point.certified_gap:.4f} %"
+    certified = "" if point.certified_gap is None else f"  certified gap {gap_percent(point.certified_gap)}"
     lines = [f"{figures}  variance {point.variance:.6g} (per period)  status {status_text(point)}{certified}"]
     for ticker, weight in sorted(point.weights.items(), key=lambda item: -item[1]):
         lines.append(f"  {ticker:<10} {weight:8.4f}")

@@ -162,7 +162,7 @@ class ExactMethod:
         """
         tasks = copy.copy(self)
         if self.point_time_limit is None and time_limit is None:
-            _announce_default_limit()
+            _announce_default_limit(self.solver)
             tasks.point_time_limit = DEFAULT_POINT_SECONDS
         if self.diagonal == "sdp" and self.solver == "scip":
             tasks._shared_diagonal = sdp_diagonal(ScaledMoments.of(problem).cov, cache_dir,
@@ -183,7 +183,7 @@ class ExactMethod:
               deadline: Deadline, progress: ProgressCallback | None = None,
               checkpoint: Checkpoint | None = None) -> MethodRun:
         if self.point_time_limit is None and deadline.seconds is None:
-            _announce_default_limit()
+            _announce_default_limit(self.solver)
         cache_dir = checkpoint.directory if checkpoint else None
         diagonal, diagonal_details = ((None, {}) if self.solver == "gurobi" else
                                       self._diagonal(evaluator, cache_dir, self._sdp_seconds(deadline.remaining())))
@@ -310,10 +310,10 @@ class ExactMethod:
                 and evaluator.problem.n_assets <= PRODUCT_MAX_ASSETS)
 
 
-def _announce_default_limit() -> None:
-    log.warning("exact: no time limit given: each target gets at most %g s of SCIP (a point stopped "
-                "there is reported as time_limit with its proven gap); set --time-limit for the whole "
-                "run", DEFAULT_POINT_SECONDS)
+def _announce_default_limit(solver: str) -> None:
+    log.warning("exact: no time limit given: each target gets at most %g s of %s (a point stopped there is "
+                "reported as time_limit with its proven gap); set --time-limit for the whole run",
+                DEFAULT_POINT_SECONDS, "Gurobi" if solver == "gurobi" else "SCIP")
 
 
 def _summary(point: FrontierPoint) -> str:

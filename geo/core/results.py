@@ -142,6 +142,14 @@ class FrontierResult:
                            "give a JSON file written by 'geo frontier --output'") from None
 
 
+def gap_percent(gap: float | None) -> str:
+    """A certified gap as percent text: 4 decimals, or 2 significant digits below 0.01 %, so that
+    gaps either side of CERTIFIED_GAP (0.0001 %) read apart."""
+    if gap is None:
+        return ""
+    return f"{100 * gap:.4f} %" if gap >= 1e-4 or gap == 0 else f"{100 * gap:.2g} %"
+
+
 def _finite_or_none(value: float) -> float | None:
     return float(value) if value is not None and math.isfinite(value) else None
 

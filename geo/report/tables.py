@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from geo.core.errors import GeoError
-from geo.core.results import POINT_STATUSES, FrontierResult
+from geo.core.results import POINT_STATUSES, FrontierResult, gap_percent
 from geo.metrics import default_reference_point, summarise_frontier
 from geo.report.inputs import ReportInput
 from geo.report.references import GapReference, Universe
@@ -86,7 +86,7 @@ def point_rows(item: ReportInput, per_point: dict[str, list]) -> list[dict[str, 
             "volatility": math.sqrt(point.variance) if feasible and point.variance >= 0 else None,
             "status": status_text(point), "n_assets": sum(w > 0 for w in point.weights.values()) if feasible else None,
             "gap_pct": gap, "chang_pct": chang,
-            "certified_gap_pct": None if point.certified_gap is None else 100 * point.certified_gap,
+            "certified_gap": gap_percent(point.certified_gap),
         })
     return rows
 
