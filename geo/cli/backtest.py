@@ -43,6 +43,12 @@ def per_date_time_limit(command: click.Command) -> click.Command:
 @click.option("--estimator", type=click.Choice(["sample", "ledoit-wolf"]), default="sample", show_default=True)
 @click.option("--max-missing", type=float, default=0.05, show_default=True,
               help="Drop from a date's universe the tickers missing more than this share of its window.")
+@click.option("--membership", type=click.Path(dir_okay=False), default=None,
+              help="CSV ticker,start_date,end_date: when each ticker was in the index; only members of a "
+                   "rebalance date may be bought (yahoo:sp500 brings its own).")
+@click.option("--cost-bps", type=float, default=0.0, show_default=True,
+              help="Trading cost in basis points of the value traded (both sides, the first purchase included); "
+                   "returns and metrics are net of it.")
 @click.option("--cache-dir", type=click.Path(file_okay=False), default=None, help="Cache of yahoo: prices.")
 @click.option("--tickers-file", type=click.Path(dir_okay=False), default=None, help="Tickers for yahoo:sp500.")
 @sector_options
@@ -58,7 +64,7 @@ def backtest(dataset: str, **opts: Any) -> None:
     names = ("k", "start", "end", "rebalance", "window", "choose", "cardinality", "w_min", "w_max", "sector_cap",
              "method", "seed", "budget", "time_limit", "points", "risk_free_rate", *GEO_SETTINGS, "frequency",
              "return_kind", "estimator", "max_missing", "cache_dir", "tickers_file", "workers", "scheduler",
-             "output", "resume")
+             "output", "resume", "membership", "cost_bps")
     settings = {name: opts[name] for name in names if name in opts}
     try:
         with progress_bar(0, "backtest", opts["quiet"], unit="date") as progress:
