@@ -35,10 +35,11 @@ def load_price_table(spec, *, sectors_file=None, cache_dir: str | None = None,
     tickers, checked like a ``csv:`` file's table and named ``name``). ``sectors_file`` is a
     CSV ``ticker,sector``, or a mapping / pandas Series ticker -> sector. ``membership`` (a CSV
     path, a DataFrame or a :class:`Membership`) replaces the one the source brings."""
-    from geo.data.spec import read_sectors_file
+    from geo.data.spec import as_sectors, read_sectors_file
     from geo.data.tables import frame_as_wide_table
 
-    given_sectors, sectors_file = _sectors_argument(sectors_file)
+    given_sectors = None if sectors_file is None or isinstance(sectors_file, (str, Path)) else as_sectors(sectors_file)
+    sectors_file = None if given_sectors is not None else sectors_file
     if isinstance(spec, pd.DataFrame):
         prices, _ = frame_as_wide_table(spec, kind="prices")
         table = PriceTable(name, prices, None, "dataframe")
@@ -80,18 +81,6 @@ def _from_spec(spec: str, sectors_file, sectors_beside_file: bool, cache_dir, ti
     raise GeoError(f"{spec!r} gives no prices to backtest",
                    "use sp500-sample, csv:PRICES.csv, yahoo:T1,T2,... or a DataFrame of prices "
                    "(orlib: and moments: hold only moments)")
-
-
-def _sectors_argument(sectors) -> tuple[dict[str, str] | None, str | None]:
-    """Sectors given as a mapping (a dict or a pandas Series) or as a file path."""
-    if sectors is None or isinstance(sectors, (str, Path)):
-        return None, sectors
-    if isinstance(sectors, pd.Series):
-        sectors = sectors.dropna().to_dict()
-    if not isinstance(sectors, dict):
-        raise GeoError(f"sectors given as a {type(sectors).__name__}",
-                       "give a CSV path, a dict or a pandas Series ticker -> sector")
-    return {str(t).strip(): str(s).strip() for t, s in sectors.items()}, None
 
 
 def _yahoo(spec, body, cache_dir, tickers_file, start, end) -> PriceTable:

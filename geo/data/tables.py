@@ -56,7 +56,8 @@ def frame_as_wide_table(frame: pd.DataFrame, kind: str = "prices",
     if frame.empty:
         raise GeoError(f"{where} is empty", "give one row per date and one column per ticker")
     try:
-        index = pd.DatetimeIndex(pd.to_datetime(frame.index))
+        index = frame.index if isinstance(frame.index, pd.DatetimeIndex) else pd.DatetimeIndex(
+            pd.to_datetime(frame.index, format="mixed"))
     except (ValueError, TypeError):
         raise GeoError(f"the index of {where} does not hold dates (first {frame.index[0]!r})",
                        "index the rows by date (a DatetimeIndex), e.g. df.set_index('date')") from None

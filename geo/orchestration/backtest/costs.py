@@ -56,4 +56,6 @@ def net_of_costs(gross: np.ndarray, positions: Sequence[int], traded: Sequence[f
         day = max(position - positions[0] - 1, 0)
         if cost and len(gross):
             kept[day] *= 1.0 - cost
-    return NetReturns(gross=gross, net=(1.0 + gross) * kept - 1.0, costs=costs)
+    # Days without a cost keep their gross return exactly ((1 + g) - 1 need not give g back).
+    net = np.where(kept == 1.0, gross, (1.0 + gross) * kept - 1.0)
+    return NetReturns(gross=gross, net=net, costs=costs)
