@@ -99,20 +99,28 @@ def interrupted_message(stop) -> str:
 
 def format_summary(result) -> str:
     names = {"portfolio": result.metrics, **result.benchmarks}
+    cost = result.settings.get("cost_bps") or 0.0
+    sharpe_intervals = result.intervals.get("sharpe", {})
     lines = [f"backtest | {result.dataset['name']} | K={result.settings['k']} | {result.settings['choose']} | "
              f"{result.settings['method']} | {len(result.rebalances)} rebalances, {len(result.daily)} days | "
              f"{result.timing.get('where')} | {result.timing.get('wall_s', 0):.1f} s",
-             f"{'':<14} {'return':>8} {'vol':>8} {'sharpe':>7} {'max dd':>8} {'turnover':>9}"]
+             f"{'':<14} {'return':>8} {'vol':>8} {'sharpe':>7} {'90% interval':>15} {'max dd':>8} {'turnover':>9} "
+             f"{'costs':>8}"]
 
     def pct(value):
         return f"{100 * value:7.2f}%" if value is not None else f"{'-':>8}"
 
     for name, m in names.items():
         sharpe = f"{m['sharpe']:7.2f}" if m.get("sharpe") is not None else f"{'-':>7}"
-        lines.append(f"{name:<14} {pct(m['annual_return'])} {pct(m['annual_volatility'])} {sharpe} "
-                     f"{pct(m['max_drawdown'])} {pct(m.get('mean_turnover'))} ")
+        interval = sharpe_intervals.get(name) or {}
+        band = (f"[{interval['low']:5.2f}, {interval['high']:5.2f}]" if interval.get("low") is not None
+                else f"{'-':>15}")
+        lines.append(f"{name:<14} {pct(m['annual_return'])} {pct(m['annual_volatility'])} {sharpe} {band:>15} "
+                     f"{pct(m['max_drawdown'])} {pct(m.get('mean_turnover'))} {pct(m.get('costs_paid'))}")
     statuses: dict[str, int] = {}
     for r in result.rebalances:
         statuses[r["status"]] = statuses.get(r["status"], 0) + 1
     lines.append("statuses: " + ", ".join(f"{s} {n}" for s, n in sorted(statuses.items())))
+    lines.append(f"returns net of {cost:g} bps per trade" + ("" if cost else " (no trading costs)") +
+                 "; universe: " + (result.universe.get("rule") or "every ticker of the price file"))
     return "\n".join(lines)

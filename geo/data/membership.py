@@ -123,3 +123,34 @@ def _dates(values: pd.Series, column: str, source: str, allow_empty: bool) -> pd
     if getattr(parsed.dt, "tz", None) is not None:
         parsed = parsed.dt.tz_localize(None)
     return parsed.dt.normalize()
+
+
+def membership_from_changes(current: dict[str, pd.Timestamp | None], changes: pd.DataFrame,
+                            source: str) -> Membership:
+    """Spells rebuilt from today's members and a table of changes (``date``, ``added``, ``removed``).
+
+    Walking back from today: on a change's date the added ticker's spell began and the removed
+    ticker's ended (it was a member the day before). A spell that began before the table's
+    first change starts at that change's date (what came before is unknown), or at the
+    member's own "date added" when that is earlier and the table never saw it join.
+    """
+    members = set(current)
+    ends: dict[str, pd.Timestamp | None] = dict.fromkeys(current)
+    rows = []
+    ordered = changes.sort_values("date", ascending=False, kind="stable")
+    for date, added, removed in zip(ordered["date"], ordered["added"], ordered["removed"]):
+        if isinstance(added, str) and added in members:
+            rows.append((added, date, ends.pop(added)))
+            members.discard(added)
+        if isinstance(removed, str) and removed and removed not in members:
+            members.add(removed)
+            ends[removed] = date
+    earliest = ordered["date"].min() if len(ordered) else pd.Timestamp.today().normalize()
+    for ticker in members:
+        added_on = current.get(ticker)
+        start = added_on if added_on is not None and pd.notna(added_on) and added_on < earliest else earliest
+        rows.append((ticker, start, ends.get(ticker)))
+    frame = pd.DataFrame(rows, columns=list(COLUMNS))
+    frame["end_date"] = pd.to_datetime(frame["end_date"])
+    frame = frame[frame["end_date"].isna() | (frame["end_date"] > frame["start_date"])]
+    return membership_from_frame(frame, source=source)

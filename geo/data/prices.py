@@ -84,17 +84,20 @@ def _from_spec(spec: str, sectors_file, sectors_beside_file: bool, cache_dir, ti
 
 
 def _yahoo(spec, body, cache_dir, tickers_file, start, end) -> PriceTable:
-    from geo.data.constituents import sp500_constituents
-    from geo.data.yahoo import DEFAULT_CACHE_DIR, fetch_prices, parse_ticker_list
+    from geo.data.constituents import sp500_constituents, sp500_membership
+    from geo.data.yahoo import default_cache_dir, fetch_prices, parse_ticker_list
 
-    folder = Path(cache_dir or DEFAULT_CACHE_DIR).expanduser()
-    sectors = None
+    folder = Path(cache_dir or default_cache_dir()).expanduser()
+    sectors, membership = None, None
     if body.strip().lower() == "sp500":
         tickers, sectors, _ = sp500_constituents(cache_dir=folder, tickers_file=tickers_file)
+        if tickers_file is None:  # a user's list says nothing about when its names joined
+            membership, _ = sp500_membership(cache_dir=folder)
     else:
         tickers = parse_ticker_list(body)
     today = pd.Timestamp.now().normalize()
     end = end if end is not None else today - pd.Timedelta(days=1)
     start = start if start is not None else end - pd.DateOffset(years=5)
     prices, _ = fetch_prices(tickers, start, end + pd.Timedelta(days=1), cache_dir=folder, today=today)
-    return PriceTable(spec, prices, sectors, "yahoo", "S&P 500 constituents list" if sectors else None)
+    return PriceTable(spec, prices, sectors, "yahoo", "S&P 500 constituents list" if sectors else None,
+                      membership=membership)

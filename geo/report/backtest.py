@@ -26,12 +26,21 @@ def build_backtest_context(result) -> dict[str, Any]:
                            for s in sector_names] for row in weights]).reshape(len(dates), -1)
     settings = result.settings
     rows = [("portfolio", result.metrics)] + [(name, m) for name, m in result.benchmarks.items()]
+    intervals = result.intervals or {}
+    per_date = (result.universe or {}).get("per_date", [])
     return {
         "title": f"Backtest: K = {settings['k']} of {result.dataset.get('name')}, {settings['choose']}, "
                  f"{settings['method']}",
         "generated": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "geo_version": GEO_VERSION,
         "metrics": rows,
+        "intervals": intervals,
+        "cost_bps": settings.get("cost_bps") or 0.0,
+        "universe": result.universe or {},
+        "universe_svg": figures.universe_figure(per_date) if per_date else None,
+        "trading_svg": (figures.trading_figure(dates, [r.get("names_changed", 0) for r in result.rebalances],
+                                               [r.get("cost", 0.0) for r in result.rebalances])
+                        if result.rebalances and "cost" in result.rebalances[0] else None),
         "equity_svg": figures.equity_figure(result.daily),
         "drawdown_svg": figures.drawdown_figure(result.daily),
         "holdings_svg": figures.holdings_figure(dates, tickers, weights) if tickers else None,
@@ -67,7 +76,9 @@ def _rebalance_row(record: dict[str, Any]) -> dict[str, Any]:
             "held": len(record["weights"]), "universe": record.get("universe"),
             "expected_return": record.get("expected_return"),
             "stdev": None if variance is None else float(np.sqrt(max(variance, 0.0))),
-            "turnover": record.get("turnover"), "holdings": ordered}
+            "turnover": record.get("turnover"), "cost": record.get("cost"), "bought": record.get("bought", []),
+            "sold": record.get("sold", []), "forced_sales": record.get("forced_sales", []),
+            "counts": record.get("universe_counts", {}), "holdings": ordered}
 
 
 def is_backtest_file(path: str | Path) -> bool:
