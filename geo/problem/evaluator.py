@@ -4,7 +4,7 @@ Every method (heuristics, exact-solver post-processing, the GEO loop) prices sel
 through one :class:`SelectionEvaluator`, so the evaluation count is comparable across
 methods and a selection found for one target serves every target of the frontier.
 
-Budget accounting (README, "Budgets"):
+Budget accounting (docs/guide/budgets.md):
 - one evaluation = one (selection, parameter) pair priced for the first time; memo hits are free;
 - a pair that a proven bound rules out without a QP is *screened*: counted in ``n_screened``,
   not in ``n_evaluations``. The bounds: a selection of a size the problem does not allow; a
