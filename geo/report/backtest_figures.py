@@ -107,11 +107,11 @@ def universe_figure(per_date: list[dict]) -> str:
         figure = _figure((8.0, 2.8))
         axes = figure.add_subplot()
         x = pd.to_datetime(frame["date"])
-        for column, label, color in (("members", "members of the index", "#636363"),
+        for column, label, color in (("members", "members (as the membership names them)", "#636363"),
                                      ("members_with_prices", "with prices in the data", "#1f4e79"),
                                      ("eligible", "eligible (clean window, price that day)", "#1b9e77")):
             if column in frame and frame[column].notna().any():
                 axes.step(x, frame[column], where="post", label=label, color=color, lw=1.2)
         axes.set_ylabel("stocks")
-        axes.legend(loc="lower left")
+        axes.legend(loc="lower right")
         return to_svg(figure)

@@ -67,5 +67,9 @@ def universe_summary(table: PriceTable, records: list[dict[str, Any]]) -> dict[s
         "per_date": [{"date": r["date"], **r.get("universe_counts", {})} for r in records],
     }
     if membership is not None:
+        # A membership that names only the price file's tickers cannot show the members that left:
+        # its "members" then count those tickers only, not the whole index of the day.
+        summary["membership_tickers"] = len(membership.tickers)
+        summary["membership_tickers_without_prices"] = len(membership.tickers - set(table.prices.columns))
         summary["price_tickers_never_members"] = sorted(set(table.prices.columns) - membership.tickers)
     return summary

@@ -62,6 +62,7 @@ def test_no_stock_outside_the_membership_of_its_date_is_ever_bought(planted, run
     universe = data["universe"]
     assert universe["membership"] == str(membership_file) and "only members" in universe["rule"]
     assert "survivorship bias" in universe["survivorship"]
+    assert universe["membership_tickers"] == 10 and universe["membership_tickers_without_prices"] == 0
     counts = {row["date"]: row for row in universe["per_date"]}
     assert counts["2019-12-31"]["members"] == 9 and counts["2020-06-30"]["members"] == 10
     assert counts["2020-09-30"]["members"] == 9
