@@ -25,6 +25,9 @@ from skfolio import measures as sk
 
 REPLICATIONS = 2000
 LEVEL = 0.90
+# Fewer daily returns than this give no interval: the block-length rule needs some 40 lags of
+# autocorrelation, and a Sharpe ratio of a few weeks says little anyway.
+MIN_DAYS = 60
 # Keeps the bootstrap's random stream apart from the per-date seeds drawn from the same seed.
 STREAM = 0xB007
 
@@ -34,7 +37,8 @@ def block_length(returns: np.ndarray) -> int:
     from arch.bootstrap import optimal_block_length
 
     values = np.asarray(returns, dtype=float)
-    lengths = optimal_block_length(np.column_stack([values, values ** 2]))["stationary"].to_numpy()
+    with np.errstate(divide="ignore", invalid="ignore"):  # a flat series has no autocorrelation to speak of
+        lengths = optimal_block_length(np.column_stack([values, values ** 2]))["stationary"].to_numpy()
     lengths = lengths[np.isfinite(lengths)]
     return max(1, math.ceil(float(lengths.max()))) if lengths.size else 1
 
@@ -47,6 +51,8 @@ def sharpe_intervals(series: dict[str, np.ndarray], periods_per_year: int, risk_
 
     names = list(series)
     returns = np.column_stack([np.asarray(series[name], dtype=float) for name in names])
+    if len(returns) < MIN_DAYS:
+        return {"note": f"no bootstrap interval: {len(returns)} daily returns, fewer than {MIN_DAYS}"}
     sequence = np.random.SeedSequence([STREAM, seed] if seed is not None else None)
     block = block_length(returns)
     bootstrap = StationaryBootstrap(block, returns, seed=np.random.default_rng(sequence))

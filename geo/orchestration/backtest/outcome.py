@@ -52,7 +52,7 @@ def backtest_outcome(returns: pd.DataFrame, positions: Sequence[int], last: int,
         series[name] = paid.net
         for row, value in zip(daily, paid.net):
             row[name] = float(value)
-    intervals = sharpe_intervals(series, periods_per_year, risk_free_rate, seed=seed) if len(dates) > 2 else {}
+    intervals = sharpe_intervals(series, periods_per_year, risk_free_rate, seed=seed)
     return Outcome(daily=daily, metrics=metrics, benchmarks=benchmarks, intervals=intervals)
 
 

@@ -63,3 +63,10 @@ def test_block_length_follows_the_dependence():
         persistent[t] = 0.9 * persistent[t - 1] + shocks[t]
     assert block_length(independent) <= 3
     assert block_length(persistent[:, None]) > 3 * block_length(independent)
+
+
+def test_too_short_a_series_gets_no_interval_and_says_why():
+    short = np.random.default_rng(2).normal(0, 0.01, 20)
+    assert "fewer than 60" in sharpe_intervals({"portfolio": short, "bench": short}, 252, seed=0)["note"]
+    flat = sharpe_intervals({"portfolio": np.zeros(80), "bench": np.zeros(80)}, 252, seed=0, replications=20)
+    assert flat["sharpe"]["portfolio"] == {"estimate": None, "low": None, "high": None}
