@@ -16,7 +16,7 @@ share of the portfolio's value) is ``sum |w_new - w_drifted|``: 1 for the first 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Sequence
 
 import numpy as np
@@ -50,7 +50,8 @@ class Simulation:
     dates: list[pd.Timestamp]
     portfolio_returns: np.ndarray
     turnover: list[float]
-    traded: list[float]  # per rebalance: sum |w_new - w_drifted| (buys plus sells), 0 where nothing was bought
+    # Per rebalance: sum |w_new - w_drifted| (buys plus sells), 0 where nothing was bought.
+    traded: list[float] = field(default_factory=list)
 
 
 def simulate(returns: pd.DataFrame, positions: Sequence[int], last: int,
