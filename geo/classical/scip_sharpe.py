@@ -30,7 +30,8 @@ from typing import Any
 
 import numpy as np
 
-from geo.classical.scip_model import WARM_START_SLACK, ScipOutcome, run_scip
+from geo.classical.miqp import MiqpOutcome
+from geo.classical.scip_model import WARM_START_SLACK, run_scip
 from geo.classical.unconstrained import ScaledMoments
 from geo.problem.problem import Problem
 from geo.problem.sector_caps import sector_cap_rows
@@ -38,6 +39,8 @@ from geo.problem.sector_caps import sector_cap_rows
 
 class ScipSharpeModel:
     """The max-Sharpe MIQP of one problem, built once, re-solved per risk-free rate."""
+
+    name = "SCIP"
 
     def __init__(self, problem: Problem, scip_params: dict[str, Any] | None = None) -> None:
         self.problem = problem
@@ -117,9 +120,12 @@ class ScipSharpeModel:
         model.setSolVal(start, self.tau, float(u @ u) * (1 + WARM_START_SLACK) + WARM_START_SLACK)
         return bool(model.addSol(start, free=True))
 
-    def solve(self, value: float, time_limit: float | None,
-              start: tuple[np.ndarray, np.ndarray] | None = None) -> ScipOutcome:
-        """Solve at the risk-free rate ``value`` (per period); costs are ``-Sharpe``."""
+    def solve(self, value: float, time_limit: float | None, start: tuple[np.ndarray, np.ndarray] | None = None,
+              cut: Any = None) -> MiqpOutcome:
+        """Solve at the risk-free rate ``value`` (per period); costs are ``-Sharpe``. ``cut`` (the
+        product relaxation's, a bound on a variance cost) does not apply: it must be None."""
+        if cut is not None:
+            raise ValueError("the max-Sharpe model takes no cut")
         if self.model is None or value != self._risk_free:
             self._build(value)
         model = self.model
