@@ -72,6 +72,23 @@ def test_a_leaver_is_a_forced_sale_that_does_not_count(market, tmp_path):
     assert all(r.get("changes", 0) == 0 for r in run.rebalances[2:])
 
 
+def test_a_name_leaving_the_index_is_a_forced_sale_too(market, tmp_path):
+    path, prices = market
+    settings = RebalanceSettings(k=3, method="enumeration", max_changes=2)
+    first = run_backtest(load_price_table(f"csv:{path}"), settings, **KW)
+    leaver = sorted(first.rebalances[0]["weights"])[0]
+    gone = pd.Timestamp(first.rebalances[1]["date"]) - pd.Timedelta(days=1)
+    membership = tmp_path / "membership.csv"
+    membership.write_text("ticker,start_date,end_date\n" + "".join(
+        f"{t},2010-01-01,{gone.date() if t == leaver else ''}\n" for t in prices.columns))
+    run = run_backtest(load_price_table(f"csv:{path}", membership=membership), settings, **KW)
+    record = run.rebalances[1]
+    assert record["forced_sales"] == [leaver] and leaver not in record["weights"]
+    assert record["changes"] <= 2 and leaver not in {t for r in run.rebalances[1:] for t in r["weights"]}
+    held_before, held_after = set(run.rebalances[0]["weights"]), set(record["weights"])
+    assert len(held_before ^ held_after) == record["changes"] + 1  # the forced sale is the one not counted
+
+
 def test_each_date_sees_the_book_drifted_by_the_simulation(market, monkeypatch):
     path, prices = market
     table = load_price_table(f"csv:{path}")
