@@ -56,12 +56,15 @@ def backtest(data: "str | pd.DataFrame", k: int, *, start: str, end: str, rebala
     from geo.orchestration.backtest.run import run_backtest
     from geo.data.prices import load_price_table
     from geo.distributed import TaskRunner
+    from geo.orchestration.backtest.choose import ChooseRule
     from geo.problem.holdings import check_controls
+    from geo.problem.sharpe_qp import check_unpenalised
     from geo.problem.sector_caps import read_sector_caps_file
 
     check_run_settings(method=method, seed=seed, budget=budget, time_limit=time_limit, iterations=iterations,
                        samples=samples, segments=segments)
     check_controls(max_changes, turnover_penalty)
+    check_unpenalised(bool(turnover_penalty) and ChooseRule.parse(choose).kind == "max-sharpe")
     geo_settings = {"generator": generator, "seed_method": seed_method, "refine": refine, "segments": segments,
                     "conditioning": conditioning, "starts": starts, "iterations": iterations, "samples": samples}
     build_method(method, **geo_settings)  # unknown methods and misplaced GEO settings fail before any work

@@ -25,7 +25,6 @@ from typing import Iterator, Sequence
 
 import numpy as np
 
-from geo.core.errors import GeoError
 from geo.problem.bound_free import LOWER_BOUND_MU_RTOL, lower_bound_usable  # noqa: F401 (re-exported)
 from geo.problem.bound_pairs import price_bound_pairs
 from geo.problem.neighbourhood_pricing import price_neighbours
@@ -33,7 +32,7 @@ from geo.problem.objective import ObjectiveGrid
 from geo.problem.problem import Problem
 from geo.problem.selection_qp import (closed_form, problem_return_bounds, problem_selection_qp, selection_cost,
                                       solve_bounded, solve_bounded_many)
-from geo.problem.sharpe_qp import SharpePricer
+from geo.problem.sharpe_qp import SharpePricer, check_unpenalised
 from geo.problem.turnover_qp import TurnoverPricer
 
 INFEASIBLE = np.inf
@@ -413,9 +412,7 @@ class SelectionEvaluator:
 def general_pricer(problem: Problem, kind: str) -> SharpePricer | TurnoverPricer | None:
     """The exact pricer of an objective the closed forms do not serve, or None."""
     if kind == "max-sharpe":
-        if problem.penalised:
-            raise GeoError("--turnover-penalty does not apply to the max-Sharpe portfolio (a ratio, not a cost "
-                           "in variance units)", "drop --turnover-penalty, or limit the trades with --max-changes")
+        check_unpenalised(problem.penalised)
         return SharpePricer(problem)
     if problem.penalised:
         return TurnoverPricer(problem, kind)

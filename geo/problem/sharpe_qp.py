@@ -26,6 +26,7 @@ from __future__ import annotations
 import daqp
 import numpy as np
 
+from geo.core.errors import GeoError
 from geo.problem.bound_free import lower_bound_usable
 from geo.problem.selection_qp import RIDGE_RTOL, SelectionQP, problem_selection_qp
 from geo.problem.sector_caps import CAP_TOL
@@ -35,6 +36,13 @@ DAQP_SETTINGS = {"primal_tol": 1e-12, "iter_limit": 2000}
 BOUND_TOL = 1e-12
 _EQUALITY = 5
 _INF = 1e30
+
+
+def check_unpenalised(penalised: bool) -> None:
+    """The max-Sharpe objective is a ratio: a turnover penalty in variance units has no place in it."""
+    if penalised:
+        raise GeoError("--turnover-penalty does not apply to the max-Sharpe portfolio (a ratio, not a cost in "
+                       "variance units)", "drop --turnover-penalty, or limit the trades with --max-changes")
 
 
 def sharpe_ratio(weights: np.ndarray, cov: np.ndarray, mu: np.ndarray, risk_free: float) -> float:

@@ -169,5 +169,7 @@ def test_backtest_cli_takes_the_options_and_checks_them(market, run_cli, one_lin
     assert max(names_changed(data["rebalances"])) <= 2
     one_line_error(run_cli(*args, "--max-changes", "-1"), "--max-changes must be at least 0")
     one_line_error(run_cli(*args, "--turnover-penalty", "-0.1"), "--turnover-penalty must be a non-negative")
+    one_line_error(run_cli(*args, "--choose", "max-sharpe", "--turnover-penalty", "1e-5"),
+                   "--turnover-penalty does not apply to the max-Sharpe portfolio")
     help_text = run_cli("backtest", "--help").output
     assert "one after another" in help_text
