@@ -20,7 +20,8 @@ def backtest(data: "str | pd.DataFrame", k: int, *, start: str, end: str, rebala
              sectors: "str | Path | pd.Series | dict[str, str] | None" = None,
              membership: "str | Path | pd.DataFrame | None" = None, cost_bps: float = 0.0,
              method: str = "local-search", seed: int = 0, budget: int | None = None, time_limit: float | None = None,
-             points: int = 20, risk_free_rate: float = 0.0, generator: str | None = None,
+             points: int = 20, risk_free_rate: float = 0.0, max_changes: int | None = None,
+             turnover_penalty: float | None = None, generator: str | None = None,
              seed_method: str | None = None, refine: str | None = None, segments: int | None = None,
              conditioning: str | None = None, starts: str | None = None, iterations: int | None = None, samples: int | None = None, frequency: str | None = None,
              return_kind: str = "simple", estimator: str = "sample", max_missing: float = 0.05,
@@ -39,6 +40,12 @@ def backtest(data: "str | pd.DataFrame", k: int, *, start: str, end: str, rebala
     answer does not depend on where a date is solved. ``output`` writes the results JSON.
     ``budget`` and ``time_limit`` apply to each rebalance date's frontier, not to the whole run.
 
+    ``max_changes`` (at most that many names bought plus sold at each rebalance, the first one
+    free, forced sales of names that left the universe aside) and ``turnover_penalty`` (variance
+    plus ``turnover_penalty * sum|w - w_drifted|`` in each selection's QP) make each date start
+    from the book the previous date left, drifted to it: the dates then run one after another,
+    also with ``workers``.
+
     Each finished date is saved to ``checkpoint`` (default ``OUTPUT.checkpoint``); ``resume``
     solves only the missing dates. Ctrl-C raises :class:`geo.orchestration.backtest.run.BacktestInterrupted`
     (a KeyboardInterrupt) after keeping the finished dates (without a checkpoint folder, in
@@ -49,10 +56,15 @@ def backtest(data: "str | pd.DataFrame", k: int, *, start: str, end: str, rebala
     from geo.orchestration.backtest.run import run_backtest
     from geo.data.prices import load_price_table
     from geo.distributed import TaskRunner
+    from geo.orchestration.backtest.choose import ChooseRule
+    from geo.problem.holdings import check_controls
+    from geo.problem.sharpe_qp import check_unpenalised
     from geo.problem.sector_caps import read_sector_caps_file
 
     check_run_settings(method=method, seed=seed, budget=budget, time_limit=time_limit, iterations=iterations,
                        samples=samples, segments=segments)
+    check_controls(max_changes, turnover_penalty)
+    check_unpenalised(bool(turnover_penalty) and ChooseRule.parse(choose).kind == "max-sharpe")
     geo_settings = {"generator": generator, "seed_method": seed_method, "refine": refine, "segments": segments,
                     "conditioning": conditioning, "starts": starts, "iterations": iterations, "samples": samples}
     build_method(method, **geo_settings)  # unknown methods and misplaced GEO settings fail before any work
@@ -64,7 +76,7 @@ def backtest(data: "str | pd.DataFrame", k: int, *, start: str, end: str, rebala
         k=k, choose=choose, cardinality=cardinality, w_min=w_min, w_max=w_max, sector_cap=sector_cap,
         sector_caps=caps, method=method, budget=budget, time_limit=time_limit, points=points,
         method_settings={GEO_SETTINGS[name]: value for name, value in geo_settings.items() if value is not None},
-        risk_free_rate=risk_free_rate,
+        risk_free_rate=risk_free_rate, max_changes=max_changes, turnover_penalty=turnover_penalty,
         estimation={"frequency": frequency, "return_kind": return_kind, "estimator": estimator,
                     "max_missing": max_missing})
     table = load_price_table(data, sectors_file=sectors, cache_dir=cache_dir, tickers_file=tickers_file,

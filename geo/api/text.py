@@ -25,7 +25,7 @@ def frontier_table(result: FrontierResult) -> str:
     """One line per target: target, return, volatility, number of assets, status."""
     units = DisplayUnits.of(result.dataset.get("frequency"))
     unit = units.label if units.annualised else ""
-    parameter = "target" if result.objective == "target-return" else "risk aversion"
+    parameter = {"target-return": "target", "risk-aversion": "risk aversion"}.get(result.objective, "risk-free")
     number = "{:14.2f}" if units.annualised else "{:14.6g}"
     certified = any(p.certified_gap is not None for p in result.points)
     gap_header = f"{'certified gap':>14} " if certified else ""
@@ -69,6 +69,13 @@ def portfolio_text(result: FrontierResult) -> str:
                    "(per period)")
     certified = "" if point.certified_gap is None else f"  certified gap {gap_percent(point.certified_gap)}"
     lines = [f"{figures}  variance {point.variance:.6g} (per period)  status {status_text(point)}{certified}"]
+    if "sharpe" in point.extras:
+        sharpe = point.extras["sharpe"] * math.sqrt(units.periods) if units.annualised else point.extras["sharpe"]
+        lines.append(f"Sharpe ratio {sharpe:.4f} {'a year' if units.annualised else 'per period'} (tangency "
+                     f"portfolio of the selection, risk-free {point.parameter:.6g} per period)")
+    if "changes" in point.extras:
+        lines.append(f"from the holdings: {point.extras['changes']} names changed (bought + sold), weight traded "
+                     f"{point.extras['traded_weight']:.4f}")
     for ticker, weight in sorted(point.weights.items(), key=lambda item: -item[1]):
         lines.append(f"  {ticker:<10} {weight:8.4f}")
     return "\n".join(lines)

@@ -181,11 +181,16 @@ def certified_bound(problem: Problem, kind: str, value: float, certificate: Lagr
 
 
 def point_cost(kind: str, point: FrontierPoint) -> float:
-    """The cost a point's bound is about: its variance, or L variance - (1 - L) return."""
+    """The cost a point's bound is about: its variance, or L variance - (1 - L) return, plus its
+    turnover penalty when it has one (a bound on the plain cost bounds the penalised one too);
+    on the max-Sharpe objective minus its Sharpe ratio."""
+    if kind == "max-sharpe":
+        return -float(point.extras["sharpe"])
     coef, c_mu, _ = cost_coefficients(kind, point.parameter)
+    penalty = float(point.extras.get("turnover_penalty", 0.0))
     if kind == "target-return":
-        return float(point.variance)
-    return coef * float(point.variance) - c_mu * float(point.expected_return)
+        return float(point.variance) + penalty
+    return coef * float(point.variance) - c_mu * float(point.expected_return) + penalty
 
 
 def attach_bound(point: FrontierPoint, kind: str, bound: float, source: str) -> bool:

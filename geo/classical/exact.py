@@ -25,6 +25,11 @@ make SCIP prove more points in its time:
   low-return end it cut the proven gaps left at 60 s from 4.5-5.5 % to 0.2-1.1 %. The cut's
   bound also counts as the point's ``lower_bound`` (source "product").
 
+The max-Sharpe objective has its own model (:mod:`geo.classical.scip_sharpe`: the homogenised
+tangency QP with indicator links, SCIP only, no perspective diagonal and no product cut);
+holdings' ``max_changes`` and a turnover penalty are rows and terms of the SCIP models (a bound
+on the plain cost, such as the product cut, stays one on the penalised cost).
+
 Time: each point gets ``point_time_limit`` seconds (warm start included), or its fair share of
 the command's remaining time (``Deadline.share``) when that is smaller. With neither a
 per-point limit nor a command deadline, each point gets ``DEFAULT_POINT_SECONDS`` (announced
@@ -154,7 +159,8 @@ class ExactMethod:
             return DEFAULT_POINT_SECONDS
         return self.point_time_limit
 
-    def for_tasks(self, problem: Any, time_limit: float | None, cache_dir: Any = None) -> "ExactMethod":
+    def for_tasks(self, problem: Any, time_limit: float | None, cache_dir: Any = None,
+                  kind: str | None = None) -> "ExactMethod":
         """The copy that solves single targets as independent tasks.
 
         Its cap per point is fixed here (the default is announced once, not once per task) and
@@ -164,7 +170,7 @@ class ExactMethod:
         if self.point_time_limit is None and time_limit is None:
             _announce_default_limit(self.solver)
             tasks.point_time_limit = DEFAULT_POINT_SECONDS
-        if self.diagonal == "sdp" and self.solver == "scip":
+        if self.diagonal == "sdp" and self.solver == "scip" and kind != "max-sharpe":
             tasks._shared_diagonal = sdp_diagonal(ScaledMoments.of(problem).cov, cache_dir,
                                                   self._sdp_seconds(time_limit))
         return tasks
@@ -185,8 +191,9 @@ class ExactMethod:
         if self.point_time_limit is None and deadline.seconds is None:
             _announce_default_limit(self.solver)
         cache_dir = checkpoint.directory if checkpoint else None
-        diagonal, diagonal_details = ((None, {}) if self.solver == "gurobi" else
-                                      self._diagonal(evaluator, cache_dir, self._sdp_seconds(deadline.remaining())))
+        plain = self.solver == "scip" and evaluator.grid.kind != "max-sharpe"  # the models that take a diagonal
+        diagonal, diagonal_details = (self._diagonal(evaluator, cache_dir, self._sdp_seconds(deadline.remaining()))
+                                      if plain else (None, {}))
         model = make_model(self.solver, evaluator.problem, evaluator.grid.kind, diagonal,
                            self.gurobi_params if self.solver == "gurobi" else self.scip_params)
         n_columns = len(evaluator.grid)
@@ -306,7 +313,7 @@ class ExactMethod:
         return combined, cut, cut_seconds
 
     def _cuts_apply(self, evaluator: SelectionEvaluator) -> bool:
-        return (self.cuts == "product" and self.solver == "scip"
+        return (self.cuts == "product" and self.solver == "scip" and evaluator.grid.kind != "max-sharpe"
                 and evaluator.problem.n_assets <= PRODUCT_MAX_ASSETS)
 
 

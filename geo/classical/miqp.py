@@ -63,6 +63,13 @@ def make_model(solver: str, problem: Problem, kind: str, diagonal: np.ndarray | 
     """The MIQP of ``problem`` for ``solver``; ``diagonal`` is SCIP's perspective d (scaled units),
     ``params`` the solver's own parameters."""
     check_solver(solver)
+    if solver == "gurobi" and (kind == "max-sharpe" or problem.holdings is not None):
+        what = "the max-Sharpe objective" if kind == "max-sharpe" else "holdings (--max-changes, --turnover-penalty)"
+        raise GeoError(f"--solver gurobi does not take {what}", "use --solver scip")
+    if kind == "max-sharpe":
+        from geo.classical.scip_sharpe import ScipSharpeModel
+
+        return ScipSharpeModel(problem, params)
     if solver == "gurobi":
         from geo.classical.gurobi_model import GurobiCardinalityModel
 

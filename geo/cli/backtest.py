@@ -34,9 +34,18 @@ def per_date_time_limit(command: click.Command) -> click.Command:
 @click.option("--window", default="1y", show_default=True,
               help="Trailing estimation window: 1y, 2y (252 trading days a year) or Nd (N trading days).")
 @click.option("--choose", default="min-variance", show_default=True,
-              help="min-variance, max-sharpe, target-return:R (annual) or risk-aversion:L.")
-@click.option("--points", type=int, default=20, show_default=True, help="Frontier targets for --choose max-sharpe.")
+              help="min-variance, max-sharpe (the K-asset selection of highest tangency Sharpe ratio), "
+                   "max-sharpe-grid (the best of --points frontier points), target-return:R (annual) or "
+                   "risk-aversion:L.")
+@click.option("--points", type=int, default=20, show_default=True,
+              help="Frontier targets for --choose max-sharpe-grid.")
 @click.option("--risk-free-rate", type=float, default=0.0, show_default=True, help="Annual, for the Sharpe ratio.")
+@click.option("--max-changes", type=int, default=None,
+              help="At most this many names bought plus sold at each rebalance (the first is free; forced sales "
+                   "of names that left the universe do not count). The dates then run one after another.")
+@click.option("--turnover-penalty", type=float, default=None,
+              help="Minimise variance + KAPPA * sum|w - w_drifted| (the cost of moving from the held book). "
+                   "The dates then run one after another.")
 @click.option("--frequency", type=click.Choice(["daily", "weekly", "monthly"]), default=None,
               help="Returns the moments are estimated from (default: the data's own).")
 @click.option("--return-kind", type=click.Choice(["simple", "log"]), default="simple", show_default=True)
@@ -62,7 +71,8 @@ def backtest(dataset: str, **opts: Any) -> None:
     from geo.orchestration.backtest.run import BacktestInterrupted
 
     names = ("k", "start", "end", "rebalance", "window", "choose", "cardinality", "w_min", "w_max", "sector_cap",
-             "method", "seed", "budget", "time_limit", "points", "risk_free_rate", *GEO_SETTINGS, "frequency",
+             "method", "seed", "budget", "time_limit", "points", "risk_free_rate", "max_changes", "turnover_penalty",
+             *GEO_SETTINGS, "frequency",
              "return_kind", "estimator", "max_missing", "cache_dir", "tickers_file", "workers", "scheduler",
              "output", "resume", "membership", "cost_bps")
     settings = {name: opts[name] for name in names if name in opts}

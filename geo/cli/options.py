@@ -131,6 +131,24 @@ def sector_options(command: Callable) -> Callable:
     return command
 
 
+def holdings_options(command: Callable) -> Callable:
+    """Today's book and the two controls of a rebalance that knows it (geo.problem.holdings)."""
+    options = [
+        click.option("--holdings", "holdings", type=click.Path(dir_okay=False), default=None,
+                     help="CSV ticker,weight: the book held today (weights summing to 1); the portfolios are then "
+                          "those reachable from it."),
+        click.option("--max-changes", type=int, default=None,
+                     help="With --holdings: at most this many names bought plus sold (weights of kept names may "
+                          "change freely)."),
+        click.option("--turnover-penalty", type=float, default=None,
+                     help="With --holdings: minimise the cost plus KAPPA * sum|w - w_held| (variance units per unit "
+                          "of weight traded)."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
 def sector_caps_from_options(data, opts: dict[str, Any]):
     """The SectorCaps of --sector-cap / --sector-caps over ``data``'s tickers (None without caps)."""
     from geo.problem.sector_caps import sector_caps_for

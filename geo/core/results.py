@@ -33,7 +33,10 @@ from geo.core.atomic import atomic_write_text
 from geo.core.errors import GeoError
 
 POINT_STATUSES = ("optimal", "time_limit", "heuristic", "infeasible", "not_found", "interrupted", "error")
-OBJECTIVES = ("target-return", "risk-aversion")
+OBJECTIVES = ("target-return", "risk-aversion", "max-sharpe")
+# The name of a point's parameter in a results file, per objective: the target return, the risk
+# aversion, or (max-sharpe) the risk-free rate per period the Sharpe ratio is measured against.
+PARAMETER_KEYS = {"target-return": "target_return", "risk-aversion": "risk_aversion", "max-sharpe": "risk_free_rate"}
 # A point whose proven gap is at most this is shown as "optimal (certified)", whatever found it.
 CERTIFIED_GAP = 1e-6
 
@@ -71,17 +74,14 @@ class FrontierPoint:
         return "optimal (certified)" if self.certified_optimal else self.status
 
     def to_dict(self, objective: str) -> dict[str, Any]:
-        key = "target_return" if objective == "target-return" else "risk_aversion"
-        return {key: self.parameter, "return": _finite_or_none(self.expected_return),
+        return {PARAMETER_KEYS[objective]: self.parameter, "return": _finite_or_none(self.expected_return),
                 "variance": _finite_or_none(self.variance), "status": self.status,
                 "weights": {t: float(w) for t, w in self.weights.items()}, **self.extras}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "FrontierPoint":
         data = dict(data)
-        parameter = data.pop("target_return", None)
-        if parameter is None:
-            parameter = data.pop("risk_aversion")
+        parameter = next(data.pop(key) for key in PARAMETER_KEYS.values() if key in data)
         return cls(parameter=float(parameter), status=data.pop("status"),
                    expected_return=_none_to_nan(data.pop("return", None)),
                    variance=_none_to_nan(data.pop("variance", None)),

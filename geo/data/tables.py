@@ -225,3 +225,28 @@ def _as_numbers(table: pd.DataFrame, path: Path | str) -> pd.DataFrame:
 
 def _label(stamp: pd.Timestamp) -> str:
     return stamp.date().isoformat() if isinstance(stamp, pd.Timestamp) else str(stamp)
+
+
+def read_named_numbers(path: str | Path, key: str, value: str, what: str, value_hint: str) -> dict[str, float]:
+    """A CSV of two named columns, ``key`` (names, each once) and ``value`` (numbers), as a dict:
+    the holdings file (ticker,weight) and the sector caps file (sector,cap). Headers match
+    case-insensitively; ``what`` names the file in errors, ``value_hint`` says what a value is."""
+    file = Path(path).expanduser()
+    if not file.is_file():
+        raise GeoError(f"{what} file {file} does not exist", f"give a CSV with columns {key},{value}")
+    try:
+        table = pd.read_csv(file, dtype=str)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError) as exc:
+        raise GeoError(f"{what} file {file} cannot be read ({type(exc).__name__})",
+                       f"give a CSV with columns {key},{value}") from None
+    columns = {str(c).strip().lower(): c for c in table.columns}
+    if key not in columns or value not in columns:
+        raise GeoError(f"{what} file {file} has columns {list(table.columns)[:5]}", f"give it columns {key},{value}")
+    numbers = pd.to_numeric(table[columns[value]], errors="coerce")
+    if numbers.isna().any():
+        raise GeoError(f"{what} file {file} has a {value} that is not a number", f"give each {value} as {value_hint}")
+    names = [str(n).strip() for n in table[columns[key]]]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise GeoError(f"{what} file {file} lists {', '.join(twice[:3])} more than once", f"give each {key} once")
+    return dict(zip(names, numbers.astype(float)))

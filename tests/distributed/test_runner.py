@@ -243,3 +243,12 @@ def test_terminal_ctrl_c_with_workers_is_one_line(tmp_path):
     assert len(lines) == 1 and lines[0].startswith("geo: interrupted: "), stderr
     assert "rebalance dates solved and kept in" in lines[0] and lines[0].endswith("--resume")
     assert stdout == "" and not out.exists() and state.exists()
+
+
+def test_dates_that_follow_the_book_run_in_sequence_on_a_cluster_as_in_process(cluster):
+    settings = RebalanceSettings(k=3, budget=200, max_changes=2, turnover_penalty=1e-5)
+    serial_run = run_backtest(table(), settings, **KW)
+    with TaskRunner(scheduler=cluster.scheduler_address) as runner:
+        spread = run_backtest(table(), settings, runner=runner, **KW)
+    assert spread.timing["where"].startswith("dask scheduler")
+    assert _same_but_timing(serial_run, spread) and spread.daily == serial_run.daily

@@ -63,8 +63,12 @@ def record_name_changes(records: list[dict[str, Any]], membership: Membership | 
         new = {t for t, w in record["weights"].items() if w != 0} if record["weights"] else held
         bought, sold = sorted(new - held), sorted(held - new)
         members = membership.members_on(record["date"]) if membership is not None else None
-        record.update(bought=bought, sold=sold, names_changed=len(bought) + len(sold),
-                      forced_sales=sorted(t for t in sold if members is not None and t not in members))
+        # A date that started from its book (--max-changes, --turnover-penalty) already lists every
+        # held name outside its universe (out of the index, or no price that day): keep that list.
+        forced = record.get("forced_sales")
+        if forced is None:
+            forced = sorted(t for t in sold if members is not None and t not in members)
+        record.update(bought=bought, sold=sold, names_changed=len(bought) + len(sold), forced_sales=forced)
         held = new
 
 

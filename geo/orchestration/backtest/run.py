@@ -3,7 +3,9 @@ per date, then the buy-and-hold simulation, metrics and benchmarks.
 
 The tasks are the rebalance dates, whatever the number of workers, and each has its seed from
 :func:`geo.distributed.task_seeds`, so the answer is the same in-process, on one worker or on
-many. A checkpoint keeps every finished date; ``resume`` solves only the others.
+many. A checkpoint keeps every finished date; ``resume`` solves only the others. With
+``max_changes`` or ``turnover_penalty`` each date starts from the book the previous one left,
+so the dates run one after another (:mod:`geo.orchestration.backtest.holdings_chain`).
 
 Ctrl-C keeps the finished dates and raises :class:`BacktestInterrupted` (a KeyboardInterrupt)
 with no result: a backtest with missing dates would be a different backtest. Without a
@@ -21,6 +23,7 @@ import platformdirs
 
 from geo.orchestration.backtest.calendar import backtest_calendar, parse_window
 from geo.orchestration.backtest.choose import ChooseRule
+from geo.orchestration.backtest.holdings_chain import solve_in_sequence
 from geo.orchestration.backtest.rebalance import PERIODS_PER_YEAR, RebalanceSettings, RebalanceTask, solve_rebalance
 from geo.orchestration.backtest.costs import cost_rate
 from geo.orchestration.backtest.outcome import backtest_outcome
@@ -76,8 +79,8 @@ def run_backtest(table: PriceTable, settings: RebalanceSettings, *, start: str, 
     done: dict[int, dict[str, Any]] = dict(saved["done"]) if saved else {}
     todo = [j for j in range(len(tasks)) if j not in done]
 
-    def finished(i: int, record: dict[str, Any]) -> None:
-        done[todo[i]] = record
+    def record_date(j: int, record: dict[str, Any]) -> None:
+        done[j] = record
         if save_each_date:
             checkpoint.save({"done": done}, force=True)
         if progress is not None:
@@ -86,7 +89,11 @@ def run_backtest(table: PriceTable, settings: RebalanceSettings, *, start: str, 
     runner = runner or TaskRunner()
     solve_started = time.perf_counter()
     try:
-        runner.map(solve_rebalance, [tasks[j] for j in todo], on_result=finished, shared=table)
+        if settings.follows_holdings:  # each date needs the book the one before it leaves
+            solve_in_sequence(runner, solve_rebalance, tasks, done, table, calendar.rebalances, record_date)
+        else:
+            runner.map(solve_rebalance, [tasks[j] for j in todo], on_result=lambda i, r: record_date(todo[i], r),
+                       shared=table)
     except KeyboardInterrupt:
         raise interrupted(checkpoint, done, len(tasks)) from None
     solve_wall = time.perf_counter() - solve_started

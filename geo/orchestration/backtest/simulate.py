@@ -52,6 +52,8 @@ class Simulation:
     turnover: list[float]
     # Per rebalance: sum |w_new - w_drifted| (buys plus sells), 0 where nothing was bought.
     traded: list[float] = field(default_factory=list)
+    # The book after the last day, drifted with prices (one weight per column of ``returns``).
+    final_weights: np.ndarray | None = None
 
 
 def simulate(returns: pd.DataFrame, positions: Sequence[int], last: int,
@@ -90,4 +92,5 @@ def simulate(returns: pd.DataFrame, positions: Sequence[int], last: int,
             daily.append(r)
             held = np.where(active, held * (1.0 + np.where(active, r_assets, 0.0)) / (1.0 + r), 0.0)
     dates = list(returns.index[positions[0]:last])
-    return Simulation(dates=dates, portfolio_returns=np.array(daily), turnover=turnover, traded=traded)
+    return Simulation(dates=dates, portfolio_returns=np.array(daily), turnover=turnover, traded=traded,
+                      final_weights=held)

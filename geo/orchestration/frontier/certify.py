@@ -52,6 +52,7 @@ def certify_result(result: FrontierResult, problem: Problem, grid: ObjectiveGrid
     """Give each feasible point of ``result`` its best proven ``lower_bound`` and ``certified_gap``
     (in place); the seconds go to ``result.timing["certify_s"]``, the tally to ``details["certify"]``."""
     check_solver(solver)
+    check_certifiable(grid.kind)
     started = time.perf_counter()
     deadline = Deadline(time_limit)
     kind, points = grid.kind, result.points
@@ -95,6 +96,13 @@ def certify_result(result: FrontierResult, problem: Problem, grid: ObjectiveGrid
                       median_gap=float(np.median(gaps)), max_gap=float(np.max(gaps)))
     result.details["certify"] = record
     result.timing["certify_s"] = time.perf_counter() - started
+
+
+def check_certifiable(kind: str) -> None:
+    """The relaxations bound variance costs: the max-Sharpe objective has none of them."""
+    if kind == "max-sharpe":
+        raise GeoError("--certify bounds variance costs and has no bound for the max-Sharpe selection",
+                       "prove it with --method enumeration or --method exact, or drop --certify")
 
 
 def _gap_or_inf(point) -> float:
