@@ -156,6 +156,35 @@ def test_ctrl_c_on_a_cluster_cancels_the_pending_dates_and_resumes(cluster, seri
     assert _same_but_timing(serial, resumed) and resumed.daily == serial.daily
 
 
+# Longer than Dask's own wait for a closing worker (4 s) before it kills it.
+SLOW_EXIT_S = 5.0
+
+
+def test_a_local_cluster_closes_quietly_and_lets_its_workers_exit(capfd, tmp_path):
+    """At the default verbosity a run on a local cluster prints nothing, and closing it waits for
+    each worker to exit by itself, even one whose teardown takes longer than Dask would wait (as
+    a loaded machine makes it): no "Worker process still alive after 4.0 seconds, killing"."""
+    import time
+    from pathlib import Path
+
+    from distributed import WorkerPlugin
+
+    class SlowExit(WorkerPlugin):  # defined here: it travels to the worker by value
+        def __init__(self, marker: str) -> None:
+            self.marker = marker
+
+        def teardown(self, worker) -> None:
+            time.sleep(SLOW_EXIT_S)
+            Path(self.marker).touch()  # reached only if the worker is not killed first
+
+    marker = tmp_path / "exited"
+    with TaskRunner(workers=1) as runner:
+        runner.client.register_plugin(SlowExit(str(marker)))
+        assert runner.map(abs, [-1, -2]) == [1, 2]
+    assert marker.exists(), "the worker was killed before it could exit"
+    assert capfd.readouterr().err == ""
+
+
 def _ignores_ctrl_c() -> bool:
     return signal.getsignal(signal.SIGINT) == signal.SIG_IGN
 
