@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 import numpy as np
+import pandas as pd
 
 from geo.api.result import Frontier
 from geo.api.settings import build_method, check_run_settings
@@ -45,27 +46,30 @@ class DatasetSpec:
         return load(self.spec, **self.options)
 
 
-def as_dataset(data: "Dataset | DatasetSpec | str") -> "Dataset":
-    """A Dataset as given, or loaded from a spec (with its defaults for a plain string)."""
+def as_dataset(data: "Dataset | DatasetSpec | str | pd.DataFrame") -> "Dataset":
+    """A Dataset as given, or loaded from a spec or a DataFrame of prices (with the defaults)."""
     if isinstance(data, DatasetSpec):
         return data.load()
-    return load(data) if isinstance(data, str) else data
+    return load(data) if isinstance(data, (str, pd.DataFrame)) else data
 
 
-def load(dataset: str, **options: Any) -> "Dataset":
+def load(dataset: "str | pd.DataFrame", **options: Any) -> "Dataset":
     """The data set named by ``dataset`` with its estimated moments (``geo data info DATASET``).
 
     ``dataset``: ``sp500-sample``, ``csv:PATH``, ``orlib:PATH``, ``moments:DIR``,
-    ``yahoo:T1,T2,...`` or ``yahoo:sp500``. ``options``: the CLI's data options, ``start``,
-    ``end``, ``frequency``, ``return_kind``, ``estimator``, ``max_missing``, ``kind``, ``sep``,
-    ``tickers_file``, ``cache_dir``, ``repair_covariance``; None means the default.
+    ``yahoo:T1,T2,...`` or ``yahoo:sp500``; or a pandas DataFrame of prices (``kind="returns"``:
+    simple returns), a DatetimeIndex by one column per ticker, cleaned exactly as a ``csv:``
+    file (``name=`` names it, ``sectors=`` a dict, Series or CSV ticker -> sector).
+    ``options``: the CLI's data options, ``start``, ``end``, ``frequency``, ``return_kind``,
+    ``estimator``, ``max_missing``, ``kind``, ``sep``, ``tickers_file``, ``cache_dir``,
+    ``repair_covariance``; None means the default.
     """
     from geo.data import load_dataset
 
     return load_dataset(dataset, **{key: value for key, value in options.items() if value is not None})
 
 
-def frontier(data: "Dataset | DatasetSpec | str", k: int, *, cardinality: str = "exact", w_min: float = 0.0, w_max: float = 1.0,
+def frontier(data: "Dataset | DatasetSpec | str | pd.DataFrame", k: int, *, cardinality: str = "exact", w_min: float = 0.0, w_max: float = 1.0,
              sector_cap: float | None = None, sector_caps: str | Path | None = None, sectors: str | Path | None = None,
              method: str = DEFAULT_METHOD, seed: int = DEFAULT_SEED, budget: int | None = None,
              time_limit: float | None = None, points: int | None = None,
@@ -131,7 +135,7 @@ def frontier(data: "Dataset | DatasetSpec | str", k: int, *, cardinality: str = 
                                            scheduler=scheduler))
 
 
-def optimize(data: "Dataset | DatasetSpec | str", k: int, *, target_return: float | None = None,
+def optimize(data: "Dataset | DatasetSpec | str | pd.DataFrame", k: int, *, target_return: float | None = None,
              risk_aversion: float | None = None, cardinality: str = "exact", w_min: float = 0.0, w_max: float = 1.0,
              sector_cap: float | None = None, sector_caps: str | Path | None = None, sectors: str | Path | None = None,
              method: str = DEFAULT_METHOD, seed: int = DEFAULT_SEED, budget: int | None = None,

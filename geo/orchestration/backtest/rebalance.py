@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from geo.orchestration.backtest.choose import ChooseRule, choose_point
+from geo.orchestration.backtest.universe import date_universe
 from geo.core.errors import GeoError
 from geo.data.prices import PriceTable
 
@@ -74,11 +75,11 @@ def estimate(task: RebalanceTask, table: PriceTable):
     from geo.data.pipeline import dataset_from_table
 
     options = EstimationOptions.pop_from(dict(task.settings.estimation))
-    prices = task.window(table)
+    prices, counts = date_universe(task.window(table), table, task.date)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         data = dataset_from_table(prices, kind="prices", name=table.name, spec=table.name, source="backtest",
-                                  options=options, sectors=table.sectors)
+                                  options=options, sectors=table.sectors, extra_metadata={"universe": counts})
     # Only assets with a price on the rebalance day can be traded at its close.
     tradeable = [t for t in data.tickers if np.isfinite(prices[t].iloc[-1])]
     if len(tradeable) < data.n_assets:
@@ -127,6 +128,7 @@ def solve_rebalance(task: RebalanceTask, table: PriceTable) -> dict[str, Any]:
         "expected_variance": point.variance if point is not None else None,
         "status": point.status if point is not None else _unsolved_status(result.points),
         "universe": data.n_assets,
+        "universe_counts": {**data.metadata["universe"], "eligible": data.n_assets},
         "evaluations": result.details.get("evaluations"),
         "frequency": data.metadata.get("frequency"),
         "n_observations": data.metadata.get("n_observations"),
