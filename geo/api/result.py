@@ -7,7 +7,7 @@ and volatilities annualised where the data's frequency is known (:mod:`geo.core.
 >>> import geo
 >>> front = geo.frontier("sp500-sample", k=2, method="enumeration", points=3, w_max=0.8)
 >>> front.to_frame()[["status", "assets"]].to_dict("list")
-{'status': ['optimal', 'optimal', 'optimal'], 'assets': [2, 2, 2]}
+{'status': ['optimal (certified)', 'optimal (certified)', 'optimal (certified)'], 'assets': [2, 2, 2]}
 >>> front.weights().shape
 (3, 20)
 """
@@ -84,7 +84,9 @@ class Frontier:
         """One row per target: per-period ``target``, ``return``, ``variance``, ``volatility``, the
         ``status``, the number of ``assets`` and the ``holdings`` (tickers by weight); with the
         annualised ``target_pa``, ``return_pa`` and ``volatility_pa`` in percent when the data's
-        frequency is known. Exact solves add ``mip_gap``."""
+        frequency is known. Exact solves add ``mip_gap``; points with a proven bound (``--certify``,
+        exact, enumeration) add ``lower_bound`` and ``certified_gap`` beside the status (a
+        point within ``CERTIFIED_GAP`` shows the status ``optimal (certified)``)."""
         units = self.units
         parameter = "target" if self.result.objective == "target-return" else "risk_aversion"
         rows = []
@@ -95,12 +97,15 @@ class Frontier:
                    "return": point.expected_return if feasible else np.nan,
                    "variance": variance,
                    "volatility": np.sqrt(variance) if feasible and variance >= 0 else np.nan,
-                   "status": point.status,
+                   "status": point.shown_status,
                    "assets": sum(w > 0 for w in point.weights.values()),
                    "holdings": " ".join(t for t, w in sorted(point.weights.items(), key=lambda item: -item[1])
                                         if w > 0)}
             if "mip_gap" in point.extras:
                 row["mip_gap"] = point.extras["mip_gap"]
+            if point.certified_gap is not None:
+                row["lower_bound"] = point.extras["lower_bound"]
+                row["certified_gap"] = point.certified_gap
             if units.annualised:
                 if parameter == "target":
                     row["target_pa"] = units.expected_return(point.parameter)

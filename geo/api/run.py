@@ -11,7 +11,7 @@ is a thin layer over these functions.
 (20, 'daily')
 >>> best = geo.optimize(data, k=3, risk_aversion=0.5, method="enumeration")
 >>> best.to_frame().loc[0, "status"], round(float(best.weights().iloc[0].sum()), 6)
-('optimal', 1.0)
+('optimal (certified)', 1.0)
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from geo.api.result import Frontier
-from geo.api.settings import build_method, check_run_settings
+from geo.api.settings import build_method, check_certify_settings, check_run_settings
 from geo.core.errors import GeoError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -80,7 +80,8 @@ def frontier(data: "Dataset | DatasetSpec | str | pd.DataFrame", k: int, *, card
              generator_options: dict[str, Any] | None = None, restarts: int = 1, workers: int | None = None,
              scheduler: str | None = None, output: str | Path | None = None, checkpoint: str | Path | None = None,
              resume: bool = False, progress: Callable[[int, int], None] | None = None,
-             command: str | None = None) -> Frontier:
+             command: str | None = None, certify: bool = False, certify_time: float | None = None,
+             certify_solver_time: float | None = None, solver: str = "scip") -> Frontier:
     """The cardinality-constrained efficient frontier of ``data`` (``geo frontier``).
 
     ``sector_cap`` caps every sector's total weight; ``sector_caps`` is a CSV ``sector,cap``;
@@ -103,6 +104,12 @@ def frontier(data: "Dataset | DatasetSpec | str | pd.DataFrame", k: int, *, card
     writes the results file (and checkpoints to ``OUTPUT.checkpoint`` unless ``checkpoint`` is
     given; ``resume`` continues from it).
 
+    ``certify``: give every point a proven ``lower_bound`` and ``certified_gap`` after the run
+    (geo.orchestration.frontier.certify; its seconds are ``timing["certify_s"]``), within
+    ``certify_time`` seconds, with ``certify_solver_time`` seconds of the MIQP ``solver`` per
+    point still open. ``solver``: "scip" or "gurobi", for ``method="exact"`` and the
+    certification.
+
     >>> import geo
     >>> front = geo.frontier("sp500-sample", k=5, method="geo", budget=2_000, seed=7, points=5)
     >>> front.evaluations <= 2_000, front.to_frame()["status"].unique().tolist()
@@ -116,9 +123,10 @@ def frontier(data: "Dataset | DatasetSpec | str | pd.DataFrame", k: int, *, card
     check_run_settings(method=method, seed=seed, budget=budget, time_limit=time_limit, points=points,
                        iterations=iterations, samples=samples, segments=segments, restarts=restarts, workers=workers,
                        scheduler=scheduler)
-    solver = build_method(method, generator=generator, seed_method=seed_method, refine=refine, segments=segments,
-                          conditioning=conditioning, starts=starts, iterations=iterations, samples=samples,
-                          generator_options=generator_options)
+    certification = _certification(method, certify, certify_time, certify_solver_time, solver)
+    built = build_method(method, exact_settings={"solver": solver}, generator=generator,
+                         seed_method=seed_method, refine=refine, segments=segments, conditioning=conditioning,
+                         starts=starts, iterations=iterations, samples=samples, generator_options=generator_options)
     data = as_dataset(data)
     problem = _problem(data, k, cardinality, w_min, w_max, sector_cap, sector_caps, sectors)
     if isinstance(targets, (str, Path)):
@@ -127,9 +135,9 @@ def frontier(data: "Dataset | DatasetSpec | str | pd.DataFrame", k: int, *, card
         values = np.asarray(targets, dtype=float)
     else:
         values = evenly_spaced_targets(problem, DEFAULT_POINTS if points is None else points)
-    return _solve(data, problem, ObjectiveGrid.target_returns(values), solver, seed=seed, budget=budget,
+    return _solve(data, problem, ObjectiveGrid.target_returns(values), built, seed=seed, budget=budget,
                   time_limit=time_limit, output=output, checkpoint=checkpoint, resume=resume, progress=progress,
-                  restarts=restarts, workers=workers, scheduler=scheduler,
+                  restarts=restarts, workers=workers, scheduler=scheduler, certification=certification,
                   command=command or _call("frontier", data, k, method=method, budget=budget, seed=seed,
                                            restarts=None if restarts == 1 else restarts, workers=workers,
                                            scheduler=scheduler))
@@ -145,24 +153,28 @@ def optimize(data: "Dataset | DatasetSpec | str | pd.DataFrame", k: int, *, targ
              iterations: int | None = None, samples: int | None = None,
              generator_options: dict[str, Any] | None = None, output: str | Path | None = None,
              checkpoint: str | Path | None = None, resume: bool = False,
-             progress: Callable[[int, int], None] | None = None, command: str | None = None) -> Frontier:
+             progress: Callable[[int, int], None] | None = None, command: str | None = None,
+             certify: bool = False, certify_time: float | None = None, certify_solver_time: float | None = None,
+             solver: str = "scip") -> Frontier:
     """One optimal K-asset portfolio (``geo optimize``): at ``target_return`` (per period), or
-    minimising ``risk_aversion * variance - (1 - risk_aversion) * return``. A one-point Frontier."""
+    minimising ``risk_aversion * variance - (1 - risk_aversion) * return``. A one-point Frontier.
+    ``certify``, ``certify_time``, ``certify_solver_time`` and ``solver`` as in :func:`frontier`."""
     from geo.problem import ObjectiveGrid
 
     if (target_return is None) == (risk_aversion is None):
         raise GeoError("optimize needs exactly one of --target-return and --risk-aversion", "give one of them")
     check_run_settings(method=method, seed=seed, budget=budget, time_limit=time_limit, iterations=iterations,
                        samples=samples, segments=segments)
-    solver = build_method(method, generator=generator, seed_method=seed_method, refine=refine, segments=segments,
-                          conditioning=conditioning, starts=starts, iterations=iterations, samples=samples,
-                          generator_options=generator_options)
+    certification = _certification(method, certify, certify_time, certify_solver_time, solver)
+    built = build_method(method, exact_settings={"solver": solver}, generator=generator, seed_method=seed_method,
+                         refine=refine, segments=segments, conditioning=conditioning, starts=starts,
+                         iterations=iterations, samples=samples, generator_options=generator_options)
     data = as_dataset(data)
     problem = _problem(data, k, cardinality, w_min, w_max, sector_cap, sector_caps, sectors)
     grid = (ObjectiveGrid.target_returns([target_return]) if target_return is not None
             else ObjectiveGrid.risk_aversions([risk_aversion]))
-    return _solve(data, problem, grid, solver, seed=seed, budget=budget, time_limit=time_limit, output=output,
-                  checkpoint=checkpoint, resume=resume, progress=progress,
+    return _solve(data, problem, grid, built, seed=seed, budget=budget, time_limit=time_limit, output=output,
+                  checkpoint=checkpoint, resume=resume, progress=progress, certification=certification,
                   command=command or _call("optimize", data, k, method=method, budget=budget, seed=seed))
 
 
@@ -175,10 +187,21 @@ def _problem(data: "Dataset", k: int, cardinality: str, w_min: float, w_max: flo
     return Problem.from_dataset(data, k, cardinality=cardinality, w_min=w_min, w_max=w_max, sector_caps=caps)
 
 
+def _certification(method: str, certify: bool, certify_time: float | None, certify_solver_time: float | None,
+                   solver: str) -> dict[str, Any] | None:
+    """The checked certification settings (None: no --certify)."""
+    check_certify_settings(method=method, certify=certify, certify_time=certify_time,
+                           certify_solver_time=certify_solver_time, solver=solver)
+    if not certify:
+        return None
+    return {"time_limit": certify_time, "solver": solver, "solver_seconds": certify_solver_time}
+
+
 def _solve(data: "Dataset", problem, grid, solver, *, seed: int, budget: int | None, time_limit: float | None,
            output: str | Path | None, checkpoint: str | Path | None, resume: bool,
            progress: Callable[[int, int], None] | None, command: str, restarts: int = 1,
-           workers: int | None = None, scheduler: str | None = None) -> Frontier:
+           workers: int | None = None, scheduler: str | None = None,
+           certification: dict[str, Any] | None = None) -> Frontier:
     from geo.distributed import TaskRunner
     from geo.orchestration.frontier.spread import spread_frontier
 
@@ -191,6 +214,10 @@ def _solve(data: "Dataset", problem, grid, solver, *, seed: int, budget: int | N
                                  restarts=restarts, runner=runner, dataset=dataset_info, progress=progress,
                                  checkpoint_dir=checkpoint_dir, resume=resume)
     result.details["command"] = command
+    if certification is not None and not result.details.get("interrupted"):
+        from geo.orchestration.frontier.certify import certify_result
+
+        certify_result(result, problem, grid, **certification)
     if output:
         result.write_json(output)
     return Frontier(result, data)

@@ -2,6 +2,11 @@
 
 Only for small universes (C(N, K) selections: 15,504 for N = 20, K = 5). It is the ground
 truth the heuristics are tested against, and a fine method for a 20-stock universe.
+
+Each point's ``lower_bound`` is its cost less ``PRICE_TOLERANCE`` of it: the optimum is the
+least of the priced costs, each the exact solution of a K-variable QP in floating point (the
+evaluator's prices agree with independent solvers to 1e-9 and better, see the tests), so the
+bound is proven up to that pricing accuracy.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from typing import Iterator
 
 import numpy as np
 
+from geo.classical.certificate import attach_bound, point_cost
 from geo.methods.base import Deadline, MethodRun, ProgressCallback, heuristic_points
 from geo.core.errors import GeoError
 from geo.core.checkpoint import Checkpoint, restore_snapshot, snapshot
@@ -20,6 +26,8 @@ from geo.problem.problem import Problem
 
 MAX_SELECTIONS = 2_000_000
 BATCH = 20_000
+# Relative accuracy of a priced cost, shaved off the enumerated optimum to make its lower bound.
+PRICE_TOLERANCE = 1e-9
 
 
 def count_selections(problem: Problem) -> int:
@@ -86,4 +94,8 @@ class EnumerationMethod:
             if complete:
                 # Every selection was priced: the best is optimal, an empty point is infeasible.
                 point.status = "optimal" if point.feasible else "infeasible"
+                if point.feasible:
+                    cost = point_cost(evaluator.grid.kind, point)
+                    scale = max(abs(cost), float(np.min(np.diag(problem.cov))))
+                    attach_bound(point, evaluator.grid.kind, cost - PRICE_TOLERANCE * scale, "enumeration")
         return MethodRun(points, {"selections": total, "complete": complete})

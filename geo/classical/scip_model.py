@@ -24,11 +24,11 @@ reach. Here only the target constraint's sides (or the objective) change between
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from geo.classical.miqp import MiqpOutcome
 from geo.classical.unconstrained import ScaledMoments, scaled_risk_aversion
 from geo.problem.problem import Problem
 from geo.problem.sector_caps import sector_cap_rows
@@ -39,19 +39,6 @@ MIN_POINT_SECONDS = 0.01
 SCIP_INFINITY = 1e19
 # Slack added to t in a starting solution, so SCIP's feasibility check accepts it.
 WARM_START_SLACK = 1e-9
-
-
-@dataclass
-class ScipOutcome:
-    """What one SCIP solve returned, in the problem's cost units."""
-
-    scip_status: str
-    selection: np.ndarray | None
-    objective: float
-    bound: float
-    seconds: float
-    nodes: int
-    warm_start_accepted: bool | None
 
 
 class ScipCardinalityModel:
@@ -104,6 +91,9 @@ class ScipCardinalityModel:
         self.model = model
         self._unscale = 1.0
         self._side = 0.0  # current target side of the (scaled) return constraint
+        self._cuts: list = []  # the cuts of the last solve, removed before the next
+
+    name = "SCIP"
 
     @property
     def version(self) -> str:
@@ -120,13 +110,14 @@ class ScipCardinalityModel:
                 self.model.chgLhs(self.target, side)
                 self.model.chgRhs(self.target, side)
             self._side = side
-            self.model.setObjective(self.risk, "minimize")
+            self.objective = self.risk
             self._unscale = self.scaled.var_scale
         else:
             a, b = scaled_risk_aversion(value, self.scaled)
-            self.model.setObjective(a * self.risk - b * self.scaled_return, "minimize")
+            self.objective = a * self.risk - b * self.scaled_return
             # cost = norm * (a var_s - b ret_s), norm = max(lam V, (1 - lam) M).
             self._unscale = max(value * self.scaled.var_scale, (1 - value) * self.scaled.mu_scale) or 1.0
+        self.model.setObjective(self.objective, "minimize")
 
     def _add_start(self, selection: np.ndarray, weights: np.ndarray) -> bool:
         model = self.model
@@ -142,12 +133,22 @@ class ScipCardinalityModel:
         model.setSolVal(start, self.t, float(y @ y) * (1 + WARM_START_SLACK) + WARM_START_SLACK)
         return bool(model.addSol(start, free=True))
 
-    def solve(self, value: float, time_limit: float | None,
-              start: tuple[np.ndarray, np.ndarray] | None = None) -> ScipOutcome:
-        """Solve at one target return / risk aversion; ``start`` = (selection, weights) or None."""
+    def solve(self, value: float, time_limit: float | None, start: tuple[np.ndarray, np.ndarray] | None = None,
+              cut: Any = None) -> MiqpOutcome:
+        """Solve at one target return / risk aversion; ``start`` = (selection, weights) or None;
+        ``cut``: a proven :class:`geo.classical.certificate.LagrangianCut` at this value (cost >=
+        constant + sum of per_asset over the held assets), added for this solve only."""
         model = self.model
         model.freeTransform()  # back to the problem stage, where sides and objective may change
+        for old in self._cuts:
+            model.delCons(old)
+        self._cuts = []
         self._set_parameter(value)
+        if cut is not None:
+            from pyscipopt import quicksum
+
+            held = quicksum(float(h) * z for h, z in zip(cut.per_asset, self.z))
+            self._cuts.append(model.addCons(self.objective * self._unscale >= cut.constant + held))
         model.setParam("limits/time", 1e20 if time_limit is None else max(float(time_limit), MIN_POINT_SECONDS))
         accepted = self._add_start(*start) if start is not None else None
         model.optimize()
@@ -162,6 +163,6 @@ class ScipCardinalityModel:
             bound = dual * self._unscale
         else:
             bound = math.inf if status == "infeasible" else -math.inf
-        return ScipOutcome(scip_status=status, selection=selection, objective=objective, bound=bound,
+        return MiqpOutcome(status=status, selection=selection, objective=objective, bound=bound,
                            seconds=float(model.getSolvingTime()), nodes=int(model.getNNodes()),
                            warm_start_accepted=accepted)

@@ -13,8 +13,8 @@ from geo.api.result import Frontier
 from geo.api.run import frontier as compute_frontier_api
 from geo.api.run import DatasetSpec, optimize as optimize_api
 from geo.api.text import frontier_table, portfolio_text
-from geo.cli.options import (EXIT_INTERRUPTED, dask_options, data_options, problem_options, progress_bar,
-                             reports_errors, sector_options, split_options)
+from geo.cli.options import (EXIT_INTERRUPTED, certify_options, dask_options, data_options, problem_options,
+                             progress_bar, reports_errors, sector_options, split_options)
 from geo.cli.quantum_options import qcbm_options, qcbm_settings
 
 log = logging.getLogger("geo")
@@ -32,6 +32,7 @@ log = logging.getLogger("geo")
 @click.option("--restarts", type=int, default=1, show_default=True,
               help="Independent runs of a budgeted method (seeds from --seed, --budget split between them); "
                    "each target keeps the cheapest point.")
+@certify_options
 @dask_options
 @data_options
 @qcbm_options
@@ -57,6 +58,7 @@ def frontier(dataset: str, **kwargs: Any) -> None:
 @sector_options
 @click.option("--target-return", type=float, default=None, help="Minimise variance at this return.")
 @click.option("--risk-aversion", type=float, default=None, help="Minimise L*variance - (1-L)*return, L in [0, 1].")
+@certify_options
 @data_options
 @qcbm_options
 @reports_errors

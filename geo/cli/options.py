@@ -205,3 +205,22 @@ class progress_bar:
     def __exit__(self, *exc: Any) -> None:
         if self.bar is not None:
             self.bar.close()
+
+
+def certify_options(command: Callable) -> Callable:
+    """Proven bounds for every point (geo.orchestration.frontier.certify) and the exact method's solver."""
+    options = [
+        click.option("--certify", is_flag=True,
+                     help="Give every point a proven lower bound on its optimal variance and the certified gap to it "
+                          "(perspective and SDP relaxations; time reported apart)."),
+        click.option("--certify-time", type=float, default=None,
+                     help="Seconds for the whole certification (default: no limit)."),
+        click.option("--certify-solver-time", type=float, default=None,
+                     help="With --certify: seconds of the MIQP --solver per point the relaxations left open."),
+        click.option("--solver", type=click.Choice(["scip", "gurobi"]), default="scip", show_default=True,
+                     help="MIQP solver of --method exact and --certify-solver-time (gurobi: pip install "
+                          "'geo[gurobi]' and a licence)."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command

@@ -10,6 +10,13 @@ Statuses of a point:
 - ``interrupted``: the run was stopped (Ctrl-C) before it finished; the point holds the best
   portfolio known at that moment, with no claim about its quality;
 - ``error``: the solver failed; ``message`` says how.
+
+Certified points (``geo frontier --certify``, and whenever a method proves a bound) carry
+``lower_bound``, a proven lower bound on the optimal cost at their target (the variance at a
+target return; the cost ``L variance - (1 - L) return`` at a risk aversion L), never above it,
+round-off included, with ``bound_source`` saying where it came from, and ``certified_gap`` =
+(cost - lower_bound) / |cost|. The status is left as the method gave it; a point whose
+certified gap is at most :data:`CERTIFIED_GAP` is shown as ``optimal (certified)``.
 """
 
 from __future__ import annotations
@@ -27,6 +34,8 @@ from geo.core.errors import GeoError
 
 POINT_STATUSES = ("optimal", "time_limit", "heuristic", "infeasible", "not_found", "interrupted", "error")
 OBJECTIVES = ("target-return", "risk-aversion")
+# A point whose proven gap is at most this is shown as "optimal (certified)", whatever found it.
+CERTIFIED_GAP = 1e-6
 
 
 @dataclass
@@ -43,6 +52,23 @@ class FrontierPoint:
     @property
     def feasible(self) -> bool:
         return self.status in ("optimal", "time_limit", "heuristic", "interrupted") and math.isfinite(self.variance)
+
+    @property
+    def certified_gap(self) -> float | None:
+        """(cost - proven lower bound) / |cost|, None when the point carries no bound."""
+        gap = self.extras.get("certified_gap")
+        return None if gap is None else float(gap)
+
+    @property
+    def certified_optimal(self) -> bool:
+        """Proven within :data:`CERTIFIED_GAP` of the optimum, by whichever method."""
+        gap = self.certified_gap
+        return self.feasible and gap is not None and gap <= CERTIFIED_GAP
+
+    @property
+    def shown_status(self) -> str:
+        """The status as tables show it: ``optimal (certified)`` when the bound proves it."""
+        return "optimal (certified)" if self.certified_optimal else self.status
 
     def to_dict(self, objective: str) -> dict[str, Any]:
         key = "target_return" if objective == "target-return" else "risk_aversion"
@@ -114,6 +140,14 @@ class FrontierResult:
         except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
             raise GeoError(f"{path} is not a geo results file ({type(exc).__name__}: {exc})",
                            "give a JSON file written by 'geo frontier --output'") from None
+
+
+def gap_percent(gap: float | None) -> str:
+    """A certified gap as percent text: 4 decimals, or 2 significant digits below 0.01 %, so that
+    gaps either side of CERTIFIED_GAP (0.0001 %) read apart."""
+    if gap is None:
+        return ""
+    return f"{100 * gap:.4f} %" if gap >= 1e-4 or gap == 0 else f"{100 * gap:.2g} %"
 
 
 def _finite_or_none(value: float) -> float | None:

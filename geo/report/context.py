@@ -49,6 +49,7 @@ def build_context(inputs: list[ReportInput], *, points: PointChoice = 5, referen
     units = DisplayUnits.of(frequency)
     portfolios = [{"label": item.label, "color": item.color, "source": item.source,
                    "points": tables.point_rows(item, row["per_point"]),
+                   "certified": any(p.certified_gap is not None for p in item.result.points),
                    **portfolio_tables(item, points, universe.sectors)}
                   for item, row in zip(inputs, methods)]
     for block in portfolios:

@@ -86,9 +86,9 @@ ROOT_NODE_ONLY = {"limits/nodes": 1, "presolving/maxrounds": 1, "separating/maxr
 def assert_honest(point):
     extras = point.extras
     if point.status == "optimal":  # only if SCIP proved it
-        assert extras["scip_status"] == "optimal" and extras["mip_gap"] < 1e-5
+        assert extras["solver_status"] == "optimal" and extras["mip_gap"] < 1e-5
     else:
-        assert point.status == "time_limit" and extras["scip_status"] in ("nodelimit", "timelimit")
+        assert point.status == "time_limit" and extras["solver_status"] in ("nodelimit", "timelimit")
         assert 0 < extras["mip_gap"] < 1 and extras["best_bound"] < point.variance
 
 
@@ -100,12 +100,14 @@ def test_a_solve_stopped_at_its_limit_is_reported_as_such():
     grid = ObjectiveGrid.target_returns(np.linspace(low, high, 5)[1:-1])
     evaluator = SelectionEvaluator(problem, grid)
     optimum = evaluator.costs(np.concatenate(list(all_selections(problem)))).min(axis=0)
-    # Without the perspective term SCIP's root bound is weak: it cannot close these points there.
-    method = ExactMethod(point_time_limit=TO_PROOF, diagonal="none", warm_start="memo", scip_params=ROOT_NODE_ONLY)
+    # Without the perspective term (nor the product cut) SCIP's root bound is weak: it cannot
+    # close these points there.
+    method = ExactMethod(point_time_limit=TO_PROOF, diagonal="none", warm_start="memo", scip_params=ROOT_NODE_ONLY,
+                         cuts="none")
     result = method.solve(evaluator, np.random.default_rng(0), None, Deadline(None))
     for point, best in zip(result.points, optimum):
         assert_honest(point)
-        assert point.status == "time_limit" and point.extras["scip_status"] == "nodelimit"
+        assert point.status == "time_limit" and point.extras["solver_status"] == "nodelimit"
         assert point.extras["nodes"] <= 1
         assert point.extras["warm_start"] is True and point.extras["warm_start_source"] == "memo"
         assert point.variance == pytest.approx(best, rel=1e-9)
@@ -150,7 +152,7 @@ def test_the_deadline_is_shared_between_points(fake_clock, spent, second_limit):
         assert second.extras["time_limit_s"] == pytest.approx(second_limit)
         assert_honest(second)
     else:
-        assert "scip_status" not in second.extras and second.status in ("heuristic", "time_limit")
+        assert "solver_status" not in second.extras and second.status in ("heuristic", "time_limit")
         assert not second.extras.get("proven")
 
 
@@ -229,3 +231,25 @@ def test_the_sdp_diagonal_is_kept_beside_the_checkpoint_until_the_run_ends(tmp_p
     assert result.points[0].status == "optimal" and result.details["sdp_status"] == "optimal"
     assert len(seen) == 1
     assert not (tmp_path / "ckpt").exists()  # a finished run leaves nothing behind
+
+
+def test_every_exact_point_carries_its_shaved_solver_bound():
+    problem = tiny_problem("at-most")
+    low, high = problem.return_range()
+    grid = ObjectiveGrid.target_returns(np.linspace(low, high, 5)[1:-1])
+    _, result = run_exact(problem, grid, point_time_limit=TO_PROOF)
+    optimum = enumerate_optimum(problem, grid)
+    for point, best in zip(result.points, optimum):
+        assert point.extras["bound_source"] == "scip"
+        assert point.extras["lower_bound"] <= best < point.extras["best_bound"] + 1e-4 * best
+
+
+def test_the_product_cut_keeps_the_answer_and_adds_its_bound():
+    problem = tiny_problem("exact")
+    low, high = problem.return_range()
+    grid = ObjectiveGrid.target_returns(np.linspace(low, high, 4)[1:-1])
+    _, result = run_exact(problem, grid, point_time_limit=TO_PROOF, cuts="product")
+    optimum = enumerate_optimum(problem, grid)
+    assert [p.status for p in result.points] == ["optimal"] * len(optimum)
+    assert np.allclose([p.variance for p in result.points], optimum, rtol=1e-6)
+    assert all(p.extras["lower_bound"] <= best for p, best in zip(result.points, optimum))
