@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import math
 import time
 import warnings
 from dataclasses import dataclass
@@ -108,7 +109,8 @@ def make_psd_safe(cov: np.ndarray, d: np.ndarray) -> np.ndarray:
 
 
 def solve_sdp_diagonal(cov: np.ndarray, seconds: float | None = None) -> tuple[np.ndarray | None, str]:
-    """The SDP's raw solution (None if SCS failed) and its status; SCS stops after ``seconds``."""
+    """The SDP's raw solution (None if SCS failed) and its status; SCS stops after ``seconds``
+    (None or inf: no limit, as for ``ExactMethod(point_time_limit=math.inf)``)."""
     import cvxpy as cp  # lazy: only the exact method needs it
 
     n = len(cov)
@@ -116,7 +118,9 @@ def solve_sdp_diagonal(cov: np.ndarray, seconds: float | None = None) -> tuple[n
     symmetric = (cov + cov.T) / 2
     problem = cp.Problem(cp.Maximize(cp.sum(d)), [symmetric - cp.diag(d) >> 0, d >= 0])
     try:
-        limit = {} if seconds is None else {"time_limit_secs": max(float(seconds), 1e-3)}
+        # SCS takes finite seconds only (0 would mean none): no limit is no setting
+        unlimited = seconds is None or not math.isfinite(seconds)
+        limit = {} if unlimited else {"time_limit_secs": max(float(seconds), 1e-3)}
         with warnings.catch_warnings():
             # "may be inaccurate" after a stop on time: the status records it, the repair copes
             warnings.filterwarnings("ignore", message="Solution may be inaccurate")
