@@ -18,6 +18,10 @@
    samples stop being new the loop widens its search (:mod:`.exploration`); it stops only when
    the budget, the time or the iteration count is spent, or when nothing unseen can be proposed.
 
+Holdings' ``max_changes`` (:mod:`geo.problem.holdings`): every start, sample and kick is moved
+back within the limit before it is priced or refined (``Holdings.repair``, with the loop's rng),
+and the refinement's swaps never leave it, so GEO searches the same set as every other method.
+
 Every target then takes the cheapest selection ever priced there: the seed's answers included,
 so GEO can only improve on them. The controls come from the same loop: ``generator="uniform"``
 is random-restart local search, ``"independent"`` an estimation-of-distribution algorithm,
@@ -226,11 +230,16 @@ class GEOMethod:
         valid = problem.valid_size(flat.sum(axis=1))
         new = first_unseen(flat, pool) & ~state.started_mask(flat)
         if self.starts == "kick":
-            blocks = self._kicks(state, columns, blocks, rng)
+            blocks = within_changes(problem, self._kicks(state, columns, blocks, rng), rng)
             fresh = ~state.started_mask(blocks.reshape(-1, problem.n_assets)) & ~pool.contains(
                 blocks.reshape(-1, problem.n_assets))
             ok = problem.valid_size(blocks.sum(axis=2))
             starts = choose_starts(blocks, fresh.reshape(blocks.shape[:2]) & ok, ok)
+        elif problem.limits_changes:  # the samples moved within the limit are the starts
+            inside = within_changes(problem, blocks, rng).reshape(-1, problem.n_assets)
+            usable = problem.valid_size(inside.sum(axis=1)) & first_unseen(inside, pool) & ~state.started_mask(inside)
+            starts = choose_starts(inside.reshape(blocks.shape), usable.reshape(blocks.shape[:2]),
+                                   problem.valid_size(inside.sum(axis=1)).reshape(blocks.shape[:2]))
         else:
             starts = choose_starts(blocks, (valid & new).reshape(blocks.shape[:2]), valid.reshape(blocks.shape[:2]))
         work = {"starts": 0, "descents": 0, "moves": 0, "already_optimal": 0, "starts_improving": 0}
@@ -264,6 +273,7 @@ class GEOMethod:
         blocks = state.models.sample_for(np.arange(n_columns), per_column, rng, problem, sampling_sizes(problem),
                                          state.exploration.prior_share)
         samples = blocks.reshape(-1, problem.n_assets)[rng.permutation(n_columns * per_column)[: self.n_samples]]
+        samples = within_changes(problem, samples, rng)
         valid = problem.valid_size(samples.sum(axis=1))
         new = first_unseen(samples, pool)
         best_before = pool.best_costs()
@@ -343,6 +353,13 @@ class LoopState:
         self.pool = Pool(evaluator)
         self.pool.extend(selections, costs)
         return self
+
+
+def within_changes(problem, selections: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """``selections`` moved back within the holdings' ``max_changes`` (as they are without one)."""
+    if not problem.limits_changes:
+        return selections
+    return problem.holdings.repair_all(selections, problem.feasible_sizes, rng)
 
 
 def choose_starts(blocks: np.ndarray, usable: np.ndarray, valid: np.ndarray) -> list[np.ndarray | None]:

@@ -28,6 +28,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from geo.problem.bound_free import LOWER_BOUND_MU_RTOL
 from geo.problem.compiled_qp import (check_point, form_of, gradient_scale, line_parameter, point_cost, settle,
                                      solve_line, stationary_and_balanced)
 from geo.problem.compiled_walk import walk_selection
@@ -35,9 +36,8 @@ from geo.problem.sector_caps import CAP_TOL
 
 # Outcomes of a pair.
 NOT_NEEDED, PRICED, SCREENED, DEFERRED = 0, 1, 2, 3
-# The cutoff screen trusts the bound-free optimum only with clearly distinct returns, and only
-# when it clears the cutoff by this relative margin.
-LOWER_BOUND_MU_RTOL = 1e-6
+# The cutoff screen trusts the bound-free optimum only with clearly distinct returns
+# (LOWER_BOUND_MU_RTOL), and only when it clears the cutoff by this relative margin.
 LOWER_BOUND_MARGIN = 1e-10
 # A target this close (relative to the range's ends) outside a selection's range is out of reach;
 # this close inside an end, it has one feasible portfolio.
@@ -92,7 +92,8 @@ def is_definite(cov, idx):
 @njit(cache=True, error_model="numpy")
 def lower_bound_usable(cov, mu, idx, target_kind):
     """The bound-free optimum is the unique minimiser of the equality-constrained QP (so a proven
-    lower bound on the bounded one): a definite covariance and, for a target, distinct returns."""
+    lower bound on the bounded one): a definite covariance and, for a target, distinct returns
+    (the rule of :func:`geo.problem.bound_free.lower_bound_usable`, for one selection)."""
     if target_kind:
         smallest, largest, size = np.inf, -np.inf, 0.0
         for i in range(len(idx)):

@@ -27,11 +27,14 @@ import numpy as np
 
 from geo.problem.bound_pairs import price_deferred
 from geo.problem.compiled_neighbourhood import EVALUATIONS, SCREENED_COUNT, price_neighbourhood
-from geo.problem.compiled_pricing import DEFERRED, PRICED, REACH_RTOL, SCREENED, price_group, return_ranges
+from geo.problem.compiled_pricing import (DEFERRED, LOWER_BOUND_MARGIN, PRICED, REACH_RTOL, SCREENED, price_group,
+                                          return_ranges)
 from geo.problem.memo import SelectionMemo, pack
 from geo.problem.objective import ObjectiveGrid
 from geo.problem.problem import Problem
 from geo.problem.selection_qp import closed_form, problem_return_bounds, problem_selection_qp, selection_cost, solve_bounded
+from geo.problem.sharpe_qp import SharpePricer, check_unpenalised
+from geo.problem.turnover_qp import TurnoverPricer
 
 INFEASIBLE = np.inf
 
@@ -86,6 +89,9 @@ class SelectionEvaluator:
         caps = problem.sector_caps
         self._sector_of = np.zeros(0, dtype=np.int64) if caps is None else caps.sector_of
         self._caps = np.zeros(0) if caps is None else caps.caps
+        # Objectives the closed forms do not serve (max-Sharpe, a turnover penalty) have their
+        # own exact pricer; None: the compiled paths below.
+        self._general = general_pricer(problem, grid.kind)
 
     # -- budget -----------------------------------------------------------------------------
     def set_budget(self, budget: int | None) -> None:
@@ -225,7 +231,9 @@ class SelectionEvaluator:
         current = as_selections(current, problem.n_assets)[0]
         drops = np.ascontiguousarray(drops, dtype=np.int64)
         adds = np.ascontiguousarray(adds, dtype=np.int64)
-        if problem.sector_caps is not None:  # capped return ranges: priced as any batch
+        # The kernel knows no caps (their return ranges need the capped greedy), no max_changes,
+        # no penalty and no Sharpe ratio: those neighbourhoods are priced as any batch.
+        if problem.sector_caps is not None or problem.limits_changes or self._general is not None:
             neighbours = np.repeat(current[None, :], len(drops), axis=0)
             moves = np.arange(len(drops))
             neighbours[moves[drops >= 0], drops[drops >= 0]] = False
@@ -257,6 +265,8 @@ class SelectionEvaluator:
             params = self.grid.values[cols]
             tol = REACH_RTOL * (1 + np.abs(low) + np.abs(high))
             out |= (params[None, :] < (low - tol)[:, None]) | (params[None, :] > (high + tol)[:, None])
+        elif self.grid.kind == "max-sharpe":  # no return above the risk-free rate: no Sharpe ratio to maximise
+            out |= ~(high[:, None] > no_excess_threshold(self.grid.values[cols])[None, :])
         out &= needed
         if out.any():
             block = self._costs[np.ix_(rows, cols)]
@@ -267,29 +277,37 @@ class SelectionEvaluator:
 
     def return_ranges(self, selections: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Lowest and highest attainable return of each selection under the weight bounds and
-        sector caps; NaN for a selection of a disallowed size or one no weights can make valid.
-        On a risk-aversion grid without caps only validity is computed (the range is +-inf)."""
+        sector caps; NaN for a selection of a disallowed size, one beyond the holdings'
+        ``max_changes``, or one no weights can make valid. On a risk-aversion grid without caps
+        only validity is computed (the range is +-inf)."""
         selections = as_selections(selections, self.problem.n_assets)
         return self._ranges(selections, pack(selections, self._memo.n_words))
 
     def _return_ranges_of_rows(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         keys = self._memo.keys[rows]
-        selections = None if self.problem.sector_caps is None else self._memo.selections(rows)
-        return self._ranges(selections, keys)
+        plain = self.problem.sector_caps is None and not self.problem.limits_changes
+        return self._ranges(None if plain else self._memo.selections(rows), keys)
 
     def _ranges(self, selections: np.ndarray | None, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """:meth:`return_ranges` of selections given by their keys (and, with caps, as booleans)."""
+        """:meth:`return_ranges` of selections given by their keys (and, with caps or a limit on
+        changes, as booleans)."""
         problem = self.problem
         if problem.sector_caps is None:
-            if self.grid.kind == "target-return":  # compiled: the neighbourhood kernel's own ranges
-                return return_ranges(problem.mu, np.ascontiguousarray(keys), self._size_ok, float(problem.w_min),
-                                     float(problem.w_max))
-            # only validity matters then: skip the ranges on the risk-aversion hot path
-            valid = self._size_ok[np.bitwise_count(keys).sum(axis=1)]
-            return np.where(valid, -np.inf, np.nan), np.where(valid, np.inf, np.nan)
+            if self.grid.kind != "risk-aversion":  # compiled: the neighbourhood kernel's own ranges
+                low, high = return_ranges(problem.mu, np.ascontiguousarray(keys), self._size_ok,
+                                          float(problem.w_min), float(problem.w_max))
+            else:  # only validity matters then: skip the ranges on the risk-aversion hot path
+                valid = self._size_ok[np.bitwise_count(keys).sum(axis=1)]
+                low, high = np.where(valid, -np.inf, np.nan), np.where(valid, np.inf, np.nan)
+            if problem.limits_changes:
+                allowed = problem.holdings.allows(selections)
+                low, high = np.where(allowed, low, np.nan), np.where(allowed, high, np.nan)
+            return low, high
         sizes = selections.sum(axis=1)
         low, high = np.full(len(selections), np.nan), np.full(len(selections), np.nan)
         valid = problem.valid_size(sizes)
+        if problem.limits_changes:
+            valid &= problem.holdings.allows(selections)
         for size in np.unique(sizes[valid]):
             group = np.flatnonzero(valid & (sizes == size))
             index = np.nonzero(selections[group])[1].reshape(len(group), -1)
@@ -315,6 +333,25 @@ class SelectionEvaluator:
             group = sizes == size
             self._price_group(rows[group], cols, needed[group], cutoff)
 
+    def _price_group_general(self, rows: np.ndarray, cols: np.ndarray, needed: np.ndarray,
+                             cutoff: float | None) -> None:
+        """Price selections of one size with the objective's own pricer (``self._general``): its
+        proven lower bound screens against ``cutoff``, the rest are solved exactly."""
+        params = self.grid.values[cols]
+        index = self._memo.indices(rows)
+        mu_sel = self.problem.mu[index]
+        cov_sel = self.problem.cov[index[:, :, None], index[:, None, :]]
+        if cutoff is not None and np.isfinite(cutoff):
+            bound = self._general.lower_bounds(index, cov_sel, mu_sel, params)
+            screened = needed & (bound >= cutoff + LOWER_BOUND_MARGIN * abs(cutoff))
+            needed = needed & ~screened
+            self.n_screened += int(screened.sum())
+        self.n_evaluations += int(needed.sum())
+        table = self._general.price(index, cov_sel, mu_sel, params, needed)
+        written = np.where(needed, table, self._costs[np.ix_(rows, cols)])
+        self._costs[np.ix_(rows, cols)] = written
+        self._note_prices(rows, cols, written)
+
     def _price_group(self, rows: np.ndarray, cols: np.ndarray, needed: np.ndarray, cutoff: float | None) -> None:
         """Price selections of one size (:func:`geo.problem.compiled_pricing.price_group`: closed
         form, cutoff screen, the walk along each critical line; DAQP for the deferred pairs).
@@ -323,6 +360,8 @@ class SelectionEvaluator:
         on the bounded QP, which is a restriction of it) is already at or above the cutoff is
         screened instead: left unpriced, not counted as an evaluation.
         """
+        if self._general is not None:
+            return self._price_group_general(rows, cols, needed, cutoff)
         problem = self.problem
         params = np.ascontiguousarray(self.grid.values[cols], dtype=float)
         index = self._memo.indices(rows)
@@ -362,6 +401,9 @@ class SelectionEvaluator:
         """
         selections = as_selections(selections, self.problem.n_assets)
         low, high = self.return_ranges(selections)
+        if self.grid.kind == "max-sharpe":  # how far the best return is from beating the risk-free rate
+            threshold = no_excess_threshold(self.grid.values[column:column + 1])[0]
+            return np.where(np.isnan(low), np.inf, np.where(high > threshold, 0.0, threshold - high + 1e-300))
         if self.grid.kind != "target-return":
             return np.where(np.isnan(low), np.inf, 0.0)
         target = float(self.grid.values[column])
@@ -373,9 +415,11 @@ class SelectionEvaluator:
         selection = as_selections(selection, problem.n_assets)[0]
         param = float(self.grid.values[column])
         weights = np.zeros(problem.n_assets)
-        if not problem.valid_size(int(selection.sum())):
+        if not problem.valid_size(int(selection.sum())) or not problem.within_changes(selection)[0]:
             return SelectionSolution(selection, weights, INFEASIBLE, np.nan, np.nan)
         index = np.flatnonzero(selection)
+        if self._general is not None:
+            return self._solve_general(selection, index, column)
         qp = problem_selection_qp(problem, index, kind)
         w_closed, cost, exact = closed_form(qp.cov[None], qp.mu[None], kind, np.array([param]), qp.w_min, qp.w_max)
         if problem.sector_caps is not None:
@@ -386,3 +430,33 @@ class SelectionEvaluator:
         weights[index] = sel_weights
         return SelectionSolution(selection, weights, selection_cost(sel_weights, qp.cov, qp.mu, kind, param),
                                  float(qp.mu @ sel_weights), float(sel_weights @ qp.cov @ sel_weights))
+
+    def _solve_general(self, selection: np.ndarray, index: np.ndarray, column: int) -> SelectionSolution:
+        """:meth:`solve` with the objective's own pricer (max-Sharpe, a turnover penalty)."""
+        param = float(self.grid.values[column])
+        weights = np.zeros(self.problem.n_assets)
+        if self.grid.kind == "max-sharpe" and self.reach_gap(selection, column)[0] > 0:
+            return SelectionSolution(selection, weights, INFEASIBLE, np.nan, np.nan)
+        sel_weights = self._general.solve(index, param)
+        if sel_weights is None:
+            return SelectionSolution(selection, weights, INFEASIBLE, np.nan, np.nan)
+        weights[index] = sel_weights
+        cov_sel = self.problem.cov[np.ix_(index, index)]
+        return SelectionSolution(selection, weights, self._general.cost(index, sel_weights, param),
+                                 float(self.problem.mu[index] @ sel_weights), float(sel_weights @ cov_sel @ sel_weights))
+
+
+def general_pricer(problem: Problem, kind: str) -> SharpePricer | TurnoverPricer | None:
+    """The exact pricer of an objective the closed forms do not serve, or None."""
+    if kind == "max-sharpe":
+        check_unpenalised(problem.penalised)
+        return SharpePricer(problem)
+    if problem.penalised:
+        return TurnoverPricer(problem, kind)
+    return None
+
+
+def no_excess_threshold(risk_free: np.ndarray) -> np.ndarray:
+    """A selection needs a highest return above this to have a positive excess over ``risk_free``
+    (a relative margin, so that round-off never makes a Sharpe ratio of +-0 look positive)."""
+    return risk_free + 1e-12 * (1 + np.abs(risk_free))

@@ -11,7 +11,7 @@ from geo.api.demo import demo_text, run_demo
 def test_demo_compares_geo_with_the_proven_optimum(tmp_path):
     demo = run_demo(tmp_path, budget=600, seed=3, points=4, k=3)
     assert demo.geo.evaluations <= 600
-    assert set(demo.optimum.to_frame()["status"]) == {"optimal"}
+    assert set(demo.optimum.to_frame()["status"]) == {"optimal (certified)"}
     gaps = demo.gaps["gap_pct"]
     assert (gaps.dropna() >= -1e-7).all()  # nothing beats a proven optimum
     text = demo_text(demo)
