@@ -1,6 +1,7 @@
 """Results unchanged: the same `geo frontier` commands run by an older version and by this tree.
 
 Run: .venv/bin/python benchmarks/compare_versions.py [--old REF|worktree] [--cold] [--only NAME,...] [--headline]
+     [--book]
 
 The older commit's ``geo`` package is taken with ``git archive REF geo`` into a temporary folder
 and put first on ``PYTHONPATH``, this tree's ``geo`` for the new runs; both run from a temporary
@@ -10,6 +11,8 @@ every neighbourhood as ``SelectionEvaluator.costs`` prices any batch (its cold p
 which must change nothing. Each case runs in its own process, once per side, and every point
 must match: the same status, the same tickers, the variance to 1e-12 relative, and the same
 ``details.evaluations`` and ``details.screened``. Exits 1 on any difference (each is printed).
+``--book`` adds runs from a held book (a turnover penalty, ``--max-changes``, ``geo optimize
+--max-sharpe``): their own pricers and the batch route, for an old side that has them.
 """
 
 from __future__ import annotations
@@ -53,6 +56,21 @@ CASES = {
     "port4-bounds": [PORT4, "-k", "10", "--points", "10", "--budget", "20000", "--w-min", "0.02", "--w-max", "0.2"],
     "port4-geo": [PORT4, "-k", "10", "--points", "10", "--method", "geo", "--budget", "10000"],
 }
+# Runs from a held book ({book}: a CSV written at run time); a case starting with "optimize" runs
+# `geo optimize`, the others `geo frontier`.
+BOOK = {"AAPL": 0.3, "KO": 0.3, "JNJ": 0.2, "XOM": 0.2}
+BOOK_CASES = {
+    "book-turnover": ["sp500-sample", "-k", "6", "--points", "6", "--holdings", "{book}", "--turnover-penalty",
+                      "1e-4", "--budget", "3000", "--seed", "3"],
+    "book-max-changes": ["sp500-sample", "-k", "6", "--points", "6", "--holdings", "{book}", "--max-changes", "3",
+                         "--budget", "3000", "--seed", "3"],
+    "book-max-changes-geo": ["sp500-sample", "-k", "6", "--points", "6", "--holdings", "{book}", "--max-changes",
+                             "3", "--budget", "3000", "--seed", "3", "--method", "geo"],
+    "max-sharpe": ["optimize", "sp500-sample", "-k", "6", "--max-sharpe", "--risk-free-rate", "0.02", "--budget",
+                   "3000", "--seed", "3"],
+    "book-max-sharpe": ["optimize", "sp500-sample", "-k", "6", "--max-sharpe", "--holdings", "{book}",
+                        "--max-changes", "4", "--budget", "3000", "--seed", "3"],
+}
 HEADLINE = {"headline": [SP500, "-k", "50", "--w-max", "0.1", "--start", "2013-02-08", "--end", "2016-12-31",
                          "--points", "10", "--budget", "100000"]}
 
@@ -86,7 +104,8 @@ def run(args: list[str], pythonpath: Path, output: Path, cold: bool = False) -> 
     """
     env = dict(os.environ, PYTHONPATH=str(pythonpath))
     command = ["-c", COLD_NEIGHBOURHOODS] if cold else ["-m", "geo.cli"]
-    subprocess.run([sys.executable, *command, "frontier", *args, "--quiet", "--output", str(output)],
+    verb, args = (args[0], args[1:]) if args[0] == "optimize" else ("frontier", args)
+    subprocess.run([sys.executable, *command, verb, *args, "--quiet", "--output", str(output)],
                    cwd=output.parent, env=env, check=True, capture_output=True)
     return json.loads(output.read_text())
 
@@ -124,11 +143,15 @@ def main() -> int:
     parser.add_argument("--cold", action="store_true", help="the old side prices neighbourhoods by its cold path")
     parser.add_argument("--only", default=None, help="comma-separated case names")
     parser.add_argument("--headline", action="store_true", help="also the K = 50 S&P 500 frontier (a minute or more)")
+    parser.add_argument("--book", action="store_true", help="also the runs from a held book and max-Sharpe")
     args = parser.parse_args()
-    cases = dict(CASES, **(HEADLINE if args.headline else {}))
+    cases = dict(CASES, **(HEADLINE if args.headline else {}), **(BOOK_CASES if args.book else {}))
     names = args.only.split(",") if args.only else list(cases)
     failed = 0
     with tempfile.TemporaryDirectory() as tmp:
+        book = Path(tmp) / "book.csv"
+        book.write_text("ticker,weight\n" + "".join(f"{t},{w}\n" for t, w in BOOK.items()))
+        cases = {name: [str(book) if a == "{book}" else a for a in case] for name, case in cases.items()}
         old_tree = ROOT if args.old == "worktree" else export(args.old, Path(tmp) / "old")
         for tree in (old_tree, ROOT):
             if imported(tree, Path(tmp)) != (tree / "geo").resolve():
