@@ -15,6 +15,7 @@ $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e ".[dev]"
+	$(PY) -c "from geo.problem.warm_up import warm_up; warm_up()"  # compile the pricing kernels once, here
 	touch $(STAMP)
 
 # The first run shows the product: the bundled S&P 500 sample's K = 5 frontier by GEO (default

@@ -6,9 +6,11 @@ without the selection variables z it cannot be written in a convex problem. Drop
 only enlarges the feasible set, so the UEF is a lower bound on the variance (on the cost) of
 every cardinality-constrained portfolio at the same target.
 
-The convex QP is built once with cvxpy as a parametrised problem (``cp.Parameter`` for the
-target return or the risk aversion) and re-solved per grid value with Clarabel, so cvxpy's
-canonicalisation is paid once per frontier, not once per point.
+The frontier comes from the critical line algorithm (:mod:`geo.classical.critical_line`): one
+KKT solve per corner portfolio, every point exact. With sector caps, and at any point the walk
+cannot settle, the convex QP is solved instead: built once with cvxpy as a parametrised problem
+(``cp.Parameter`` for the target return or the risk aversion) and re-solved per grid value with
+Clarabel, so cvxpy's canonicalisation is paid once per frontier, not once per point.
 
 Numerics: weekly variances are ~1e-3 and returns ~1e-3, while interior-point tolerances are
 absolute-ish (~1e-8). :class:`ScaledMoments` rescales both to O(1) before the solver sees them
@@ -22,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from geo.classical.critical_line import NOT_SETTLED, critical_line_frontier
 from geo.methods.base import Deadline, MethodRun, ProgressCallback
 from geo.core.errors import GeoError
 from geo.core.results import FrontierPoint
@@ -155,13 +158,24 @@ def unconstrained_frontier(problem: Problem, grid: ObjectiveGrid, deadline: Dead
     When ``deadline`` expires, the remaining points are returned with status ``error`` and a
     message rather than silently dropped (each point is a millisecond solve, so this is rare).
     """
-    qp = _UnconstrainedQP(problem, grid.kind)
+    return solve_unconstrained(problem, grid, deadline, progress)[0]
+
+
+def solve_unconstrained(problem: Problem, grid: ObjectiveGrid, deadline: Deadline | None = None,
+                        progress: ProgressCallback | None = None) -> tuple[list[FrontierPoint], str]:
+    """:func:`unconstrained_frontier` and the solver(s) that made it."""
+    walked = critical_line_frontier(problem, grid)
+    qp: _UnconstrainedQP | None = None
     points = []
     for j, value in enumerate(grid.values):
-        if deadline is not None and deadline.expired():
+        answer = NOT_SETTLED if walked is None else walked[j]
+        if not isinstance(answer, str):
+            points.append(_point(problem, float(value), answer))
+        elif deadline is not None and deadline.expired():
             points.append(FrontierPoint(parameter=float(value), status="error",
                                         extras={"message": "not solved: the time limit was reached"}))
         else:
+            qp = qp or _UnconstrainedQP(problem, grid.kind)
             weights = qp.solve(float(value))
             if qp.failure is not None:
                 points.append(FrontierPoint(parameter=float(value), status="error", extras={"message": qp.failure}))
@@ -169,7 +183,10 @@ def unconstrained_frontier(problem: Problem, grid: ObjectiveGrid, deadline: Dead
                 points.append(_point(problem, float(value), weights))
         if progress is not None:
             progress(j + 1, len(grid))
-    return points
+    if qp is None:
+        return points, "critical-line"
+    fallback = len(grid) if walked is None else sum(isinstance(answer, str) for answer in walked)
+    return points, f"critical-line, CLARABEL at {fallback} of {len(grid)} points"
 
 
 class UnconstrainedMethod:
@@ -192,5 +209,5 @@ class UnconstrainedMethod:
             what = "the max-Sharpe objective" if evaluator.grid.kind == "max-sharpe" else "holdings"
             raise GeoError(f"--method unconstrained ignores K and the selection, so it does not take {what}",
                            "use --method local-search, annealing, geo, exact or enumeration")
-        points = unconstrained_frontier(evaluator.problem, evaluator.grid, deadline, progress)
-        return MethodRun(points, details={"ignores": ["k", "cardinality", "w_min"], "solver": "CLARABEL"})
+        points, solver = solve_unconstrained(evaluator.problem, evaluator.grid, deadline, progress)
+        return MethodRun(points, details={"ignores": ["k", "cardinality", "w_min"], "solver": solver})

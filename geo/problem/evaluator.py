@@ -25,21 +25,18 @@ from typing import Iterator, Sequence
 
 import numpy as np
 
-from geo.problem.bound_free import LOWER_BOUND_MU_RTOL, lower_bound_usable  # noqa: F401 (re-exported)
-from geo.problem.bound_pairs import price_bound_pairs
-from geo.problem.neighbourhood_pricing import price_neighbours
+from geo.problem.bound_pairs import price_deferred
+from geo.problem.compiled_neighbourhood import EVALUATIONS, SCREENED_COUNT, price_neighbourhood
+from geo.problem.compiled_pricing import (DEFERRED, LOWER_BOUND_MARGIN, PRICED, REACH_RTOL, SCREENED, price_group,
+                                          return_ranges)
+from geo.problem.memo import SelectionMemo, pack
 from geo.problem.objective import ObjectiveGrid
 from geo.problem.problem import Problem
-from geo.problem.selection_qp import (closed_form, problem_return_bounds, problem_selection_qp, selection_cost,
-                                      solve_bounded, solve_bounded_many)
+from geo.problem.selection_qp import closed_form, problem_return_bounds, problem_selection_qp, selection_cost, solve_bounded
 from geo.problem.sharpe_qp import SharpePricer, check_unpenalised
 from geo.problem.turnover_qp import TurnoverPricer
 
 INFEASIBLE = np.inf
-# The cutoff screen trusts the two-fund bound only with clearly distinct returns
-# (LOWER_BOUND_MU_RTOL), and only when the bound clears the cutoff by this relative margin
-# (rounding of the closed form).
-LOWER_BOUND_MARGIN = 1e-10
 
 
 @dataclass(frozen=True)
@@ -81,15 +78,19 @@ class SelectionEvaluator:
         self.n_evaluations = 0
         self.n_screened = 0
         self.limit = math.inf
-        self._row_of: dict[bytes, int] = {}
-        self._selections = np.zeros((0, problem.n_assets), dtype=bool)
+        self._memo = SelectionMemo(problem.n_assets)
         self._costs = np.zeros((0, len(grid)))
         # Each column's incumbent, kept as prices are written: a scan of a memo of millions of
         # selections would cost seconds at the end of a time-limited run.
         self._best_rows = np.zeros(len(grid), dtype=np.int64)
         self._best_costs = np.full(len(grid), np.inf)
+        # What the compiled kernels read: allowed sizes, and the sector of each asset with the caps.
+        self._size_ok = np.asarray(problem.valid_size(np.arange(problem.n_assets + 1)), dtype=bool)
+        caps = problem.sector_caps
+        self._sector_of = np.zeros(0, dtype=np.int64) if caps is None else caps.sector_of
+        self._caps = np.zeros(0) if caps is None else caps.caps
         # Objectives the closed forms do not serve (max-Sharpe, a turnover penalty) have their
-        # own exact pricer; None: the closed-form and active-set paths below.
+        # own exact pricer; None: the compiled paths below.
         self._general = general_pricer(problem, grid.kind)
 
     # -- budget -----------------------------------------------------------------------------
@@ -119,12 +120,12 @@ class SelectionEvaluator:
     @property
     def n_selections(self) -> int:
         """How many distinct selections have been priced (at any parameter)."""
-        return len(self._row_of)
+        return len(self._memo)
 
     def known(self) -> tuple[np.ndarray, np.ndarray]:
         """All selections seen so far and their cost table (NaN: not priced at that parameter)."""
         n = self.n_selections
-        return self._selections[:n].copy(), self._costs[:n].copy()
+        return self._memo.selections(slice(0, n)), self._costs[:n].copy()
 
     def best_known(self) -> tuple[np.ndarray, np.ndarray]:
         """Per parameter column: the memo row of the cheapest selection priced there, and its cost
@@ -147,45 +148,39 @@ class SelectionEvaluator:
         self._best_rows[cols[better]] = row[better]
 
     def selection_at(self, row: int) -> np.ndarray:
-        return self._selections[row].copy()
+        return self._memo.selections(np.array([row]))[0]
 
     def state(self) -> dict:
         """Everything priced so far, for a checkpoint (selections bit-packed)."""
         n = self.n_selections
-        return {"selections": np.packbits(self._selections[:n], axis=1), "costs": self._costs[:n].copy(),
-                "n_evaluations": self.n_evaluations, "n_screened": self.n_screened}
+        return {"selections": np.packbits(self._memo.selections(slice(0, n)), axis=1),
+                "costs": self._costs[:n].copy(), "n_evaluations": self.n_evaluations, "n_screened": self.n_screened}
 
     def restore(self, state: dict) -> None:
         """Continue from :meth:`state` (same problem and grid), memo order included."""
         n_assets = self.problem.n_assets
         selections = np.unpackbits(state["selections"], axis=1, count=n_assets).astype(bool)
-        self._selections = selections
-        self._costs = np.array(state["costs"], dtype=float)
-        self._row_of = {key: i for i, key in enumerate(selection_keys(selections))}
+        self._memo = SelectionMemo(n_assets)
+        self._memo.rows_for(selections)  # distinct: rows 0..n-1, in order
+        self._costs = np.full((len(self._memo.keys), len(self.grid)), np.nan)
+        self._costs[:len(selections)] = np.array(state["costs"], dtype=float)
         self.n_evaluations = int(state["n_evaluations"])
         self.n_screened = int(state.get("n_screened", 0))
         self._best_rows = np.zeros(len(self.grid), dtype=np.int64)
         self._best_costs = np.full(len(self.grid), np.inf)
-        self._note_prices(np.arange(len(selections)), np.arange(len(self.grid)), self._costs)
+        self._note_prices(np.arange(len(selections)), np.arange(len(self.grid)), self._costs[:len(selections)])
 
     def _rows_for(self, selections: np.ndarray) -> np.ndarray:
-        rows = np.empty(len(selections), dtype=np.int64)
-        for i, raw in enumerate(selection_keys(selections)):
-            row = self._row_of.get(raw)
-            if row is None:
-                row = self._append(selections[i])
-                self._row_of[raw] = row
-            rows[i] = row
+        """Memo rows of ``selections``; new ones are appended in order of first appearance."""
+        rows = self._memo.rows_for(selections)
+        self._match_memo()
         return rows
 
-    def _append(self, selection: np.ndarray) -> int:
-        row = len(self._row_of)
-        if row >= len(self._selections):
-            grow = max(1024, len(self._selections))
-            self._selections = np.concatenate([self._selections, np.zeros((grow, self.problem.n_assets), bool)])
+    def _match_memo(self) -> None:
+        """A cost row (NaN: not priced) for every row the memo has room for."""
+        if len(self._costs) < len(self._memo.keys):
+            grow = len(self._memo.keys) - len(self._costs)
             self._costs = np.concatenate([self._costs, np.full((grow, len(self.grid)), np.nan)])
-        self._selections[row] = selection
-        return row
 
     # -- pricing ----------------------------------------------------------------------------
     def costs(self, selections: np.ndarray, columns: Sequence[int] | np.ndarray | None = None,
@@ -211,41 +206,64 @@ class SelectionEvaluator:
     def neighbourhood_costs(self, current: np.ndarray, neighbours: np.ndarray, column: int,
                             cutoff: float | None = None) -> np.ndarray:
         """``costs(neighbours, [column], cutoff)[:, 0]`` (same values, memo, budget and counting)
-        for selections one move from ``current``, priced by updates of ``current``'s
-        factorisation where they settle and by the batched cold path otherwise (where the
-        ``cutoff`` screen applies)."""
-        neighbours = as_selections(neighbours, self.problem.n_assets)
+        for selections at most one move from ``current`` (see :meth:`move_costs`)."""
+        problem = self.problem
+        current = as_selections(current, problem.n_assets)[0]
+        neighbours = as_selections(neighbours, problem.n_assets)
+        dropped = current[None, :] & ~neighbours
+        added = neighbours & ~current[None, :]
+        n_drop, n_add = dropped.sum(axis=1), added.sum(axis=1)
+        if np.any(n_drop > 1) or np.any(n_add > 1):
+            return self.costs(neighbours, [column], cutoff)[:, 0]
+        drops = np.where(n_drop == 1, dropped.argmax(axis=1), -1)
+        adds = np.where(n_add == 1, added.argmax(axis=1), -1)
+        return self.move_costs(current, drops, adds, column, cutoff)
+
+    def move_costs(self, current: np.ndarray, drops: np.ndarray, adds: np.ndarray, column: int,
+                   cutoff: float | None = None) -> np.ndarray:
+        """Costs at ``column`` of the neighbours of ``current`` that drop the asset ``drops[p]`` and
+        add ``adds[p]`` (-1: none): ``costs`` of those selections, with the same values, memo,
+        budget and counting, in one compiled call (:mod:`geo.problem.compiled_neighbourhood`):
+        the pairs pass the same closed form and screens as any batch, and those a bound binds
+        start from ``current``'s optimal working set. How a pair is priced never decides whether
+        it is counted or screened."""
+        problem = self.problem
+        current = as_selections(current, problem.n_assets)[0]
+        drops = np.ascontiguousarray(drops, dtype=np.int64)
+        adds = np.ascontiguousarray(adds, dtype=np.int64)
+        # The kernel knows no caps (their return ranges need the capped greedy), no max_changes,
+        # no penalty and no Sharpe ratio: those neighbourhoods are priced as any batch.
+        if problem.sector_caps is not None or problem.limits_changes or self._general is not None:
+            neighbours = np.repeat(current[None, :], len(drops), axis=0)
+            moves = np.arange(len(drops))
+            neighbours[moves[drops >= 0], drops[drops >= 0]] = False
+            neighbours[moves[adds >= 0], adds[adds >= 0]] = True
+            return self.costs(neighbours, [column], cutoff)[:, 0]
         column = int(column)
-        rows = self._rows_for(neighbours)
-        missing = np.unique(rows[np.isnan(self._costs[rows, column])])
-        if len(missing):
-            cols = np.array([column])
-            needed = self._screen_out_of_reach(missing, cols, np.ones((len(missing), 1), dtype=bool))
-            needed = self._within_limit(needed)
-            candidates = missing[needed[:, 0]]
-            if len(candidates):
-                current = as_selections(current, self.problem.n_assets)[0]
-                start = self.solve(current, column)
-                # the updates know no caps, no penalty and no Sharpe ratio
-                if start.feasible and self.problem.sector_caps is None and self._general is None:
-                    prices = price_neighbours(self.problem, self.grid.kind, float(self.grid.values[column]), current,
-                                              start.weights, self._selections[candidates])
-                    settled = ~np.isnan(prices)
-                    self._costs[candidates[settled], column] = prices[settled]
-                    self._note_prices(candidates[settled], np.array([column]), prices[settled, None])
-                    self.n_evaluations += int(settled.sum())
-                rest = candidates[np.isnan(self._costs[candidates, column])]
-                self._price(rest, cols, np.ones((len(rest), 1), dtype=bool), cutoff)
-        return np.where(np.isnan(self._costs[rows, column]), INFEASIBLE, self._costs[rows, column])
+        self._memo.reserve(len(drops))
+        self._match_memo()
+        counters = np.zeros(2, dtype=np.int64)
+        left = -1 if math.isinf(self.limit) else int(self.remaining)
+        rows, deferred = price_neighbourhood(
+            problem.cov, problem.mu, self.grid.kind == "target-return", float(self.grid.values[column]), column,
+            float(problem.w_min), float(problem.w_max), np.nan if cutoff is None else float(cutoff), self._size_ok,
+            np.flatnonzero(current), drops, adds, self._memo.keys, self._memo.slots, self._memo.count, self._costs,
+            self._best_rows, self._best_costs, counters, left)
+        self.n_evaluations += int(counters[EVALUATIONS])
+        self.n_screened += int(counters[SCREENED_COUNT])
+        if len(deferred):
+            self._price_deferred(np.sort(deferred), column)
+        found = self._costs[rows, column]
+        return np.where(np.isnan(found), INFEASIBLE, found)
 
     def _screen_out_of_reach(self, rows: np.ndarray, cols: np.ndarray, needed: np.ndarray) -> np.ndarray:
         """Mark pairs proven infeasible without a QP (a disallowed size, a target out of the
         selection's return range) as infeasible and screened; returns the pairs still to price."""
-        low, high = self.return_ranges(self._selections[rows])
+        low, high = self._return_ranges_of_rows(rows)
         out = np.broadcast_to(np.isnan(low)[:, None], needed.shape).copy()
         if self.grid.kind == "target-return" and np.isfinite(low).any():
             params = self.grid.values[cols]
-            tol = 1e-12 * (1 + np.abs(low) + np.abs(high))
+            tol = REACH_RTOL * (1 + np.abs(low) + np.abs(high))
             out |= (params[None, :] < (low - tol)[:, None]) | (params[None, :] > (high + tol)[:, None])
         elif self.grid.kind == "max-sharpe":  # no return above the risk-free rate: no Sharpe ratio to maximise
             out |= ~(high[:, None] > no_excess_threshold(self.grid.values[cols])[None, :])
@@ -262,16 +280,34 @@ class SelectionEvaluator:
         sector caps; NaN for a selection of a disallowed size, one beyond the holdings'
         ``max_changes``, or one no weights can make valid. On a risk-aversion grid without caps
         only validity is computed (the range is +-inf)."""
+        selections = as_selections(selections, self.problem.n_assets)
+        return self._ranges(selections, pack(selections, self._memo.n_words))
+
+    def _return_ranges_of_rows(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        keys = self._memo.keys[rows]
+        plain = self.problem.sector_caps is None and not self.problem.limits_changes
+        return self._ranges(None if plain else self._memo.selections(rows), keys)
+
+    def _ranges(self, selections: np.ndarray | None, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`return_ranges` of selections given by their keys (and, with caps or a limit on
+        changes, as booleans)."""
         problem = self.problem
+        if problem.sector_caps is None:
+            if self.grid.kind != "risk-aversion":  # compiled: the neighbourhood kernel's own ranges
+                low, high = return_ranges(problem.mu, np.ascontiguousarray(keys), self._size_ok,
+                                          float(problem.w_min), float(problem.w_max))
+            else:  # only validity matters then: skip the ranges on the risk-aversion hot path
+                valid = self._size_ok[np.bitwise_count(keys).sum(axis=1)]
+                low, high = np.where(valid, -np.inf, np.nan), np.where(valid, np.inf, np.nan)
+            if problem.limits_changes:
+                allowed = problem.holdings.allows(selections)
+                low, high = np.where(allowed, low, np.nan), np.where(allowed, high, np.nan)
+            return low, high
         sizes = selections.sum(axis=1)
         low, high = np.full(len(selections), np.nan), np.full(len(selections), np.nan)
         valid = problem.valid_size(sizes)
         if problem.limits_changes:
             valid &= problem.holdings.allows(selections)
-        if self.grid.kind == "risk-aversion" and problem.sector_caps is None:
-            # only validity matters then: skip the ranges on the risk-aversion hot path
-            low[valid], high[valid] = -np.inf, np.inf
-            return low, high
         for size in np.unique(sizes[valid]):
             group = np.flatnonzero(valid & (sizes == size))
             index = np.nonzero(selections[group])[1].reshape(len(group), -1)
@@ -292,7 +328,7 @@ class SelectionEvaluator:
             return
         keep = needed.any(axis=1)
         rows, needed = rows[keep], needed[keep]
-        sizes = self._selections[rows].sum(axis=1)
+        sizes = np.bitwise_count(self._memo.keys[rows]).sum(axis=1)
         for size in np.unique(sizes):
             group = sizes == size
             self._price_group(rows[group], cols, needed[group], cutoff)
@@ -302,7 +338,7 @@ class SelectionEvaluator:
         """Price selections of one size with the objective's own pricer (``self._general``): its
         proven lower bound screens against ``cutoff``, the rest are solved exactly."""
         params = self.grid.values[cols]
-        index = np.nonzero(self._selections[rows])[1].reshape(len(rows), -1)
+        index = self._memo.indices(rows)
         mu_sel = self.problem.mu[index]
         cov_sel = self.problem.cov[index[:, :, None], index[:, None, :]]
         if cutoff is not None and np.isfinite(cutoff):
@@ -317,7 +353,8 @@ class SelectionEvaluator:
         self._note_prices(rows, cols, written)
 
     def _price_group(self, rows: np.ndarray, cols: np.ndarray, needed: np.ndarray, cutoff: float | None) -> None:
-        """Price selections of one size: closed form for all, bounded QP where it is needed.
+        """Price selections of one size (:func:`geo.problem.compiled_pricing.price_group`: closed
+        form, cutoff screen, the walk along each critical line; DAQP for the deferred pairs).
 
         Counts the pairs priced; with ``cutoff``, a pair whose bound-free optimum (a lower bound
         on the bounded QP, which is a restriction of it) is already at or above the cutoff is
@@ -325,36 +362,36 @@ class SelectionEvaluator:
         """
         if self._general is not None:
             return self._price_group_general(rows, cols, needed, cutoff)
-        problem, kind = self.problem, self.grid.kind
-        params = self.grid.values[cols]
-        index = np.nonzero(self._selections[rows])[1].reshape(len(rows), -1)
-        mu_sel = problem.mu[index]
-        cov_sel = problem.cov[index[:, :, None], index[:, None, :]]
-        guess, cost, exact = closed_form(cov_sel, mu_sel, kind, params, problem.w_min, problem.w_max)
-        if problem.sector_caps is not None:  # binding caps void the two-fund closed form
-            exact &= problem.sector_caps.hold(index, guess)
-        table = np.where(exact, cost, np.nan)
-        todo = np.isnan(table) & needed
-        if cutoff is not None and np.isfinite(cutoff):
-            # the bound-free optimum ignores bounds and caps alike: still a lower bound
-            bounded = lower_bound_usable(cov_sel, mu_sel, cost, kind)
-            screened = todo & bounded & (cost >= cutoff + LOWER_BOUND_MARGIN * abs(cutoff))
-            todo &= ~screened
-            needed = needed & ~screened
-            self.n_screened += int(screened.sum())
-        self.n_evaluations += int(needed.sum())
-        if problem.sector_caps is None:
-            price_bound_pairs(table, todo, cov_sel, mu_sel, kind, params, problem.w_min, problem.w_max, guess)
-        else:  # cap rows: the sequential QP with the caps as linear inequalities
-            for i in np.flatnonzero(todo.any(axis=1)):
-                qp = problem_selection_qp(problem, index[i], kind, cov_sel[i], mu_sel[i])
-                columns = np.flatnonzero(todo[i])
-                for j, weights in zip(columns, solve_bounded_many(qp, params[columns])):
-                    table[i, j] = (INFEASIBLE if weights is None
-                                   else selection_cost(weights, qp.cov, qp.mu, kind, params[j]))
-        written = np.where(needed, table, self._costs[np.ix_(rows, cols)])
+        problem = self.problem
+        params = np.ascontiguousarray(self.grid.values[cols], dtype=float)
+        index = self._memo.indices(rows)
+        table, code = price_group(problem.cov, problem.mu, index, self.grid.kind == "target-return", params,
+                                  needed, np.nan if cutoff is None else float(cutoff), float(problem.w_min),
+                                  float(problem.w_max), self._sector_of, self._caps)
+        self.n_screened += int(np.count_nonzero(code == SCREENED))
+        self.n_evaluations += int(np.count_nonzero((code == PRICED) | (code == DEFERRED)))
+        deferred = code == DEFERRED
+        if deferred.any():
+            price_deferred(table, deferred, problem.cov, problem.mu, index, self.grid.kind, params, problem.w_min,
+                           problem.w_max, problem.sector_caps)
+        priced = (code == PRICED) | deferred
+        written = np.where(priced, table, self._costs[np.ix_(rows, cols)])
         self._costs[np.ix_(rows, cols)] = written
         self._note_prices(rows, cols, written)
+
+    def _price_deferred(self, rows: np.ndarray, column: int) -> None:
+        """Price pairs a neighbourhood left to the sequential solver (counted already)."""
+        problem = self.problem
+        params = self.grid.values[[column]]
+        sizes = np.bitwise_count(self._memo.keys[rows]).sum(axis=1)
+        for size in np.unique(sizes):
+            group = rows[sizes == size]
+            index = self._memo.indices(group)
+            table = np.full((len(group), 1), np.nan)
+            price_deferred(table, np.ones_like(table, dtype=bool), problem.cov, problem.mu, index, self.grid.kind,
+                           params, problem.w_min, problem.w_max, None)
+            self._costs[group, column] = table[:, 0]
+            self._note_prices(group, np.array([column]), table)
 
     def reach_gap(self, selections: np.ndarray, column: int) -> np.ndarray:
         """How far the target lies outside each selection's attainable returns (0: reachable).

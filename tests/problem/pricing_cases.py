@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import cvxpy as cp
 import numpy as np
-from hypothesis import HealthCheck
+from hypothesis import HealthCheck, assume
 from hypothesis import strategies as st
 
 from geo.problem import Problem
@@ -112,3 +112,41 @@ def parameter_grid(problem: Problem, kind: str, count: int) -> np.ndarray:
         return np.concatenate([[0.0, 1.0], np.linspace(0.02, 0.98, count - 2)])
     low, high = problem.return_range()
     return np.linspace(low, high, count)
+
+
+@st.composite
+def capped_problems(draw):
+    """:func:`problems` with sector caps: 2 or 3 sectors, caps that bind or not."""
+    from geo.problem.sector_caps import SectorCaps
+
+    from geo.core.errors import GeoError
+
+    problem = draw(problems(singular=False))
+    n_sectors = draw(st.integers(2, 3))
+    sectors = {t: f"s{i % n_sectors}" for i, t in enumerate(problem.tickers)}
+    cap = draw(st.sampled_from([0.4, 0.6, 0.9]))
+    caps = SectorCaps.build(problem.tickers, sectors, cap=max(cap, 1.0 / n_sectors + 0.05))
+    try:
+        return Problem(mu=problem.mu, cov=problem.cov, k=problem.k, cardinality=problem.cardinality,
+                       w_min=problem.w_min, w_max=problem.w_max, sector_caps=caps)
+    except GeoError:  # no selection of an allowed size can meet these caps
+        assume(False)
+
+
+def cold_capped_cost(problem: Problem, selection: np.ndarray, kind: str, parameter: float) -> float:
+    """One pair priced alone by DAQP with its sector caps as rows (inf: no weights)."""
+    from geo.problem.sector_caps import capped_greedy
+    from geo.problem.selection_qp import problem_selection_qp, qp_return_bounds
+
+    if not problem.valid_size(int(selection.sum())):
+        return np.inf
+    qp = problem_selection_qp(problem, np.flatnonzero(selection), kind)
+    if capped_greedy(qp.mu, qp.sector_ids, qp.sector_caps, qp.w_min, qp.w_max) is None:
+        return np.inf
+    if kind == "target-return":
+        low, high = qp_return_bounds(qp)
+        tol = 1e-12 * (1 + abs(low) + abs(high))
+        if not (np.isfinite(low) and low - tol <= parameter <= high + tol):
+            return np.inf
+    answer = solve_bounded(qp, parameter)
+    return np.inf if answer is None else selection_cost(answer, qp.cov, qp.mu, kind, parameter)

@@ -1,8 +1,8 @@
 """Whole-frontier pricing (every selection at every parameter, batched) against cold single solves.
 
-``SelectionEvaluator.costs`` prices the bound-free pairs by the closed form and the rest by the
-batched active-set solve with critical-line sharing (geo/problem/bound_pairs.py); each pair must
-equal the pair priced alone. An injected error of 1e-6 must be caught.
+``SelectionEvaluator.costs`` prices every pair by :func:`geo.problem.compiled_pricing.price_group`
+(closed form, then the walk along each selection's critical line, DAQP for the deferred pairs);
+each pair must equal the pair priced alone. An injected error of 1e-6 must be caught.
 """
 
 from __future__ import annotations
@@ -11,9 +11,10 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from pricing_cases import SETTINGS, assert_costs_match, cold_cost, parameter_grid, problems
+from pricing_cases import (SETTINGS, assert_costs_match, capped_problems, cold_capped_cost, cold_cost, parameter_grid,
+                           problems)
 
-import geo.problem.bound_pairs as bound_pairs
+import geo.problem.evaluator as evaluator_module
 from geo.classical.neighbourhood import random_selections
 from geo.problem import ObjectiveGrid, Problem, SelectionEvaluator
 
@@ -53,12 +54,22 @@ def test_an_injected_error_of_1e_6_is_caught(port4, monkeypatch):
     selections = random_selections(problem, 10, np.random.default_rng(3))
     params = parameter_grid(problem, "target-return", 10)
     check_frontier(problem, "target-return", selections, params)
-    original = bound_pairs.solve_pairs
+    original = evaluator_module.price_group
 
     def off_by_1e_6(*args):
-        weights, variance, solved = original(*args)
-        return weights, variance * (1 + 1e-6), solved
+        cost, code = original(*args)
+        return cost * (1 + 1e-6), code
 
-    monkeypatch.setattr(bound_pairs, "solve_pairs", off_by_1e_6)
+    monkeypatch.setattr(evaluator_module, "price_group", off_by_1e_6)
     with pytest.raises(AssertionError):
         check_frontier(problem, "target-return", selections, params)
+
+
+@settings(max_examples=30, **SETTINGS)
+@given(capped_problems(), st.sampled_from(["target-return", "risk-aversion"]), st.integers(0, 2**32 - 1))
+def test_whole_frontier_with_sector_caps_equals_cold_daqp(problem, kind, seed):
+    selections = random_selections(problem, 6, np.random.default_rng(seed))
+    params = parameter_grid(problem, kind, 9)
+    ours = SelectionEvaluator(problem, ObjectiveGrid(kind, params)).costs(selections)
+    reference = np.array([[cold_capped_cost(problem, row, kind, p) for p in params] for row in selections])
+    assert_costs_match(problem, ours.ravel(), reference.ravel())
