@@ -40,6 +40,8 @@ from geo.problem import ObjectiveGrid, Problem
 
 RUNS: dict[str, tuple[str, dict[str, Any]]] = {
     "local-search": ("local-search", {}),
+    # GEO's seed alone: one sweep of local search (a descent per target, no kicks)
+    "local-search-sweep": ("local-search", {"kicks": 0}),
     "annealing": ("annealing", {}),
     "geo-uniform": ("geo", {"generator": "uniform"}),
     "geo-independent": ("geo", {"generator": "independent"}),

@@ -39,7 +39,7 @@ class LocalSearchMethod:
             found, allowance = sweep_targets(self._search_column, evaluator, rng, budget, deadline, progress,
                                              checkpoint)
             found += self._backward_pass(evaluator, found, rng, deadline, allowance.stop_at)
-            points = heuristic_points(evaluator, found, deadline)
+            points = heuristic_points(evaluator, deadline)
         return MethodRun(points, {"stopped_by_deadline": deadline.expired()})
 
     def _backward_pass(self, evaluator: SelectionEvaluator, found: list[np.ndarray], rng: np.random.Generator,

@@ -24,6 +24,7 @@ from geo.classical.neighbourhood import random_selections
 from geo.generator_enhanced.pool import Pool, sub_universe
 from geo.generator_enhanced.segment_site import SegmentSiteModel
 from geo.generators import make_generator
+from geo.generators.flip_ratios import swap_log_ratios
 from geo.generators.independent import IndependentGenerator
 from geo.problem.evaluator import selection_keys
 from geo.problem.problem import Problem
@@ -90,6 +91,16 @@ class SegmentModel:
         outside[self.modelled] = False
         scores = self.generator.log_prob(selections[:, self.modelled])
         return np.where(selections[:, outside].any(axis=1), -np.inf, scores)
+
+    def neighbour_scores(self, current: np.ndarray, neighbours: np.ndarray) -> np.ndarray:
+        """``log p(neighbour) - log p(current)`` of each selection one move from ``current``:
+        exact ratios from the generator's environments where it has them
+        (:func:`~geo.generators.flip_ratios.flip_log_ratios`), else its ``log_prob`` of each
+        neighbour (the same up to a constant, -inf outside its sub-universe)."""
+        if hasattr(self.generator, "flip_log_ratios") and len(self.modelled) == len(current):
+            singles, pairs = self.generator.flip_log_ratios(current)
+            return swap_log_ratios(singles, pairs, current, neighbours)
+        return self.score(neighbours)
 
     def _heldout_nll(self, data: TrainingSet) -> dict[str, float | None]:
         empty = {"heldout_nll": None, "heldout_nll_independent": None}
