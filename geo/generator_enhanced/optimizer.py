@@ -48,9 +48,11 @@ from geo.problem.evaluator import SelectionEvaluator, selection_keys
 
 SEED_METHODS = ("random", "local-search", "annealing", "relaxation", "exact")
 # The seed method's own settings in booster mode (``seed_options`` overrides them): local search
-# makes one sweep (construction and one descent per target, carried along the frontier); the
-# loop's kicks take the place of its random ones.
-SEED_OPTIONS: dict[str, dict[str, Any]] = {"local-search": {"kicks": 0}}
+# makes one forward sweep (construction and one descent per target, carried along the
+# frontier) by first improvement in the reduced-cost order; the loop's kicks take the place of
+# its random ones, its continuation that of the backward pass.
+SEED_OPTIONS: dict[str, dict[str, Any]] = {"local-search": {"kicks": 0, "backward": False,
+                                                            "descent": "reduced-cost"}}
 # A ``swaps`` start moves a target's incumbent this many times (moves drawn from the generator).
 KICK_MOVES = 3
 DEFAULT_ITERATIONS = 20
@@ -77,7 +79,7 @@ class GEOMethod:
     seed_method: str = "local-search"
     seed_options: dict[str, Any] = field(default_factory=dict)
     refine: str = "descent"
-    starts: str = "swaps"
+    starts: str | None = None
     kick_moves: int = KICK_MOVES
     segments: int | None = None
     conditioning: str = "segments"
@@ -93,6 +95,10 @@ class GEOMethod:
     def __post_init__(self) -> None:
         if self.seed_method not in SEED_METHODS:
             raise GeoError(f"unknown seed method {self.seed_method!r}", f"use one of: {', '.join(SEED_METHODS)}")
+        if self.starts is None:
+            # the circuit has no move ratios of its own (its log-probability of every neighbour
+            # would do, but its novelty and acceptance are measured on what it samples)
+            self.starts = "kick" if self.generator == "qcbm" else "swaps"
         if self.starts not in START_MODES:
             raise GeoError(f"unknown start mode {self.starts!r}", f"use one of: {', '.join(START_MODES)}")
         if self.refine not in REFINE_MODES:
