@@ -167,7 +167,7 @@ class GEOMethod:
             if self.refine in ("descent", "guided"):
                 record = self._iterate_descent(state, evaluator, rng, deadline)
             else:
-                record = self._iterate_raw(state, evaluator, rng)
+                record = self._iterate_raw(state, evaluator, rng, deadline)
             record.update(state.models.generator_reports())  # re-read after sampling: acceptance, novelty
             change = state.exploration.update(record["exploration"])
             state.history.append({"iteration": len(state.history) + 1, **record, "exploration_change": change})
@@ -235,7 +235,7 @@ class GEOMethod:
                          deadline: Deadline) -> dict[str, Any]:
         """Fit, then refine one learned start at each of the next targets of the schedule."""
         problem, pool = evaluator.problem, state.pool
-        training = self._fit(state, rng)
+        training = self._fit(state, rng, deadline)
         n_starts = max(1, self.n_samples // CANDIDATES_PER_START)
         best_before = pool.best_costs()
         columns = state.schedule.next_columns(n_starts, best_before)
@@ -272,10 +272,11 @@ class GEOMethod:
                 "targets_improved_by_generator": len(improved_by_generator),
                 "evaluations": evaluator.n_evaluations, **frontier_progress(best_before, pool.best_costs())}
 
-    def _iterate_raw(self, state: "LoopState", evaluator: SelectionEvaluator, rng: np.random.Generator) -> dict[str, Any]:
+    def _iterate_raw(self, state: "LoopState", evaluator: SelectionEvaluator, rng: np.random.Generator,
+                     deadline: Deadline) -> dict[str, Any]:
         """The paper's loop: samples are priced at every target as they are, no refinement."""
         problem, pool = evaluator.problem, state.pool
-        training = self._fit(state, rng)
+        training = self._fit(state, rng, deadline)
         n_columns = len(evaluator.grid)
         per_column = int(np.ceil(self.n_samples / n_columns))
         blocks = state.models.sample_for(np.arange(n_columns), per_column, rng, problem, sampling_sizes(problem),
@@ -290,10 +291,10 @@ class GEOMethod:
         return {**quality.to_dict(), **training, "evaluations": evaluator.n_evaluations,
                 **frontier_progress(best_before, pool.best_costs())}
 
-    def _fit(self, state: "LoopState", rng: np.random.Generator) -> dict[str, Any]:
+    def _fit(self, state: "LoopState", rng: np.random.Generator, deadline: Deadline) -> dict[str, Any]:
         started = time.perf_counter()
         training = state.models.fit(state.pool, self.training_size, self.temperature,
-                                    state.exploration.temperature_scale, rng)
+                                    state.exploration.temperature_scale, rng, deadline)
         state.last_fit_seconds = time.perf_counter() - started
         return training
 

@@ -6,8 +6,9 @@ methods and a selection found for one target serves every target of the frontier
 
 Budget accounting (README, "Budgets"):
 - one evaluation = one (selection, parameter) pair priced for the first time; memo hits are free;
-- a pair that a proven bound rules out without a QP is *screened*: counted in ``n_screened``,
-  not in ``n_evaluations``. The bounds: a selection of a size the problem does not allow; a
+- a pair that a proven bound rules out without a QP is *screened*: counted once in ``n_screened``
+  (distinct pairs: a pair screened again under a later cutoff is not counted again), not in
+  ``n_evaluations``. The bounds: a selection of a size the problem does not allow; a
   target return outside the selection's attainable range; and, when the caller passes a
   ``cutoff``, a bound-free (two-fund) optimum already at or above it, since bounds can only
   raise the optimum (such a pair is not priced and is reported as +inf, "no better than the cutoff");
@@ -29,8 +30,8 @@ from geo.problem.bound_pairs import price_bound_pairs
 from geo.problem.neighbourhood_pricing import price_neighbours
 from geo.problem.objective import ObjectiveGrid
 from geo.problem.problem import Problem
-from geo.problem.selection_qp import (closed_form, problem_return_bounds, problem_selection_qp, selection_cost,
-                                      solve_bounded, solve_bounded_many)
+from geo.problem.selection_qp import (SOLVER_FAILURES, closed_form, problem_return_bounds, problem_selection_qp,
+                                      selection_cost, solve_bounded, solve_bounded_many)
 
 INFEASIBLE = np.inf
 # The cutoff screen trusts the two-fund bound only with clearly distinct returns, and only
@@ -100,10 +101,12 @@ class SelectionEvaluator:
         self.grid = grid
         self.n_evaluations = 0
         self.n_screened = 0
+        self.n_solver_failures = 0  # pairs the QP solver could not price (left +inf, not screened)
         self.limit = math.inf
         self._row_of: dict[bytes, int] = {}
         self._selections = np.zeros((0, problem.n_assets), dtype=bool)
         self._costs = np.zeros((0, len(grid)))
+        self._cut = np.zeros((0, len(grid)), dtype=bool)  # pairs screened by a cutoff (left unpriced)
         # Each column's incumbent, kept as prices are written: a scan of a memo of millions of
         # selections would cost seconds at the end of a time-limited run.
         self._best_rows = np.zeros(len(grid), dtype=np.int64)
@@ -170,7 +173,8 @@ class SelectionEvaluator:
         """Everything priced so far, for a checkpoint (selections bit-packed)."""
         n = self.n_selections
         return {"selections": np.packbits(self._selections[:n], axis=1), "costs": self._costs[:n].copy(),
-                "n_evaluations": self.n_evaluations, "n_screened": self.n_screened}
+                "cut": np.packbits(self._cut[:n], axis=1), "n_evaluations": self.n_evaluations,
+                "n_screened": self.n_screened, "n_solver_failures": self.n_solver_failures}
 
     def restore(self, state: dict) -> None:
         """Continue from :meth:`state` (same problem and grid), memo order included."""
@@ -178,9 +182,12 @@ class SelectionEvaluator:
         selections = np.unpackbits(state["selections"], axis=1, count=n_assets).astype(bool)
         self._selections = selections
         self._costs = np.array(state["costs"], dtype=float)
+        self._cut = (np.unpackbits(state["cut"], axis=1, count=len(self.grid)).astype(bool) if "cut" in state
+                     else np.zeros(self._costs.shape, dtype=bool))
         self._row_of = {key: i for i, key in enumerate(selection_keys(selections))}
         self.n_evaluations = int(state["n_evaluations"])
         self.n_screened = int(state.get("n_screened", 0))
+        self.n_solver_failures = int(state.get("n_solver_failures", 0))
         self._best_rows = np.zeros(len(self.grid), dtype=np.int64)
         self._best_costs = np.full(len(self.grid), np.inf)
         self._note_prices(np.arange(len(selections)), np.arange(len(self.grid)), self._costs)
@@ -201,6 +208,7 @@ class SelectionEvaluator:
             grow = max(1024, len(self._selections))
             self._selections = np.concatenate([self._selections, np.zeros((grow, self.problem.n_assets), bool)])
             self._costs = np.concatenate([self._costs, np.full((grow, len(self.grid)), np.nan)])
+            self._cut = np.concatenate([self._cut, np.zeros((grow, len(self.grid)), dtype=bool)])
         self._selections[row] = selection
         return row
 
@@ -309,6 +317,13 @@ class SelectionEvaluator:
             self._price_group(rows[group], cols, needed[group], cutoff)
 
     def _price_group(self, rows: np.ndarray, cols: np.ndarray, needed: np.ndarray, cutoff: float | None) -> None:
+        failures = SOLVER_FAILURES.count
+        try:
+            self._price_one_size(rows, cols, needed, cutoff)
+        finally:
+            self.n_solver_failures += SOLVER_FAILURES.count - failures
+
+    def _price_one_size(self, rows: np.ndarray, cols: np.ndarray, needed: np.ndarray, cutoff: float | None) -> None:
         """Price selections of one size: closed form for all, bounded QP where it is needed.
 
         Counts the pairs priced; with ``cutoff``, a pair whose bound-free optimum (a lower bound
@@ -331,7 +346,9 @@ class SelectionEvaluator:
             screened = todo & bounded & (cost >= cutoff + LOWER_BOUND_MARGIN * abs(cutoff))
             todo &= ~screened
             needed = needed & ~screened
-            self.n_screened += int(screened.sum())
+            block = np.ix_(rows, cols)
+            self.n_screened += int((screened & ~self._cut[block]).sum())
+            self._cut[block] |= screened
         self.n_evaluations += int(needed.sum())
         if problem.sector_caps is None:
             price_bound_pairs(table, todo, cov_sel, mu_sel, kind, params, problem.w_min, problem.w_max, guess)

@@ -6,7 +6,7 @@ import pytest
 from geo.methods.base import Deadline
 from geo.classical.enumeration import all_selections
 from geo.orchestration.frontier.targets import evenly_spaced_targets
-from geo.generator_enhanced.optimizer import GEOMethod
+from geo.generator_enhanced.optimizer import SEED_OPTIONS, GEOMethod
 from geo.generator_enhanced.pool import Pool, sampling_sizes, sub_universe
 from geo.problem import ObjectiveGrid, Problem, SelectionEvaluator
 
@@ -106,7 +106,8 @@ def test_booster_keeps_the_seed_answers_under_any_budget(sp500_sample, budget):
     seed_alone = SelectionEvaluator(problem, grid)
     from geo.classical.local_search import LocalSearchMethod
 
-    seed_run = LocalSearchMethod(kicks=0).solve(seed_alone, np.random.default_rng(1), budget, Deadline(None))
+    seed_run = LocalSearchMethod(**SEED_OPTIONS["local-search"]).solve(seed_alone, np.random.default_rng(1), budget,
+                                                                       Deadline(None))
     for geo_point, seed_point in zip(geo_run.points, seed_run.points):
         if seed_point.feasible:
             assert geo_point.feasible and geo_point.variance <= seed_point.variance * (1 + 1e-12)
@@ -152,3 +153,22 @@ def test_geo_with_the_qcbm_reaches_the_enumerated_optimum(sp500_sample):
                                         "n_layers": 4})
     np.testing.assert_allclose([p.variance for p in run.points], optimum, rtol=1e-7)
     assert all(r["sub_universe"] == 8 and r["fidelity"] in (0.0, 1.0) for r in run.details["iterations"])
+
+
+def test_a_segment_fit_is_skipped_when_the_time_left_is_shorter_than_one_fit(small_case):
+    """--time-limit on large sets: a segment's generator is refitted only while the time left
+    exceeds the longest segment fit seen so far; its model stays as it was otherwise."""
+    from geo.generator_enhanced.segments import SegmentedGenerators
+
+    problem, grid, _ = small_case
+    pool = Pool(SelectionEvaluator(problem, grid))
+    selections = np.concatenate(list(all_selections(problem)))[:300]
+    pool.add(selections)
+    models = SegmentedGenerators("independent", {}, len(grid), 2, "segments")
+    rng = np.random.default_rng(0)
+    first = models.fit(pool, 100, None, 1.0, rng, Deadline(None))
+    assert first["fits_skipped_for_time"] == 0 and models.segment_fit_seconds > 0
+    models.segment_fit_seconds = 3600.0  # as if one fit took an hour
+    second = models.fit(pool, 100, None, 1.0, rng, Deadline(60.0))
+    assert second["fits_skipped_for_time"] == 2
+    assert models.fit(pool, 100, None, 1.0, rng, Deadline(None))["fits_skipped_for_time"] == 0

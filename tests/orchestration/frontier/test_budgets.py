@@ -6,6 +6,7 @@ import pytest
 
 from geo.orchestration.frontier.run import compute_frontier
 from geo.orchestration.frontier.targets import evenly_spaced_targets
+from geo.generator_enhanced.optimizer import SEED_OPTIONS
 from geo.methods.registry import make_method
 from geo.problem import ObjectiveGrid, Problem
 
@@ -72,13 +73,18 @@ def test_qaoa_answers_every_target_at_one_evaluation_each(sp500_sample):
     assert result.details["evaluations"] <= 6 and all(p.feasible for p in result.points)
 
 
+def the_seed():
+    """GEO's seed method as GEO runs it: local search's sweep."""
+    return make_method("local-search", **SEED_OPTIONS["local-search"])
+
+
 @pytest.mark.parametrize("budget", [300, 1500])
 def test_geo_below_its_seeds_sweep_returns_exactly_the_seeds_answers(port1, budget):
     """Issue 17 §1: the seed method runs as it would alone until its sweep is done; with too
     little budget for the sweep, GEO's answers are exactly the seed's at that budget."""
     problem = Problem.from_dataset(port1, 10, cardinality="at-most")
     grid = ObjectiveGrid.target_returns(evenly_spaced_targets(problem, 10))
-    seed_alone = compute_frontier(problem, grid, make_method("local-search", kicks=0), seed=3, budget=budget)
+    seed_alone = compute_frontier(problem, grid, the_seed(), seed=3, budget=budget)
     assert seed_alone.details["evaluations"] == budget  # the sweep needs more than this budget
     for generator in ("mps", "uniform"):
         by_geo = compute_frontier(problem, grid, make_method("geo", generator=generator), seed=3, budget=budget)
@@ -92,8 +98,8 @@ def test_geo_never_trails_its_seed_when_the_sweep_leaves_budget(port1):
     good as the seed's own answer, and some target is better."""
     problem = Problem.from_dataset(port1, 10, cardinality="at-most")
     grid = ObjectiveGrid.target_returns(evenly_spaced_targets(problem, 10))
-    budget = compute_frontier(problem, grid, make_method("local-search", kicks=0), seed=3).details["evaluations"] + 3000
-    seed_alone = compute_frontier(problem, grid, make_method("local-search", kicks=0), seed=3, budget=budget)
+    budget = compute_frontier(problem, grid, the_seed(), seed=3).details["evaluations"] + 3000
+    seed_alone = compute_frontier(problem, grid, the_seed(), seed=3, budget=budget)
     assert seed_alone.details["evaluations"] < budget
     by_geo = compute_frontier(problem, grid, make_method("geo", generator="uniform"), seed=3, budget=budget)
     assert by_geo.details["seed_stopped_by"] == "its own end" and by_geo.details["iterations"]
