@@ -1,11 +1,13 @@
 # Two commands on a fresh machine: `make run` and `make test` (both install first).
+# `make docs` builds the documentation site into site/ (strict: any warning fails; not --quiet,
+# which would hide the warnings from strict mode too).
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 PYTEST_WORKERS ?= 2
 
-.PHONY: install run test bench clean
+.PHONY: install run test docs bench clean
 
 install: $(STAMP)
 
@@ -24,6 +26,9 @@ run: install
 test: install
 	$(PY) -m pytest -q -n $(PYTEST_WORKERS)
 
+docs: install
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict
+
 # A quick smoke run of every benchmark script (minutes); `make bench BENCH_ARGS=--full` runs the
 # settings behind benchmarks/RESULTS.md (an hour or more).
 BENCH_ARGS ?=
@@ -31,4 +36,4 @@ bench: install
 	$(PY) benchmarks/run_all.py $(BENCH_ARGS)
 
 clean:
-	rm -rf $(VENV) .pytest_cache results
+	rm -rf $(VENV) .pytest_cache results site

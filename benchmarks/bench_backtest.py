@@ -3,6 +3,15 @@ and a projection (labelled as one) for 8-64 workers.
 
     .venv/bin/python -m benchmarks.bench_backtest --workers 1,2 --output results/bench-backtest
 
+``--realism WAYS`` instead runs the headline backtest (RESULTS.md section 16: K of the S&P 500,
+monthly, the first year of the data as the window) in the ways of issue 16 and prints their
+annual return, Sharpe ratio with its 90 % bootstrap interval, turnover and costs paid:
+
+    .venv/bin/python -m benchmarks.bench_backtest --realism all,pit,pit-cost --output results/bench-realism
+
+A way whose results file exists is not run again (split a campaign into short runs);
+``--realism table`` prints the table of the files present.
+
 Each run is the CLI command printed below; the runs must agree point for point (same seed,
 same tasks), which the script checks. The projection assumes what the measurement shows:
 tasks are independent and of similar cost, so W workers need ceil(dates / W) waves of the
@@ -23,6 +32,14 @@ from pathlib import Path
 from benchmarks.common import SHARED_DATA, machine_description
 
 PRICES = SHARED_DATA / "sp500_daily_2013_2018" / "sp500_close_wide_2013_2018.csv.gz"
+MEMBERSHIP = SHARED_DATA / "sp500_daily_2013_2018" / "membership.csv"
+# The ways of issue 16: the options each adds to the headline command.
+WAYS = {
+    "all": [],                                                     # all 505 names, no costs (before issue 16)
+    "pit": ["--membership", str(MEMBERSHIP)],                      # point-in-time universe
+    "pit-cost": ["--membership", str(MEMBERSHIP), "--cost-bps", "10"],
+    "pit-cost-changes": ["--membership", str(MEMBERSHIP), "--cost-bps", "10", "--max-changes", "10"],
+}
 
 
 def command(workers: int | None, output: Path, args: argparse.Namespace) -> list[str]:
@@ -32,8 +49,61 @@ def command(workers: int | None, output: Path, args: argparse.Namespace) -> list
     return cmd + (["--workers", str(workers)] if workers else [])
 
 
+def realism_command(way: str, output: Path, args: argparse.Namespace) -> list[str]:
+    """The headline backtest (README), one way of issue 16."""
+    return [sys.executable, "-m", "geo.cli", "backtest", f"csv:{PRICES}", "-k", str(args.k), "--w-max", "0.1",
+            "--start", args.start, "--end", args.end, "--rebalance", "monthly", "--window", "1y",
+            "--estimator", "ledoit-wolf", "--choose", args.choose, "--points", str(args.points),
+            "--budget", str(args.budget), "--sector-cap", "0.3", "--seed", "0", "--quiet", "--output", str(output),
+            *WAYS[way]]
+
+
+def realism(ways: list[str], folder: Path, args: argparse.Namespace) -> None:
+    for way in ways:
+        out = folder / f"{way}.json"
+        if out.exists():
+            print(f"{way}: {out} exists, not run again", flush=True)
+            continue
+        cmd = realism_command(way, out, args)
+        print("$", " ".join(["geo", *cmd[3:]]), flush=True)
+        started = time.perf_counter()
+        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+        print(f"{way}: {time.perf_counter() - started:.0f} s", flush=True)
+    print(realism_table(folder))
+
+
+def realism_table(folder: Path) -> str:
+    """One row per way and series: annual return, Sharpe [90 % interval], Sharpe difference, turnover, costs."""
+    lines = ["| way | series | annual return (net) | gross | Sharpe [90 % interval] | Sharpe − benchmark "
+             "[90 % interval] | mean turnover | costs paid (sum) |", "|---|---|---|---|---|---|---|---|"]
+
+    def interval(i) -> str:
+        return f"{i['estimate']:.2f} [{i['low']:.2f}, {i['high']:.2f}]" if i and i.get("low") is not None else "—"
+
+    for way in WAYS:
+        path = folder / f"{way}.json"
+        if not path.exists():
+            continue
+        data = json.loads(path.read_text())
+        intervals = data.get("intervals", {})
+        for name, metrics in {"portfolio": data["metrics"], **data["benchmarks"]}.items():
+            difference = "" if name == "portfolio" else interval(intervals.get("sharpe_difference", {}).get(name))
+            lines.append(f"| {way} | {name} | {100 * metrics['annual_return']:.2f} % | "
+                         f"{100 * metrics['gross']['annual_return']:.2f} % | "
+                         f"{interval(intervals.get('sharpe', {}).get(name))} | {difference} | "
+                         f"{100 * (metrics['mean_turnover'] or 0):.1f} % | {100 * metrics['costs_paid']:.2f} % |")
+        counts = data["universe"]["per_date"]
+        eligible = [row["eligible"] for row in counts]
+        lines.append(f"<!-- {way}: {len(counts)} dates, eligible {min(eligible)}-{max(eligible)}, block length "
+                     f"{intervals.get('block_length')}, wall {data['timing']['wall_s']:.0f} s -->")
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
+    parser.add_argument("--realism", default=None,
+                        help="Ways of the headline backtest to run (" + ",".join(WAYS) + "), or 'table'.")
+    parser.add_argument("--points", type=int, default=20, help="Frontier targets for --choose max-sharpe.")
     parser.add_argument("--workers", default="1,2", help="Worker counts; 0 = in-process.")
     parser.add_argument("--k", type=int, default=10)
     parser.add_argument("--start", default="2014-03-01")
@@ -45,6 +115,8 @@ def main() -> None:
     folder = Path(args.output)
     folder.mkdir(parents=True, exist_ok=True)
     print(machine_description())
+    if args.realism is not None:
+        return realism([] if args.realism == "table" else args.realism.split(","), folder, args)
     runs = {}
     for workers in [int(w) for w in args.workers.split(",")]:
         out = folder / f"workers{workers}.json"

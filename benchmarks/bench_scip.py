@@ -15,7 +15,14 @@ seconds are side by side):
 - ``plain``: the earlier model (uniform 95%-of-smallest-eigenvalue perspective diagonal, the
   memo's best selection as start);
 - ``sdp``: the SDP perspective diagonal, memo start;
-- ``sdp+ls``: the SDP diagonal and the local-search warm start (the default of ``--method exact``).
+- ``sdp+ls``: the SDP diagonal and the local-search warm start (the default of ``--method exact``
+  before the product cut);
+- ``sdp+ls+cut``: the same, with the product relaxation's cut in SCIP's model for the points not
+  settled in a fifth of their time (``cuts="product"``, the default of ``--method exact``);
+- ``gurobi``: ``--solver gurobi`` (needs gurobipy; one thread, wall-clock limit), same warm start.
+
+Modes (``--modes``): ``hand-over`` solves the grid in one process, each solution starting the
+next targets (``--hand-over``); ``split`` solves each target on its own, as ``geo frontier``.
 
     .venv/bin/python benchmarks/bench_scip.py [--sets port2,port3,port4] [--limit 60] \\
         [--configs plain,sdp+ls] [--targets published|reference] [--per-point]
@@ -52,9 +59,13 @@ K = 10
 K10_COLUMN = 9  # 0-based: target, K = 2..10, unconstrained
 # SCIP's clock: CPU seconds make a shared, loaded machine's figures comparable run to run.
 SCIP_CLOCKS = {"cpu": 1, "wall": 2}
-CONFIGS = {"plain": {"diagonal": "eigenvalue", "warm_start": "memo"},
-           "sdp": {"diagonal": "sdp", "warm_start": "memo"},
-           "sdp+ls": {"diagonal": "sdp", "warm_start": "local-search"}}
+CONFIGS = {"plain": {"diagonal": "eigenvalue", "warm_start": "memo", "cuts": "none"},
+           "sdp": {"diagonal": "sdp", "warm_start": "memo", "cuts": "none"},
+           "sdp+ls": {"diagonal": "sdp", "warm_start": "local-search", "cuts": "none"},
+           # the product relaxation's proven cut added to SCIP's model per point (ExactMethod(cuts="product"))
+           "sdp+ls+cut": {"diagonal": "sdp", "warm_start": "local-search", "cuts": "product"},
+           # Gurobi (--solver gurobi), one thread, same local-search start; its limit is wall seconds.
+           "gurobi": {"solver": "gurobi", "warm_start": "local-search", "gurobi_params": {"Threads": 1}}}
 
 
 def published_targets(n_assets: int, n_points: int) -> tuple[np.ndarray, np.ndarray]:
@@ -74,29 +85,42 @@ def reference_targets(name: str, n_points: int) -> tuple[np.ndarray, np.ndarray]
     return table["target"][rows].astype(float), np.where(proven, table["variance"][rows].astype(float), np.nan)
 
 
-def bench_set(name: str, config: str, limit: float, n_points: int, targets_kind: str, clock: str) -> dict:
+def solve_exact(method: ExactMethod, problem: Problem, targets: np.ndarray, split: bool, report) -> list:
+    """The points: the whole grid in one solve (each solution handed to the next targets as a
+    start), or each target on its own, as ``geo frontier`` runs it (``split``)."""
+    if not split:
+        evaluator = SelectionEvaluator(problem, ObjectiveGrid.target_returns(targets))
+        return method.solve(evaluator, np.random.default_rng(0), None, Deadline(None), report).points
+    points = []
+    for j, target in enumerate(targets):
+        evaluator = SelectionEvaluator(problem, ObjectiveGrid.target_returns([target]))
+        points += method.solve(evaluator, np.random.default_rng(j), None, Deadline(None)).points
+        report(j + 1, len(targets))
+    return points
+
+
+def bench_set(name: str, config: str, limit: float, n_points: int, targets_kind: str, clock: str,
+              split: bool = False) -> dict:
     dataset = load_dataset(f"orlib:{SHARED_DATA / 'orlib' / (name + '.txt')}")
     problem = Problem.from_dataset(dataset, K, cardinality="at-most", w_min=0.0, w_max=1.0)
     if targets_kind == "published":
         targets, reference = published_targets(SETS[name], n_points)
     else:
         targets, reference = reference_targets(name, n_points)
-    evaluator = SelectionEvaluator(problem, ObjectiveGrid.target_returns(targets))
     start = time.monotonic()
     scip_params = {"timing/clocktype": SCIP_CLOCKS[clock]}
-    run = ExactMethod(point_time_limit=limit, scip_params=scip_params, **CONFIGS[config]).solve(
-        evaluator, np.random.default_rng(0), None, Deadline(None),
-        lambda done, total: print(f"{name} {config}: {done}/{total} done at {time.monotonic() - start:.0f} s wall",
-                                  file=sys.stderr, flush=True))
+    method = ExactMethod(point_time_limit=limit, scip_params=scip_params, **{"diagonal": "sdp", **CONFIGS[config]})
+    label = f"{config}/{'split' if split else 'hand-over'}"
+    points = solve_exact(method, problem, targets, split, lambda done, total: print(
+        f"{name} {label}: {done}/{total} done at {time.monotonic() - start:.0f} s wall", file=sys.stderr, flush=True))
     wall = time.monotonic() - start
-    points = run.points
-    # Seconds per point: SCIP's solve plus the warm start, the time the point took.
+    # Seconds per point: the solver, the warm start and the product relaxation: the time the point took.
     seconds = np.array([p.extras.get("solve_seconds", math.nan) + p.extras.get("warm_start_seconds", 0.0)
-                        for p in points], dtype=float)
+                        + p.extras.get("cut_seconds", 0.0) for p in points], dtype=float)
     variances = np.array([p.variance if p.feasible else math.nan for p in points])
     gaps = 100 * (variances - reference) / reference
     mip_gaps = np.array([100 * p.extras.get("mip_gap", math.inf) if p.status != "optimal" else 0.0 for p in points])
-    return {"set": f"{name} (N={problem.n_assets})", "config": config, "points": len(points),
+    return {"set": f"{name} (N={problem.n_assets})", "config": label, "points": len(points),
             "optimal": sum(p.status == "optimal" for p in points),
             "time_limit": sum(p.status == "time_limit" for p in points),
             "other": sum(p.status not in ("optimal", "time_limit") for p in points),
@@ -109,8 +133,9 @@ def bench_set(name: str, config: str, limit: float, n_points: int, targets_kind:
 
 def markdown(rows: list[dict], limit: float, targets_kind: str, clock: str) -> str:
     reference = "published" if targets_kind == "published" else "Gurobi optimum"
-    lines = [f"SCIP {scip_version()} per frontier point, K = {K} (at most), w >= 0, limit {limit:g} s per point "
-             f"(SCIP's clock: {clock}), {targets_kind} targets",
+    gurobi = any(r["config"].startswith("gurobi") for r in rows)
+    lines = [f"SCIP {scip_version()}{gurobi_version() if gurobi else ''} per frontier point, K = {K} (at most), "
+             f"w >= 0, limit {limit:g} s per point (SCIP's clock: {clock}; Gurobi's: wall), {targets_kind} targets",
              "",
              "| data set | config | points | optimal | at time limit | other | proven gap <= 1 % | median s | max s "
              f"| mean gap to {reference} % | max gap to {reference} % | max MIP gap % | wall s |",
@@ -136,6 +161,12 @@ def per_point_markdown(rows: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def gurobi_version() -> str:
+    import gurobipy
+
+    return ", Gurobi " + ".".join(str(part) for part in gurobipy.gurobi.version())
+
+
 def scip_version() -> str:
     import pyscipopt
 
@@ -152,6 +183,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clock", choices=list(SCIP_CLOCKS), default="cpu",
                         help="SCIP's time limit in CPU seconds (default: robust to a shared machine) or wall seconds")
     parser.add_argument("--per-point", action="store_true", help="also print the seconds of every point")
+    parser.add_argument("--modes", default="hand-over",
+                        help="comma-separated: hand-over (one solve over the grid, each solution the next "
+                             "targets' start) and/or split (each target on its own, as geo frontier runs it)")
     args = parser.parse_args(argv)
     # Each point's status, gap and seconds on stderr as it finishes (the tables come at the end).
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
@@ -165,7 +199,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     rows = []
     for name in names:
-        if any(CONFIGS[c]["diagonal"] == "sdp" for c in configs):
+        if any(CONFIGS[c].get("diagonal", "sdp") == "sdp" and "solver" not in CONFIGS[c] for c in configs):
             dataset = load_dataset(f"orlib:{SHARED_DATA / 'orlib' / (name + '.txt')}")
             cov = ScaledMoments.of(Problem.from_dataset(dataset, K, cardinality="at-most")).cov
             found = sdp_diagonal(cov)
@@ -173,9 +207,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{name}: SDP diagonal in {found.seconds:.1f} s ({found.status}; once per data set, not in the "
                   f"seconds per point): sum(d) = {found.d.sum():.4g} = {found.d.sum() / uniform:.2f} x N lambda_min, "
                   f"{found.d.sum() / np.trace(cov):.1%} of trace(Sigma)", file=sys.stderr, flush=True)
-        for config in configs:
-            rows.append(bench_set(name, config, args.limit, args.points, args.targets, args.clock))
-            print(f"{name} {config}: done in {rows[-1]['wall_s']:.1f} s", file=sys.stderr, flush=True)
+        modes = [m.strip() for m in args.modes.split(",") if m.strip()]
+        for config, mode in [(c, m) for c in configs for m in modes]:
+            rows.append(bench_set(name, config, args.limit, args.points, args.targets, args.clock,
+                                  split=mode == "split"))
+            print(f"{name} {rows[-1]['config']}: done in {rows[-1]['wall_s']:.1f} s", file=sys.stderr, flush=True)
     print(markdown(rows, args.limit, args.targets, args.clock))
     if args.per_point:
         print(per_point_markdown(rows))

@@ -24,6 +24,7 @@ QUICK = {
     "evaluator": ["--selections", "1000", "--cvxpy-selections", "30"],
     "frontiers": ["--sets", "port1", "--runs", "local-search", "--budget", "5000", "--points", "10"],
     "scip": ["--sets", "port1", "--limit", "10", "--points", "3"],
+    "certify": ["--sets", "port1", "--points", "3"],
     "mps": ["--sites", "100", "--ks", "10", "--bonds", "4", "--train", "200", "--samples", "200", "--sweeps", "1"],
     "qcbm": ["--qubits", "12", "--threads", "1", "--full-cirq-max", "12", "--cirq-circuits", "2"],
     "memory": ["--k", "20", "--points", "5", "--budget", "2000"],

@@ -55,7 +55,8 @@ def images(notebook: nbformat.NotebookNode) -> int:
 
 
 def test_there_are_notebooks():
-    assert {path.name for path in NOTEBOOK_FILES} >= {"01-quickstart.ipynb", "02-geo-vs-classical.ipynb"}
+    assert {path.name for path in NOTEBOOK_FILES} >= {"01-quickstart.ipynb", "02-geo-vs-classical.ipynb",
+                                                      "03-backtest.ipynb"}
 
 
 @pytest.mark.slow
@@ -75,6 +76,17 @@ def test_geo_vs_classical_runs(tmp_path, monkeypatch, shared_data):
     printed = "".join(out.get("text", "") for cell in notebook.cells if cell.cell_type == "code"
                       for out in cell.outputs)
     assert "budget 20,000 evaluations per method" in printed  # the CI default budget was used
+
+
+@pytest.mark.slow
+def test_backtest_four_ways_runs(tmp_path, monkeypatch, shared_data):
+    notebook = execute("03-backtest.ipynb", tmp_path, monkeypatch)
+    assert images(notebook) >= 1
+    printed = "".join(out.get("text", "") for cell in notebook.cells if cell.cell_type == "code"
+                      for out in cell.outputs)
+    assert "look-ahead:" in printed and "survivorship bias" in printed
+    report = tmp_path / "output" / "03-backtest.html"
+    assert report.is_file() and "<svg" in report.read_text()
 
 
 @pytest.mark.parametrize("path", NOTEBOOK_FILES, ids=lambda path: path.name)

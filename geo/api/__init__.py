@@ -1,7 +1,7 @@
 """The Python API: ``load``, ``frontier``, ``optimize`` and the :class:`Frontier` they return.
 
-Re-exported by :mod:`geo` (``import geo; geo.frontier(...)``). ``geo.backtest`` joins them
-when the backtest lands (DESIGN.md, "Contracts").
+Re-exported by :mod:`geo` (``import geo; geo.frontier(...)``), with ``geo.backtest``
+(:mod:`geo.api.backtest`).
 """
 
 from geo.api.result import Frontier, gap_table

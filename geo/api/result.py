@@ -7,7 +7,7 @@ and volatilities annualised where the data's frequency is known (:mod:`geo.core.
 >>> import geo
 >>> front = geo.frontier("sp500-sample", k=2, method="enumeration", points=3, w_max=0.8)
 >>> front.to_frame()[["status", "assets"]].to_dict("list")
-{'status': ['optimal', 'optimal', 'optimal'], 'assets': [2, 2, 2]}
+{'status': ['optimal (certified)', 'optimal (certified)', 'optimal (certified)'], 'assets': [2, 2, 2]}
 >>> front.weights().shape
 (3, 20)
 """
@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from geo.core.errors import GeoError
-from geo.core.results import FrontierResult
+from geo.core.results import PARAMETER_KEYS, FrontierResult
 from geo.core.units import DisplayUnits
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -84,9 +84,11 @@ class Frontier:
         """One row per target: per-period ``target``, ``return``, ``variance``, ``volatility``, the
         ``status``, the number of ``assets`` and the ``holdings`` (tickers by weight); with the
         annualised ``target_pa``, ``return_pa`` and ``volatility_pa`` in percent when the data's
-        frequency is known. Exact solves add ``mip_gap``."""
+        frequency is known. Exact solves add ``mip_gap``; points with a proven bound (``--certify``,
+        exact, enumeration) add ``lower_bound`` and ``certified_gap`` beside the status (a
+        point within ``CERTIFIED_GAP`` shows the status ``optimal (certified)``)."""
         units = self.units
-        parameter = "target" if self.result.objective == "target-return" else "risk_aversion"
+        parameter = _parameter_name(self.result.objective)
         rows = []
         for point in self.result.points:
             feasible = point.feasible
@@ -95,12 +97,16 @@ class Frontier:
                    "return": point.expected_return if feasible else np.nan,
                    "variance": variance,
                    "volatility": np.sqrt(variance) if feasible and variance >= 0 else np.nan,
-                   "status": point.status,
+                   "status": point.shown_status,
                    "assets": sum(w > 0 for w in point.weights.values()),
                    "holdings": " ".join(t for t, w in sorted(point.weights.items(), key=lambda item: -item[1])
                                         if w > 0)}
-            if "mip_gap" in point.extras:
-                row["mip_gap"] = point.extras["mip_gap"]
+            for extra in ("mip_gap", "sharpe", "changes", "traded_weight"):
+                if extra in point.extras:
+                    row[extra] = point.extras[extra]
+            if point.certified_gap is not None:
+                row["lower_bound"] = point.extras["lower_bound"]
+                row["certified_gap"] = point.certified_gap
             if units.annualised:
                 if parameter == "target":
                     row["target_pa"] = units.expected_return(point.parameter)
@@ -116,8 +122,7 @@ class Frontier:
         """Weights, one row per target (per-period target return) and one column per ticker."""
         tickers = list(self.data.tickers) if self.data is not None else sorted(
             {t for p in self.result.points for t in p.weights})
-        index = pd.Index(self.result.parameters, name="target" if self.result.objective == "target-return"
-                         else "risk_aversion")
+        index = pd.Index(self.result.parameters, name=_parameter_name(self.result.objective))
         rows = [[p.weights.get(t, 0.0) for t in tickers] for p in self.result.points]
         return pd.DataFrame(rows, index=index, columns=pd.Index(tickers, name="ticker"))
 
@@ -221,3 +226,8 @@ def gap_table(fronts: Iterable[Frontier], reference: "Frontier | pd.DataFrame") 
                              "compared": summary["n_compared"], "not found": summary["n_missing"],
                              "evaluations": front.evaluations, "seconds": front.result.timing.get("wall_s")}
     return pd.DataFrame(rows).T
+
+
+def _parameter_name(objective: str) -> str:
+    """The column of a point's parameter: ``target`` (return), ``risk_aversion`` or ``risk_free_rate``."""
+    return "target" if objective == "target-return" else PARAMETER_KEYS[objective]

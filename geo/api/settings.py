@@ -78,13 +78,35 @@ def check_run_settings(*, method: str, seed: int | None, budget: int | None, tim
                            "least one evaluation", "raise --budget or lower --restarts")
 
 
-def build_method(method: str, **geo_settings: Any) -> FrontierMethod:
-    """The method named ``method``; GEO's settings (None: its default) are refused for any other method."""
+def check_certify_settings(*, method: str, certify: bool, certify_time: float | None,
+                           certify_solver_time: float | None, solver: str) -> None:
+    """One-line errors for the certification and exact-solver settings no run can use."""
+    from geo.classical.miqp import check_solver
+
+    check_solver(solver)
+    for name, value in (("certify_time", certify_time), ("certify_solver_time", certify_solver_time)):
+        if value is None:
+            continue
+        if not (isinstance(value, numbers.Real) and math.isfinite(value) and value > 0):
+            raise GeoError(f"{_flag(name)} must be a positive number of seconds (got {value})",
+                           f"give seconds, e.g. {_flag(name)} 60")
+        if not certify:
+            raise GeoError(f"{_flag(name)} only applies with --certify", f"add --certify or drop {_flag(name)}")
+    if solver != "scip" and method != "exact" and not certify:
+        raise GeoError(f"--solver only applies to --method exact and --certify (the method is {method})",
+                       "add --method exact or --certify, or drop --solver")
+
+
+def build_method(method: str, exact_settings: dict[str, Any] | None = None, **geo_settings: Any) -> FrontierMethod:
+    """The method named ``method``; GEO's settings (None: its default) are refused for any other
+    method; ``exact_settings`` (the solver) go to the exact method only."""
     given = {GEO_SETTINGS[name]: value for name, value in geo_settings.items() if value is not None}
     if given and method != "geo":
         flags = ", ".join(_flag(name) for name, value in geo_settings.items() if value is not None)
         raise GeoError(f"{flags} only apply to --method geo (the method is {method})",
                        "add --method geo or drop those options")
+    if method == "exact":
+        given.update(exact_settings or {})
     built = make_method(method, **given)
     if method == "geo":
         from geo.generators import make_generator

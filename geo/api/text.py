@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 
-from geo.core.results import FrontierResult
+from geo.core.results import FrontierResult, gap_percent
 from geo.core.units import DisplayUnits
 from geo.report.tables import status_text
 
@@ -25,25 +25,34 @@ def frontier_table(result: FrontierResult) -> str:
     """One line per target: target, return, volatility, number of assets, status."""
     units = DisplayUnits.of(result.dataset.get("frequency"))
     unit = units.label if units.annualised else ""
-    parameter = "target" if result.objective == "target-return" else "risk aversion"
+    parameter = {"target-return": "target", "risk-aversion": "risk aversion"}.get(result.objective, "risk-free")
     number = "{:14.2f}" if units.annualised else "{:14.6g}"
+    certified = any(p.certified_gap is not None for p in result.points)
+    gap_header = f"{'certified gap':>14} " if certified else ""
     lines = [f"{result.method} | {result.problem.get('dataset')} | K={result.problem['k']} "
              f"({result.problem['cardinality']}) | seed {result.seed} | {result.timing.get('wall_s', math.nan):.2f} s | "
              f"{result.details.get('evaluations', 0)} evaluations{_spread_text(result.details)}",
              _units_line(result, units),
              f"{parameter + (' ' + unit if unit and parameter == 'target' else ''):>14} "
              f"{'return ' + unit if unit else 'return':>14} {'volatility ' + unit if unit else 'volatility':>18} "
-             f"{'assets':>6}  status"]
+             f"{'assets':>6}  {gap_header}status"]
     for point in result.points:
         shown_parameter = units.expected_return(point.parameter) if parameter == "target" else point.parameter
         head = f"{number.format(shown_parameter):>14}"
         if point.feasible:
             held = sum(w > 0 for w in point.weights.values())
             lines.append(f"{head} {number.format(units.expected_return(point.expected_return))} "
-                         f"{number.format(units.volatility(point.variance)):>18} {held:6d}  {status_text(point)}")
+                         f"{number.format(units.volatility(point.variance)):>18} {held:6d}  "
+                         f"{_gap_cell(point) if certified else ''}{status_text(point)}")
         else:
-            lines.append(f"{head} {'':>14} {'':>18} {'':>6}  {point.status}")
+            lines.append(f"{head} {'':>14} {'':>18} {'':>6}  {f'{chr(32) * 15}' if certified else ''}{point.status}")
     return "\n".join(lines)
+
+
+def _gap_cell(point) -> str:
+    """The certified gap in percent, right-aligned (blank without a bound)."""
+    return f"{gap_percent(point.certified_gap):>14} "
+
 
 
 def portfolio_text(result: FrontierResult) -> str:
@@ -58,7 +67,15 @@ def portfolio_text(result: FrontierResult) -> str:
     else:
         figures = (f"return {point.expected_return:.6g}  volatility {units.volatility(point.variance):.4g} "
                    "(per period)")
-    lines = [f"{figures}  variance {point.variance:.6g} (per period)  status {status_text(point)}"]
+    certified = "" if point.certified_gap is None else f"  certified gap {gap_percent(point.certified_gap)}"
+    lines = [f"{figures}  variance {point.variance:.6g} (per period)  status {status_text(point)}{certified}"]
+    if "sharpe" in point.extras:
+        sharpe = point.extras["sharpe"] * math.sqrt(units.periods) if units.annualised else point.extras["sharpe"]
+        lines.append(f"Sharpe ratio {sharpe:.4f} {'a year' if units.annualised else 'per period'} (tangency "
+                     f"portfolio of the selection, risk-free {point.parameter:.6g} per period)")
+    if "changes" in point.extras:
+        lines.append(f"from the holdings: {point.extras['changes']} names changed (bought + sold), weight traded "
+                     f"{point.extras['traded_weight']:.4f}")
     for ticker, weight in sorted(point.weights.items(), key=lambda item: -item[1]):
         lines.append(f"  {ticker:<10} {weight:8.4f}")
     return "\n".join(lines)

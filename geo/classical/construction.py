@@ -9,6 +9,7 @@ import numpy as np
 
 from geo.problem.evaluator import SelectionEvaluator
 from geo.problem.selection_qp import SelectionQP, solve_bounded
+from geo.problem.sharpe_qp import tangency_weights
 
 if TYPE_CHECKING:
     from geo.methods.base import Deadline
@@ -22,6 +23,8 @@ def universe_weights(evaluator: SelectionEvaluator, column: int) -> np.ndarray |
     """
     problem = evaluator.problem
     w_max = max(problem.w_max, 1.0 / problem.n_assets)
+    if evaluator.grid.kind == "max-sharpe":
+        return tangency_weights(problem.cov, problem.mu, float(evaluator.grid.values[column]), 0.0, w_max)
     qp = SelectionQP(problem.cov, problem.mu, evaluator.grid.kind, 0.0, w_max)
     return solve_bounded(qp, float(evaluator.grid.values[column]))
 
@@ -32,7 +35,9 @@ def greedy_selection(evaluator: SelectionEvaluator, column: int) -> np.ndarray:
 
     Candidates: the K largest weights of the universe optimum, completed greedily (adding the
     asset that lowers the cost most) when that optimum holds fewer than K assets; and the K
-    highest-return assets, which reach every attainable target.
+    highest-return assets, which reach every attainable target. With holdings, the held names
+    themselves (when their number is allowed), and every candidate moved back within
+    ``max_changes`` (the universe optimum's smallest weights go first).
     """
     problem = evaluator.problem
     size = max(problem.feasible_sizes)
@@ -51,6 +56,12 @@ def greedy_selection(evaluator: SelectionEvaluator, column: int) -> np.ndarray:
                 sel = np.zeros(problem.n_assets, dtype=bool)
                 sel[np.argsort(-weights, kind="stable")[:smaller]] = True
                 candidates.append(sel)
+    if problem.holdings is not None:
+        held = problem.holdings.held
+        if problem.valid_size(int(held.sum())):
+            candidates.append(held.copy())
+        candidates = [None if c is None else problem.holdings.repair(c, problem.feasible_sizes, keep=weights)
+                      for c in candidates]
     stack = np.array([c for c in candidates if c is not None])
     costs = evaluator.costs(stack, [column])[:, 0]
     if np.isfinite(costs).any():
@@ -67,7 +78,10 @@ def _complete_greedily(evaluator: SelectionEvaluator, column: int, held: np.ndar
         trials = np.repeat(selection[None, :], len(free), axis=0)
         trials[np.arange(len(free)), free] = True
         if trials[0].sum() in problem.feasible_sizes:
-            costs = evaluator.costs(trials, [column])[:, 0]
+            # under max_changes only the trials within it are priced (the others would be screened)
+            inside = problem.within_changes(trials)
+            costs = np.full(len(trials), np.inf)
+            costs[inside] = evaluator.costs(trials[inside], [column])[:, 0]
         else:
             # Intermediate sizes are not priced (not allowed in exact mode): prefer low variance.
             costs = np.diag(problem.cov)[free]

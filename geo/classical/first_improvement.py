@@ -95,7 +95,7 @@ def _has_room(evaluator: SelectionEvaluator, stop_at: float, deadline: Deadline 
             and not (deadline is not None and deadline.expired()))
 
 
-def reduced_cost_scores(evaluator: SelectionEvaluator, column: int) -> NeighbourOrder:
+def reduced_cost_scores(evaluator: SelectionEvaluator, column: int) -> NeighbourOrder | None:
     """The classical order at one target: each move scored by a second-order estimate of the
     cost change it makes, from the gradient of the objective at the current weights.
 
@@ -106,8 +106,12 @@ def reduced_cost_scores(evaluator: SelectionEvaluator, column: int) -> Neighbour
     cost at first order. A move's estimated change is what removing an asset costs,
     ``q (w_i^2 S_ii) - w_i d_i``, plus what adding one gains, ``-d_j^2 / (4 q S_jj)`` when
     ``d_j < 0``; the score is minus that (``q`` the weight of the variance in the cost).
+    The max-Sharpe cost has no such linear multipliers: there the order is random (None). A
+    turnover penalty is left out of the estimate; the order is then rougher, the descent as exact.
     """
     problem, grid = evaluator.problem, evaluator.grid
+    if grid.kind == "max-sharpe":
+        return None
     parameter = float(grid.values[column])
     variance_weight = 1.0 if grid.kind == "target-return" else max(parameter, 1e-12)
     diagonal = np.diag(problem.cov)

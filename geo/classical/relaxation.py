@@ -21,6 +21,12 @@ Before any relaxation, every target gets a cheap first answer (one evaluation ea
 budget still answers the whole frontier). Every candidate is priced by the evaluator at *all*
 grid columns (a candidate rounded for one target serves every other target), and each point
 takes the cheapest selection priced for its column.
+
+Holdings (:mod:`geo.problem.holdings`): ``max_changes`` is a linear row on the relaxed z
+(``sum_{held}(1 - z_i) + sum_{not held} z_i <= M``) and the candidates are moved back within it;
+a turnover penalty adds ``kappa * ||w - h||_1`` to the relaxed objective, so the bound stays one.
+The max-Sharpe objective has no convex relaxation here (its homogenised bounds multiply z by
+the scale variable), so it is refused.
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ import numpy as np
 from geo.classical.construction import answer_every_target
 from geo.methods.base import Deadline, MethodRun, ProgressCallback, best_known_selections, point_from_selection
 from geo.classical.unconstrained import CLARABEL_OPTIONS, ScaledMoments, scaled_risk_aversion
+from geo.core.errors import GeoError
 from geo.problem.evaluator import SelectionEvaluator, selection_keys
 from geo.problem.problem import Problem
 from geo.problem.sector_caps import sector_cap_rows
@@ -48,6 +55,9 @@ class RelaxedProblem:
     def __init__(self, problem: Problem, kind: str) -> None:
         import cvxpy as cp  # lazy: ~1 s import
 
+        if kind == "max-sharpe":
+            raise GeoError("the relaxation method has no convex relaxation of the max-Sharpe selection",
+                           "use --method enumeration, exact, local-search, annealing or geo")
         self.problem, self.kind = problem, kind
         self.scaled = ScaledMoments.of(problem)
         n = problem.n_assets
@@ -59,14 +69,21 @@ class RelaxedProblem:
                        self.weights >= problem.w_min * self.held, self.weights <= problem.w_max * self.held,
                        count == problem.k if problem.cardinality == "exact" else count <= problem.k]
         constraints += [cp.sum(self.weights[members]) <= cap for members, cap in sector_cap_rows(problem)]
+        holdings = problem.holdings
+        if problem.limits_changes:
+            held = holdings.held.astype(float)
+            constraints.append((1 - held) @ self.held + held @ (1 - self.held) <= holdings.max_changes)
+        # kappa in the scaled objective's units: set per grid value (it depends on lambda)
+        self.penalty_weight = cp.Parameter(nonneg=True)
+        penalty = self.penalty_weight * cp.norm1(self.weights - holdings.weights) if problem.penalised else 0
         if kind == "target-return":
             self.parameter = cp.Parameter()
             constraints.append(self.scaled.mu @ self.weights == self.parameter)
-            self.objective = risk
+            self.objective = risk + penalty
         else:
             self.parameter = cp.Parameter(nonneg=True)
             self.complement = cp.Parameter(nonneg=True)
-            self.objective = self.parameter * risk - self.complement * (self.scaled.mu @ self.weights)
+            self.objective = self.parameter * risk - self.complement * (self.scaled.mu @ self.weights) + penalty
         self.cvx_problem = cp.Problem(cp.Minimize(self.objective), constraints)
         self.proven_infeasible = False  # set by solve(): was the last value certified infeasible?
 
@@ -76,8 +93,12 @@ class RelaxedProblem:
 
         if self.kind == "target-return":
             self.parameter.value = value / self.scaled.mu_scale
+            unit = self.scaled.var_scale
         else:
             self.parameter.value, self.complement.value = scaled_risk_aversion(value, self.scaled)
+            unit = max(value * self.scaled.var_scale, (1 - value) * self.scaled.mu_scale) or 1.0
+        holdings = self.problem.holdings
+        self.penalty_weight.value = holdings.turnover_penalty / unit if self.problem.penalised else 0.0
         self.proven_infeasible = False
         try:
             self.cvx_problem.solve(solver=cp.CLARABEL, **CLARABEL_OPTIONS)
@@ -94,9 +115,10 @@ class RelaxedProblem:
     def _bound(self, weights: np.ndarray, value: float) -> float:
         """The relaxed optimum in the problem's own cost units (variance, or the lambda cost)."""
         variance = float(weights @ self.problem.cov @ weights)
+        penalty = self.problem.holdings.penalty(weights) if self.problem.holdings is not None else 0.0
         if self.kind == "target-return":
-            return variance
-        return value * variance - (1 - value) * float(self.problem.mu @ weights)
+            return variance + penalty
+        return value * variance - (1 - value) * float(self.problem.mu @ weights) + penalty
 
 
 def _largest(scores: np.ndarray, size: int, n: int) -> np.ndarray:
@@ -121,6 +143,8 @@ def round_relaxed(problem: Problem, weights: np.ndarray, held: np.ndarray, rng: 
         selection = np.zeros(n, dtype=bool)
         selection[rng.choice(n, size=k, replace=False, p=probability)] = True
         candidates.append(selection)
+    if problem.limits_changes:
+        candidates = [problem.holdings.repair(c, problem.feasible_sizes, keep=weights) for c in candidates]
     return [c for c in candidates if problem.valid_size(int(c.sum()))]
 
 

@@ -8,7 +8,9 @@ Formulation (scaled so that SCIP's absolute tolerances are relative ones on our 
                                           relaxation, since it forces w_i -> 0 as z_i -> 0)
          w_min z <= w <= w_max z,  sum(w) = 1,  sum(z) <= K (or == K),  mu'w = r.
 d >= 0 with Sigma_scaled - diag(d) PSD, so the objective equals w' Sigma_scaled w at every
-binary z. The bigger d, the tighter the relaxation: ``geo.classical.sdp_diagonal`` gives the
+binary z. Holdings (:mod:`geo.problem.holdings`): ``max_changes`` M is the row
+``sum_{held}(1 - z_i) + sum_{not held} z_i <= M``; a turnover penalty adds
+``kappa * sum(v_i)`` with ``v_i >= |w_i - h_i|`` (two rows each), in the objective's units. The bigger d, the tighter the relaxation: ``geo.classical.sdp_diagonal`` gives the
 d that maximises sum(d) (Zheng, Sun & Li 2014); the older choice is a uniform 95% of the
 smallest eigenvalue. Factoring Sigma into y = F'w (rather than one dense quadratic w'Sigma w)
 lets SCIP see a second-order cone, which it separates far better: on port3 it halves the gap
@@ -24,11 +26,11 @@ reach. Here only the target constraint's sides (or the objective) change between
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from geo.classical.miqp import MiqpOutcome
 from geo.classical.unconstrained import ScaledMoments, scaled_risk_aversion
 from geo.problem.problem import Problem
 from geo.problem.sector_caps import sector_cap_rows
@@ -39,19 +41,6 @@ MIN_POINT_SECONDS = 0.01
 SCIP_INFINITY = 1e19
 # Slack added to t in a starting solution, so SCIP's feasibility check accepts it.
 WARM_START_SLACK = 1e-9
-
-
-@dataclass
-class ScipOutcome:
-    """What one SCIP solve returned, in the problem's cost units."""
-
-    scip_status: str
-    selection: np.ndarray | None
-    objective: float
-    bound: float
-    seconds: float
-    nodes: int
-    warm_start_accepted: bool | None
 
 
 class ScipCardinalityModel:
@@ -96,6 +85,7 @@ class ScipCardinalityModel:
             model.addCons(quicksum(self.z) == problem.k)
         else:
             model.addCons(quicksum(self.z) <= problem.k)
+        self.traded = self._holdings_rows(model, quicksum)
         self.risk = self.t + quicksum(float(self.diagonal[i]) * s_i for i, s_i in self.s.items())
         self.scaled_return = quicksum(float(self.scaled.mu[i]) * self.w[i] for i in range(n))
         self.target = model.addCons(self.scaled_return == 0.0) if kind == "target-return" else None
@@ -104,6 +94,26 @@ class ScipCardinalityModel:
         self.model = model
         self._unscale = 1.0
         self._side = 0.0  # current target side of the (scaled) return constraint
+        self._cuts: list = []  # the cuts of the last solve, removed before the next
+
+    name = "SCIP"
+
+    def _holdings_rows(self, model, quicksum):
+        """The max-changes row and the turnover variables; returns ``sum |w - h|`` (None: no penalty)."""
+        problem = self.problem
+        if problem.holdings is None:
+            return None
+        held = problem.holdings.held
+        if problem.limits_changes:
+            model.addCons(quicksum(1 - self.z[i] for i in np.flatnonzero(held))
+                          + quicksum(self.z[i] for i in np.flatnonzero(~held)) <= problem.holdings.max_changes)
+        if not problem.penalised:
+            return None
+        self.v = [model.addVar(f"v{i}", lb=0.0) for i in range(problem.n_assets)]
+        for i, h_i in enumerate(problem.holdings.weights):
+            model.addCons(self.v[i] >= self.w[i] - float(h_i))
+            model.addCons(self.v[i] >= float(h_i) - self.w[i])
+        return quicksum(self.v)
 
     @property
     def version(self) -> str:
@@ -120,13 +130,16 @@ class ScipCardinalityModel:
                 self.model.chgLhs(self.target, side)
                 self.model.chgRhs(self.target, side)
             self._side = side
-            self.model.setObjective(self.risk, "minimize")
+            self.objective = self.risk
             self._unscale = self.scaled.var_scale
         else:
             a, b = scaled_risk_aversion(value, self.scaled)
-            self.model.setObjective(a * self.risk - b * self.scaled_return, "minimize")
+            self.objective = a * self.risk - b * self.scaled_return
             # cost = norm * (a var_s - b ret_s), norm = max(lam V, (1 - lam) M).
             self._unscale = max(value * self.scaled.var_scale, (1 - value) * self.scaled.mu_scale) or 1.0
+        if self.traded is not None:  # kappa in the scaled objective's units
+            self.objective = self.objective + (self.problem.holdings.turnover_penalty / self._unscale) * self.traded
+        self.model.setObjective(self.objective, "minimize")
 
     def _add_start(self, selection: np.ndarray, weights: np.ndarray) -> bool:
         model = self.model
@@ -139,29 +152,49 @@ class ScipCardinalityModel:
                 model.setSolVal(start, self.s[i], float(weights[i] ** 2))
         for k, y_k in enumerate(self.y):
             model.setSolVal(start, y_k, float(y[k]))
+        if self.traded is not None:
+            for i, v_i in enumerate(self.v):
+                model.setSolVal(start, v_i, float(abs(weights[i] - self.problem.holdings.weights[i])))
         model.setSolVal(start, self.t, float(y @ y) * (1 + WARM_START_SLACK) + WARM_START_SLACK)
         return bool(model.addSol(start, free=True))
 
-    def solve(self, value: float, time_limit: float | None,
-              start: tuple[np.ndarray, np.ndarray] | None = None) -> ScipOutcome:
-        """Solve at one target return / risk aversion; ``start`` = (selection, weights) or None."""
+    def solve(self, value: float, time_limit: float | None, start: tuple[np.ndarray, np.ndarray] | None = None,
+              cut: Any = None) -> MiqpOutcome:
+        """Solve at one target return / risk aversion; ``start`` = (selection, weights) or None;
+        ``cut``: a proven :class:`geo.classical.certificate.LagrangianCut` at this value (cost >=
+        constant + sum of per_asset over the held assets), added for this solve only."""
         model = self.model
         model.freeTransform()  # back to the problem stage, where sides and objective may change
+        for old in self._cuts:
+            model.delCons(old)
+        self._cuts = []
         self._set_parameter(value)
-        model.setParam("limits/time", 1e20 if time_limit is None else max(float(time_limit), MIN_POINT_SECONDS))
+        if cut is not None:
+            from pyscipopt import quicksum
+
+            held = quicksum(float(h) * z for h, z in zip(cut.per_asset, self.z))
+            self._cuts.append(model.addCons(self.objective * self._unscale >= cut.constant + held))
         accepted = self._add_start(*start) if start is not None else None
-        model.optimize()
-        status = str(model.getStatus())
-        selection, objective = None, math.inf
-        if model.getNSols() > 0:
-            best = model.getBestSol()
-            selection = np.array([model.getSolVal(best, z) > 0.5 for z in self.z])
-            objective = model.getSolObjVal(best) * self._unscale
-        dual = model.getDualbound()
-        if abs(dual) < SCIP_INFINITY:
-            bound = dual * self._unscale
-        else:
-            bound = math.inf if status == "infeasible" else -math.inf
-        return ScipOutcome(scip_status=status, selection=selection, objective=objective, bound=bound,
-                           seconds=float(model.getSolvingTime()), nodes=int(model.getNNodes()),
-                           warm_start_accepted=accepted)
+        return run_scip(model, self.z, time_limit, accepted, lambda objective: objective * self._unscale)
+
+
+def run_scip(model, z: list, time_limit: float | None, accepted: bool | None, to_cost) -> MiqpOutcome:
+    """Optimise ``model`` within ``time_limit`` and read the outcome: the selection of binaries
+    ``z``, and SCIP's objective and dual bound mapped to cost units by ``to_cost`` (monotone
+    increasing, so that a dual bound stays a lower bound on the cost)."""
+    model.setParam("limits/time", 1e20 if time_limit is None else max(float(time_limit), MIN_POINT_SECONDS))
+    model.optimize()
+    status = str(model.getStatus())
+    selection, objective = None, math.inf
+    if model.getNSols() > 0:
+        best = model.getBestSol()
+        selection = np.array([model.getSolVal(best, z_i) > 0.5 for z_i in z])
+        objective = to_cost(model.getSolObjVal(best))
+    dual = model.getDualbound()
+    if abs(dual) < SCIP_INFINITY:
+        bound = to_cost(dual)
+    else:
+        bound = math.inf if status == "infeasible" else -math.inf
+    return MiqpOutcome(status=status, selection=selection, objective=objective, bound=bound,
+                       seconds=float(model.getSolvingTime()), nodes=int(model.getNNodes()),
+                       warm_start_accepted=accepted)

@@ -9,7 +9,12 @@ small semi-definite program
     maximise sum(d)  s.t.  Sigma - diag(d) PSD,  d >= 0.
 
 It is solved once per covariance with cvxpy and SCS (first-order; Clarabel gives the same d
-but took 40-65 s on port4 against SCS's 3-9 s on this machine). SCS's answer is accurate to
+but took 40-65 s on port4 against SCS's 3-9 s on this machine). Beyond ``SCS_MAX_ASSETS``
+SCS does not converge in useful time (an hour on 477 stocks), and the SDP's dual is solved
+instead by the low-rank "mixing" method (Burer-Monteiro; Wang, Chang & Kolter 2017):
+min <Sigma, V V'> over unit rows of V, with d_i = (Sigma V V')_ii at its optimum
+(complementary slackness (Sigma - D) V V' = 0): 12-15 s on 477 stocks, 7.7 % of the trace
+moved against 1.8 % for the smallest-eigenvalue shift. Either answer is accurate to
 its tolerance only, so it is then *repaired*: d is lowered by the most negative eigenvalue of
 Sigma - diag(d) plus a margin, clipped at 0, and scaled down further when that is not yet
 enough (checked by an eigenvalue decomposition), whatever the solver returned. Lowering d only weakens the relaxation;
@@ -24,6 +29,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import math
 import time
 import warnings
 from dataclasses import dataclass
@@ -43,6 +49,11 @@ BISECTION_STEPS = 30
 # Eigenvalues of this size relative to the largest variance are rounding, not indefiniteness.
 ROUNDING = 1e-12
 SCS_OPTIONS = {"eps_abs": 1e-7, "eps_rel": 1e-7, "max_iters": 200_000}
+# Above this many assets the mixing method replaces SCS.
+SCS_MAX_ASSETS = 200
+# Mixing method: sweeps at most, and the relative change of <Sigma, V V'> that ends them.
+MIXING_SWEEPS = 60
+MIXING_TOLERANCE = 1e-7
 CACHE_PREFIX = "sdp_diagonal-"
 
 _memo: dict[str, "SdpDiagonal"] = {}
@@ -98,7 +109,8 @@ def make_psd_safe(cov: np.ndarray, d: np.ndarray) -> np.ndarray:
 
 
 def solve_sdp_diagonal(cov: np.ndarray, seconds: float | None = None) -> tuple[np.ndarray | None, str]:
-    """The SDP's raw solution (None if SCS failed) and its status; SCS stops after ``seconds``."""
+    """The SDP's raw solution (None if SCS failed) and its status; SCS stops after ``seconds``
+    (None or inf: no limit, as for ``ExactMethod(point_time_limit=math.inf)``)."""
     import cvxpy as cp  # lazy: only the exact method needs it
 
     n = len(cov)
@@ -106,7 +118,9 @@ def solve_sdp_diagonal(cov: np.ndarray, seconds: float | None = None) -> tuple[n
     symmetric = (cov + cov.T) / 2
     problem = cp.Problem(cp.Maximize(cp.sum(d)), [symmetric - cp.diag(d) >> 0, d >= 0])
     try:
-        limit = {} if seconds is None else {"time_limit_secs": max(float(seconds), 1e-3)}
+        # SCS takes finite seconds only (0 would mean none): no limit is no setting
+        unlimited = seconds is None or not math.isfinite(seconds)
+        limit = {} if unlimited else {"time_limit_secs": max(float(seconds), 1e-3)}
         with warnings.catch_warnings():
             # "may be inaccurate" after a stop on time: the status records it, the repair copes
             warnings.filterwarnings("ignore", message="Solution may be inaccurate")
@@ -114,6 +128,37 @@ def solve_sdp_diagonal(cov: np.ndarray, seconds: float | None = None) -> tuple[n
     except cp.error.SolverError as error:
         return None, f"solver_error: {error}"
     return (None if d.value is None else np.asarray(d.value, dtype=float)), str(problem.status)
+
+
+def mixing_diagonal(cov: np.ndarray, seconds: float | None = None, seed: int = 0) -> tuple[np.ndarray, str]:
+    """The SDP's d from its dual by the mixing method (unrepaired), and a status.
+
+    Rows of V (N x r, r ~ sqrt(2N), enough for an optimal low-rank solution) are updated one
+    at a time to the unit vector minimising <Sigma, V V'>; the start is seeded (reproducible).
+    """
+    n = len(cov)
+    rank = int(np.ceil(np.sqrt(2 * n))) + 1
+    rows = np.random.default_rng(seed).normal(size=(n, rank))
+    rows /= np.linalg.norm(rows, axis=1, keepdims=True)
+    product = cov @ rows
+    started = time.perf_counter()
+    value, status = float(np.einsum("ij,ij->", product, rows)), "iteration_limit"
+    for _ in range(MIXING_SWEEPS):
+        for i in range(n):
+            direction = product[i] - cov[i, i] * rows[i]
+            norm = float(np.linalg.norm(direction))
+            if norm > 0:
+                new = -direction / norm
+                product += np.outer(cov[:, i], new - rows[i])
+                rows[i] = new
+        previous, value = value, float(np.einsum("ij,ij->", product, rows))
+        if abs(previous - value) <= MIXING_TOLERANCE * max(abs(value), 1e-300):
+            status = "optimal"
+            break
+        if seconds is not None and time.perf_counter() - started > seconds:
+            status = "time_limit"
+            break
+    return np.einsum("ij,ij->i", product, rows), f"mixing {status}"
 
 
 def sdp_diagonal(cov: np.ndarray, cache_dir: str | Path | None = None, seconds: float | None = None) -> SdpDiagonal:
@@ -139,12 +184,12 @@ def sdp_diagonal(cov: np.ndarray, cache_dir: str | Path | None = None, seconds: 
             pass  # an unreadable cache file is only a lost shortcut: solve again
         log.info("ignoring the unusable SDP diagonal cache %s", path)
     started = time.perf_counter()
-    raw, status = solve_sdp_diagonal(cov, seconds)
+    raw, status = solve_sdp_diagonal(cov, seconds) if len(cov) <= SCS_MAX_ASSETS else mixing_diagonal(cov, seconds)
     if raw is None:
         raw = np.full(len(cov), max(smallest_eigenvalue(cov), 0.0))
         status = f"fallback to the smallest eigenvalue ({status})"
     result = SdpDiagonal(make_psd_safe(cov, raw), status, time.perf_counter() - started)
-    if status != "optimal":
+    if status not in ("optimal", "mixing optimal", "mixing iteration_limit"):  # not cut short by time
         return result
     _memo[key] = result
     if path is not None:

@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 
 from geo.methods.base import Deadline, MethodRun, ProgressCallback
+from geo.core.errors import GeoError
 from geo.core.results import FrontierPoint
 from geo.problem.sector_caps import sector_cap_rows
 from geo.problem.evaluator import SelectionEvaluator
@@ -187,5 +188,9 @@ class UnconstrainedMethod:
               deadline: Deadline, progress: ProgressCallback | None = None,
               checkpoint: object = None) -> MethodRun:
         # Seconds of work: an interrupted run simply starts again, so no checkpoint is kept.
+        if evaluator.grid.kind == "max-sharpe" or evaluator.problem.holdings is not None:
+            what = "the max-Sharpe objective" if evaluator.grid.kind == "max-sharpe" else "holdings"
+            raise GeoError(f"--method unconstrained ignores K and the selection, so it does not take {what}",
+                           "use --method local-search, annealing, geo, exact or enumeration")
         points = unconstrained_frontier(evaluator.problem, evaluator.grid, deadline, progress)
         return MethodRun(points, details={"ignores": ["k", "cardinality", "w_min"], "solver": "CLARABEL"})

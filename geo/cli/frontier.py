@@ -13,8 +13,8 @@ from geo.api.result import Frontier
 from geo.api.run import frontier as compute_frontier_api
 from geo.api.run import DatasetSpec, optimize as optimize_api
 from geo.api.text import frontier_table, portfolio_text
-from geo.cli.options import (EXIT_INTERRUPTED, dask_options, data_options, problem_options, progress_bar,
-                             reports_errors, sector_options, split_options)
+from geo.cli.options import (EXIT_INTERRUPTED, certify_options, dask_options, data_options, holdings_options,
+                             problem_options, progress_bar, reports_errors, sector_options, split_options)
 from geo.cli.quantum_options import qcbm_options, qcbm_settings
 
 log = logging.getLogger("geo")
@@ -24,6 +24,7 @@ log = logging.getLogger("geo")
 @click.argument("dataset")
 @problem_options
 @sector_options
+@holdings_options
 @click.option("--points", type=int, default=None, help="Evenly spaced target returns (default 20).")
 @click.option("--targets", "targets_file", type=click.Path(dir_okay=False), default=None,
               help="File of target returns, one per line.")
@@ -32,6 +33,7 @@ log = logging.getLogger("geo")
 @click.option("--restarts", type=int, default=1, show_default=True,
               help="Independent runs of a budgeted method (seeds from --seed, --budget split between them); "
                    "each target keeps the cheapest point.")
+@certify_options
 @dask_options
 @data_options
 @qcbm_options
@@ -55,8 +57,15 @@ def frontier(dataset: str, **kwargs: Any) -> None:
 @click.argument("dataset")
 @problem_options
 @sector_options
+@holdings_options
 @click.option("--target-return", type=float, default=None, help="Minimise variance at this return.")
 @click.option("--risk-aversion", type=float, default=None, help="Minimise L*variance - (1-L)*return, L in [0, 1].")
+@click.option("--max-sharpe", is_flag=True,
+              help="The K-asset selection whose tangency portfolio (same bounds and caps) has the highest Sharpe "
+                   "ratio.")
+@click.option("--risk-free-rate", type=float, default=0.0, show_default=True,
+              help="Annual risk-free rate of --max-sharpe (made per period by the data's frequency).")
+@certify_options
 @data_options
 @qcbm_options
 @reports_errors

@@ -133,6 +133,24 @@ def sector_options(command: Callable) -> Callable:
     return command
 
 
+def holdings_options(command: Callable) -> Callable:
+    """Today's book and the two controls of a rebalance that knows it (geo.problem.holdings)."""
+    options = [
+        click.option("--holdings", "holdings", type=click.Path(dir_okay=False), default=None,
+                     help="CSV ticker,weight: the book held today (weights summing to 1); the portfolios are then "
+                          "those reachable from it."),
+        click.option("--max-changes", type=int, default=None,
+                     help="With --holdings: at most this many names bought plus sold (weights of kept names may "
+                          "change freely)."),
+        click.option("--turnover-penalty", type=float, default=None,
+                     help="With --holdings: minimise the cost plus KAPPA * sum|w - w_held| (variance units per unit "
+                          "of weight traded)."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
 def sector_caps_from_options(data, opts: dict[str, Any]):
     """The SectorCaps of --sector-cap / --sector-caps over ``data``'s tickers (None without caps)."""
     from geo.problem.sector_caps import sector_caps_for
@@ -207,3 +225,22 @@ class progress_bar:
     def __exit__(self, *exc: Any) -> None:
         if self.bar is not None:
             self.bar.close()
+
+
+def certify_options(command: Callable) -> Callable:
+    """Proven bounds for every point (geo.orchestration.frontier.certify) and the exact method's solver."""
+    options = [
+        click.option("--certify", is_flag=True,
+                     help="Give every point a proven lower bound on its optimal variance and the certified gap to it "
+                          "(perspective and SDP relaxations; time reported apart)."),
+        click.option("--certify-time", type=float, default=None,
+                     help="Seconds for the whole certification (default: no limit)."),
+        click.option("--certify-solver-time", type=float, default=None,
+                     help="With --certify: seconds of the MIQP --solver per point the relaxations left open."),
+        click.option("--solver", type=click.Choice(["scip", "gurobi"]), default="scip", show_default=True,
+                     help="MIQP solver of --method exact and --certify-solver-time (gurobi: pip install "
+                          "'geo[gurobi]' and a licence)."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command

@@ -10,6 +10,13 @@ Statuses of a point:
 - ``interrupted``: the run was stopped (Ctrl-C) before it finished; the point holds the best
   portfolio known at that moment, with no claim about its quality;
 - ``error``: the solver failed; ``message`` says how.
+
+Certified points (``geo frontier --certify``, and whenever a method proves a bound) carry
+``lower_bound``, a proven lower bound on the optimal cost at their target (the variance at a
+target return; the cost ``L variance - (1 - L) return`` at a risk aversion L), never above it,
+round-off included, with ``bound_source`` saying where it came from, and ``certified_gap`` =
+(cost - lower_bound) / |cost|. The status is left as the method gave it; a point whose
+certified gap is at most :data:`CERTIFIED_GAP` is shown as ``optimal (certified)``.
 """
 
 from __future__ import annotations
@@ -26,7 +33,12 @@ from geo.core.atomic import atomic_write_text
 from geo.core.errors import GeoError
 
 POINT_STATUSES = ("optimal", "time_limit", "heuristic", "infeasible", "not_found", "interrupted", "error")
-OBJECTIVES = ("target-return", "risk-aversion")
+OBJECTIVES = ("target-return", "risk-aversion", "max-sharpe")
+# The name of a point's parameter in a results file, per objective: the target return, the risk
+# aversion, or (max-sharpe) the risk-free rate per period the Sharpe ratio is measured against.
+PARAMETER_KEYS = {"target-return": "target_return", "risk-aversion": "risk_aversion", "max-sharpe": "risk_free_rate"}
+# A point whose proven gap is at most this is shown as "optimal (certified)", whatever found it.
+CERTIFIED_GAP = 1e-6
 
 
 @dataclass
@@ -44,18 +56,32 @@ class FrontierPoint:
     def feasible(self) -> bool:
         return self.status in ("optimal", "time_limit", "heuristic", "interrupted") and math.isfinite(self.variance)
 
+    @property
+    def certified_gap(self) -> float | None:
+        """(cost - proven lower bound) / |cost|, None when the point carries no bound."""
+        gap = self.extras.get("certified_gap")
+        return None if gap is None else float(gap)
+
+    @property
+    def certified_optimal(self) -> bool:
+        """Proven within :data:`CERTIFIED_GAP` of the optimum, by whichever method."""
+        gap = self.certified_gap
+        return self.feasible and gap is not None and gap <= CERTIFIED_GAP
+
+    @property
+    def shown_status(self) -> str:
+        """The status as tables show it: ``optimal (certified)`` when the bound proves it."""
+        return "optimal (certified)" if self.certified_optimal else self.status
+
     def to_dict(self, objective: str) -> dict[str, Any]:
-        key = "target_return" if objective == "target-return" else "risk_aversion"
-        return {key: self.parameter, "return": _finite_or_none(self.expected_return),
+        return {PARAMETER_KEYS[objective]: self.parameter, "return": _finite_or_none(self.expected_return),
                 "variance": _finite_or_none(self.variance), "status": self.status,
                 "weights": {t: float(w) for t, w in self.weights.items()}, **self.extras}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "FrontierPoint":
         data = dict(data)
-        parameter = data.pop("target_return", None)
-        if parameter is None:
-            parameter = data.pop("risk_aversion")
+        parameter = next(data.pop(key) for key in PARAMETER_KEYS.values() if key in data)
         return cls(parameter=float(parameter), status=data.pop("status"),
                    expected_return=_none_to_nan(data.pop("return", None)),
                    variance=_none_to_nan(data.pop("variance", None)),
@@ -114,6 +140,14 @@ class FrontierResult:
         except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
             raise GeoError(f"{path} is not a geo results file ({type(exc).__name__}: {exc})",
                            "give a JSON file written by 'geo frontier --output'") from None
+
+
+def gap_percent(gap: float | None) -> str:
+    """A certified gap as percent text: 4 decimals, or 2 significant digits below 0.01 %, so that
+    gaps either side of CERTIFIED_GAP (0.0001 %) read apart."""
+    if gap is None:
+        return ""
+    return f"{100 * gap:.4f} %" if gap >= 1e-4 or gap == 0 else f"{100 * gap:.2g} %"
 
 
 def _finite_or_none(value: float) -> float | None:

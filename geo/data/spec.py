@@ -29,6 +29,7 @@ from geo.core.errors import GeoError
 
 SPEC_HELP = "use sp500-sample, orlib:PATH, csv:PATH, moments:DIR, yahoo:T1,T2,... or yahoo:sp500"
 CSV_OPTIONS = ("kind", "sep", "sectors_file")
+FRAME_OPTIONS = ("kind", "name", "sectors")
 PREFIXES = ("orlib", "csv", "moments", "yahoo")
 # Options every source takes.
 COMMON_OPTIONS = ("repair_covariance",)
@@ -55,6 +56,8 @@ def load_dataset(spec: str, **options: Any) -> Dataset:
 
 
 def _load(spec: str, options: dict[str, Any], repair: str) -> Dataset:
+    if isinstance(spec, pd.DataFrame):
+        return _load_frame(spec, options)
     if not isinstance(spec, str) or not spec.strip():
         raise GeoError("no data set given", SPEC_HELP)
     spec = spec.strip()
@@ -94,6 +97,20 @@ def _load_csv(path: str, spec: str, options: dict[str, Any]) -> Dataset:
     )
 
 
+def _load_frame(frame: pd.DataFrame, options: dict[str, Any]) -> Dataset:
+    """A DataFrame of prices or returns (dates x tickers), cleaned exactly as a ``csv:`` file's table."""
+    from geo.data.tables import frame_as_wide_table
+
+    estimation = EstimationOptions.pop_from(options)
+    kind = options.pop("kind", "prices")
+    name = str(options.pop("name", None) or kind)
+    sectors = as_sectors(options.pop("sectors", None))
+    reject_unknown(options, "DataFrame", FRAME_OPTIONS + ESTIMATION_OPTION_NAMES + COMMON_OPTIONS)
+    table, report = frame_as_wide_table(frame, kind=kind)
+    return dataset_from_table(table, kind=kind, name=name, spec=f"DataFrame {name}", source="dataframe",
+                              options=estimation, sectors=sectors, sorted_dates=report["sorted_dates"])
+
+
 def _check_covariance(dataset: Dataset, repair: str) -> Dataset:
     """An estimated covariance is PSD up to round-off: clip that (recorded), and repair when asked."""
     cov, report, warning, round_off = checked_covariance(dataset.cov, f"the covariance of {dataset.name}", repair)
@@ -115,6 +132,20 @@ def sectors_beside(path: Path) -> Path | None:
     """The one ``*sectors*.csv`` beside a price file (e.g. the shared S&P 500 folder's), if exactly one."""
     candidates = sorted(path.parent.glob("*sectors*.csv")) if path.parent.is_dir() else []
     return candidates[0] if len(candidates) == 1 else None
+
+
+def as_sectors(sectors) -> dict[str, str] | None:
+    """Sectors given as a CSV path (:func:`read_sectors_file`), a dict or a pandas Series ticker -> sector."""
+    if sectors is None:
+        return None
+    if isinstance(sectors, (str, Path)):
+        return read_sectors_file(sectors)
+    if isinstance(sectors, pd.Series):
+        sectors = sectors.dropna().to_dict()
+    if not isinstance(sectors, dict):
+        raise GeoError(f"sectors given as a {type(sectors).__name__}",
+                       "give a CSV path, a dict or a pandas Series ticker -> sector")
+    return {str(t).strip(): str(s).strip() for t, s in sectors.items()}
 
 
 def read_sectors_file(path: str) -> dict[str, str]:

@@ -42,19 +42,54 @@ def read_wide_table(path: str | Path, kind: str = "prices", sep: str = ",") -> t
         raise GeoError(f"{path}: rows have {raw.shape[1]} cells but the header {len(header)}", "give every row as many cells as the header")
     table = _with_date_index(raw, path)
     table.columns = header[1:]
-    table = _as_numbers(table, path)
+    return checked_table(table, kind, str(path))
+
+
+def frame_as_wide_table(frame: pd.DataFrame, kind: str = "prices",
+                        where: str = "the DataFrame") -> tuple[pd.DataFrame, dict]:
+    """A pandas DataFrame (dates x tickers) through the same checks as a CSV file's table."""
+    if kind not in TABLE_KINDS:
+        raise GeoError(f"kind={kind!r} is not supported", "use kind=prices or kind=returns")
+    if not isinstance(frame, pd.DataFrame):
+        raise GeoError(f"{where} is a {type(frame).__name__}, not a DataFrame",
+                       "give a DataFrame with a DatetimeIndex and one column per ticker")
+    if frame.empty:
+        raise GeoError(f"{where} is empty", "give one row per date and one column per ticker")
+    try:
+        index = frame.index if isinstance(frame.index, pd.DatetimeIndex) else pd.DatetimeIndex(
+            pd.to_datetime(frame.index, format="mixed"))
+    except (ValueError, TypeError):
+        raise GeoError(f"the index of {where} does not hold dates (first {frame.index[0]!r})",
+                       "index the rows by date (a DatetimeIndex), e.g. df.set_index('date')") from None
+    if index.isna().any():
+        raise GeoError(f"the index of {where} has missing dates", "give every row a date")
+    if index.tz is not None:
+        index = index.tz_localize(None)
+    names = [str(c).strip() for c in frame.columns]
+    seen: set[str] = set()
+    repeated = sorted({n for n in names if n in seen or seen.add(n)})
+    if repeated:
+        raise GeoError(f"{where} has duplicate tickers: {', '.join(repeated[:5])}", "keep one column per ticker")
+    table = frame.copy()
+    table.index, table.columns = pd.DatetimeIndex(index, name="date"), names
+    return checked_table(table, kind, where)
+
+
+def checked_table(table: pd.DataFrame, kind: str, where: str) -> tuple[pd.DataFrame, dict]:
+    """Numbers, one row per date in order, possible values: every wide table passes here."""
+    table = _as_numbers(table, where)
     report = {"sorted_dates": False}
     duplicated = table.index[table.index.duplicated()]
     if len(duplicated):
         raise GeoError(
-            f"{path} has duplicate dates ({len(duplicated)}, first {duplicated[0].date()})",
+            f"{where} has duplicate dates ({len(duplicated)}, first {duplicated[0].date()})",
             "keep one row per date",
         )
     if not table.index.is_monotonic_increasing:
         # Order carries no information in a dated table, so sorting is safe; it is reported.
         table = table.sort_index()
         report["sorted_dates"] = True
-    check_values(table, kind, str(path))
+    check_values(table, kind, where)
     return table, report
 
 
@@ -171,7 +206,7 @@ def _with_date_index(raw: pd.DataFrame, path: Path) -> pd.DataFrame:
     return table
 
 
-def _as_numbers(table: pd.DataFrame, path: Path) -> pd.DataFrame:
+def _as_numbers(table: pd.DataFrame, path: Path | str) -> pd.DataFrame:
     for column in table.columns:
         if pd.api.types.is_numeric_dtype(table[column]) and not pd.api.types.is_bool_dtype(table[column]):
             continue
@@ -190,3 +225,28 @@ def _as_numbers(table: pd.DataFrame, path: Path) -> pd.DataFrame:
 
 def _label(stamp: pd.Timestamp) -> str:
     return stamp.date().isoformat() if isinstance(stamp, pd.Timestamp) else str(stamp)
+
+
+def read_named_numbers(path: str | Path, key: str, value: str, what: str, value_hint: str) -> dict[str, float]:
+    """A CSV of two named columns, ``key`` (names, each once) and ``value`` (numbers), as a dict:
+    the holdings file (ticker,weight) and the sector caps file (sector,cap). Headers match
+    case-insensitively; ``what`` names the file in errors, ``value_hint`` says what a value is."""
+    file = Path(path).expanduser()
+    if not file.is_file():
+        raise GeoError(f"{what} file {file} does not exist", f"give a CSV with columns {key},{value}")
+    try:
+        table = pd.read_csv(file, dtype=str)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError) as exc:
+        raise GeoError(f"{what} file {file} cannot be read ({type(exc).__name__})",
+                       f"give a CSV with columns {key},{value}") from None
+    columns = {str(c).strip().lower(): c for c in table.columns}
+    if key not in columns or value not in columns:
+        raise GeoError(f"{what} file {file} has columns {list(table.columns)[:5]}", f"give it columns {key},{value}")
+    numbers = pd.to_numeric(table[columns[value]], errors="coerce")
+    if numbers.isna().any():
+        raise GeoError(f"{what} file {file} has a {value} that is not a number", f"give each {value} as {value_hint}")
+    names = [str(n).strip() for n in table[columns[key]]]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise GeoError(f"{what} file {file} lists {', '.join(twice[:3])} more than once", f"give each {key} once")
+    return dict(zip(names, numbers.astype(float)))

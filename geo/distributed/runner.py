@@ -38,6 +38,10 @@ LOOPBACK_HTTP = "127.0.0.1:0"
 POLL_S = 0.2
 # Run in each worker of a local cluster as it starts: the workers leave Ctrl-C to this process.
 LOCAL_WORKER_SETUP = "geo.distributed.local_worker"
+# Closing a local cluster at the end of a run, each worker gets this long to finish and exit by
+# itself. Dask's own wait is 4 s, short on a loaded machine: it then kills the worker mid-teardown
+# (its scratch folder left behind) and says so on stderr.
+WORKER_EXIT_S = 60.0
 
 
 @contextmanager
@@ -115,15 +119,20 @@ class TaskRunner:
                                "start it (dask scheduler) and give its address as tcp://HOST:PORT, "
                                "or use --workers N for a local cluster") from None
         else:
+            # At the default verbosity the cluster (scheduler, nannies, workers) says only what
+            # went wrong: its warnings about a slow event loop or a slow exit on a loaded machine
+            # are no news to the user. geo -v shows them.
+            quiet = logging.WARNING if log.isEnabledFor(logging.INFO) else logging.ERROR
             self.cluster = LocalCluster(n_workers=self.workers, threads_per_worker=1, processes=True,
                                         dashboard_address=None, host="127.0.0.1", preload=[LOCAL_WORKER_SETUP],
-                                        scheduler_kwargs={"dashboard_address": LOOPBACK_HTTP})
+                                        scheduler_kwargs={"dashboard_address": LOOPBACK_HTTP}, silence_logs=quiet)
             self.client = Client(self.cluster)
         log.info("running on %s", self.where)
         return self
 
     def __exit__(self, exc_type: Any, *exc: Any) -> None:
-        if exc_type is not None and issubclass(exc_type, KeyboardInterrupt):
+        interrupted = exc_type is not None and issubclass(exc_type, KeyboardInterrupt)
+        if interrupted:
             # Closing after Ctrl-C: workers still busy with a cancelled task are killed, as meant;
             # Dask's warnings about it would bury the one line that says what was kept.
             logging.getLogger("distributed").setLevel(logging.ERROR)
@@ -131,8 +140,22 @@ class TaskRunner:
         if self.client is not None:
             self.client.close()
         if self.cluster is not None:
+            if not interrupted:
+                self._let_workers_exit()
             self.cluster.close()
         self.client = self.cluster = None
+
+    def _let_workers_exit(self) -> None:
+        """Close the local cluster's workers, each given WORKER_EXIT_S to exit by itself."""
+        import asyncio
+
+        workers = list(self.cluster.workers.values())
+
+        async def close_all() -> None:
+            await asyncio.gather(*(worker.close(timeout=WORKER_EXIT_S, reason="geo: run finished")
+                                   for worker in workers))
+
+        self.cluster.sync(close_all)
 
     def _quiet_local_workers(self) -> None:
         if self.cluster is None or self.client is None:

@@ -19,6 +19,10 @@
    samples stop being new the loop widens its search (:mod:`.exploration`); it stops only when
    the budget, the time or the iteration count is spent, or when nothing unseen can be proposed.
 
+Holdings' ``max_changes`` (:mod:`geo.problem.holdings`): every start, sample and kick is moved
+back within the limit before it is priced or refined (``Holdings.repair``, with the loop's rng),
+and the refinement's swaps never leave it, so GEO searches the same set as every other method.
+
 Every target then takes the cheapest selection ever priced there: the seed's answers included,
 so GEO can only improve on them. The controls come from the same loop: ``generator="uniform"``
 is random-restart local search, ``"independent"`` an estimation-of-distribution algorithm,
@@ -39,7 +43,7 @@ from geo.core.checkpoint import Checkpoint, restore_snapshot, snapshot
 from geo.core.errors import GeoError
 from geo.generator_enhanced.exploration import Exploration
 from geo.generator_enhanced.pool import Pool, first_unseen, sampling_sizes, top_selections_per_target
-from geo.generator_enhanced.proposals import START_MODES, propose_starts
+from geo.generator_enhanced.proposals import START_MODES, propose_starts, within_changes
 from geo.generator_enhanced.refinement import REFINE_MODES, TargetSchedule, descent_for, refine
 from geo.generator_enhanced.segments import CONDITIONINGS, SegmentedGenerators
 from geo.generators.quality import GeneratorQuality
@@ -282,6 +286,7 @@ class GEOMethod:
         blocks = state.models.sample_for(np.arange(n_columns), per_column, rng, problem, sampling_sizes(problem),
                                          state.exploration.prior_share)
         samples = blocks.reshape(-1, problem.n_assets)[rng.permutation(n_columns * per_column)[: self.n_samples]]
+        samples = within_changes(problem, samples, rng)
         valid = problem.valid_size(samples.sum(axis=1))
         new = first_unseen(samples, pool)
         best_before = pool.best_costs()

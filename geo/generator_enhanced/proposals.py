@@ -15,6 +15,10 @@ place that decides (and may filter) what the loop proposes.
 When the proposals stop being new, the exploration schedule (:mod:`.exploration`) draws a share
 ``prior_share`` of them without the generator (uniform moves, uniform samples); each start
 records whether the generator made it.
+
+Under the holdings' ``max_changes`` every start stays within the limit: swap moves are drawn
+among the neighbours inside it (:func:`~geo.classical.neighbourhood.all_neighbours`), samples
+and sample kicks are moved back inside (:func:`within_changes`).
 """
 
 from __future__ import annotations
@@ -67,10 +71,16 @@ def propose_starts(mode: str, models: SegmentedGenerators, pool: Pool, started: 
     valid = problem.valid_size(flat.sum(axis=1))
     new = first_unseen(flat, pool) & ~_started(started, flat)
     if mode == "kick":
-        blocks = _sample_kicks(pool, columns, blocks, rng)
+        blocks = within_changes(problem, _sample_kicks(pool, columns, blocks, rng), rng)
         kicked = blocks.reshape(-1, problem.n_assets)
         ok = problem.valid_size(blocks.sum(axis=2))
         fresh = (~_started(started, kicked) & ~pool.contains(kicked)).reshape(blocks.shape[:2]) & ok
+    elif problem.limits_changes:  # the samples moved within the limit are the starts
+        blocks = within_changes(problem, blocks, rng)
+        inside = blocks.reshape(-1, problem.n_assets)
+        allowed = problem.valid_size(inside.sum(axis=1))
+        usable = allowed & first_unseen(inside, pool) & ~_started(started, inside)
+        ok, fresh = allowed.reshape(blocks.shape[:2]), usable.reshape(blocks.shape[:2])
     else:
         ok, fresh = valid.reshape(blocks.shape[:2]), (valid & new).reshape(blocks.shape[:2])
     starts = []
@@ -102,6 +112,13 @@ def _swap_kicks(models: SegmentedGenerators, pool: Pool, started: set[bytes], co
                 break
         starts.append(chosen)
     return Proposals(starts, drawn, new, new)
+
+
+def within_changes(problem: Problem, selections: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """``selections`` moved back within the holdings' ``max_changes`` (as they are without one)."""
+    if not problem.limits_changes:
+        return selections
+    return problem.holdings.repair_all(selections, problem.feasible_sizes, rng)
 
 
 def ratio_kick(problem: Problem, incumbent: np.ndarray, scores: MoveScores | None, moves: int,

@@ -91,7 +91,23 @@ def point_from_selection(evaluator: SelectionEvaluator, selection: np.ndarray | 
     # Assets the QP left at zero (possible with w_min = 0) are not holdings: leave them out.
     weights = {tickers[i]: float(solution.weights[i]) for i in np.flatnonzero(solution.weights > ZERO_WEIGHT)}
     return FrontierPoint(parameter=parameter, status=status, expected_return=solution.expected_return,
-                         variance=solution.variance, weights=weights, extras=extras)
+                         variance=solution.variance, weights=weights,
+                         extras={**objective_extras(evaluator, solution), **extras})
+
+
+def objective_extras(evaluator: SelectionEvaluator, solution) -> dict[str, Any]:
+    """What a point says beside return and variance: its Sharpe ratio (per period) on the
+    max-Sharpe objective; with holdings, the names it changes and the weight it trades."""
+    extras: dict[str, Any] = {}
+    if evaluator.grid.kind == "max-sharpe":
+        extras["sharpe"] = -float(solution.cost)
+    holdings = evaluator.problem.holdings
+    if holdings is not None:
+        extras["changes"] = int(holdings.changes(solution.weights > ZERO_WEIGHT)[0])
+        extras["traded_weight"] = float(np.abs(solution.weights - holdings.weights).sum())
+        if holdings.penalised:
+            extras["turnover_penalty"] = holdings.penalty(solution.weights)
+    return extras
 
 
 def heuristic_points(evaluator: SelectionEvaluator, deadline: Deadline) -> list[FrontierPoint]:

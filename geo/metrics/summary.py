@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from geo.core.results import FrontierResult
+from geo.core.results import PARAMETER_KEYS, FrontierResult
 from geo.metrics.chang import chang_errors
 from geo.metrics.frontier_arrays import FrontierLike
 from geo.metrics.gaps import gap_to_reference
@@ -29,7 +29,7 @@ def summarise_frontier(result: FrontierResult, reference: FrontierLike | None = 
     """
     notes: list[str] = []
     n_feasible = int(sum(p.feasible for p in result.points))
-    parameter_name = "target_return" if result.objective == "target-return" else "risk_aversion"
+    parameter_name = PARAMETER_KEYS[result.objective]
     per_point: dict[str, list[float | None]] = {
         parameter_name: _json_list(result.parameters),
         "return": _json_list(result.returns),

@@ -4,7 +4,7 @@ Every method (heuristics, exact-solver post-processing, the GEO loop) prices sel
 through one :class:`SelectionEvaluator`, so the evaluation count is comparable across
 methods and a selection found for one target serves every target of the frontier.
 
-Budget accounting (README, "Budgets"):
+Budget accounting (docs/guide/budgets.md):
 - one evaluation = one (selection, parameter) pair priced for the first time; memo hits are free;
 - a pair that a proven bound rules out without a QP is *screened*: counted once in ``n_screened``
   (distinct pairs: a pair screened again under a later cutoff is not counted again), not in
@@ -26,17 +26,20 @@ from typing import Iterator, Sequence
 
 import numpy as np
 
+from geo.problem.bound_free import LOWER_BOUND_MU_RTOL, lower_bound_usable  # noqa: F401 (re-exported)
 from geo.problem.bound_pairs import price_bound_pairs
 from geo.problem.neighbourhood_pricing import price_neighbours
 from geo.problem.objective import ObjectiveGrid
 from geo.problem.problem import Problem
 from geo.problem.selection_qp import (SOLVER_FAILURES, closed_form, problem_return_bounds, problem_selection_qp,
                                       selection_cost, solve_bounded, solve_bounded_many)
+from geo.problem.sharpe_qp import SharpePricer, check_unpenalised
+from geo.problem.turnover_qp import TurnoverPricer
 
 INFEASIBLE = np.inf
-# The cutoff screen trusts the two-fund bound only with clearly distinct returns, and only
-# when the bound clears the cutoff by this relative margin (rounding of the closed form).
-LOWER_BOUND_MU_RTOL = 1e-6
+# The cutoff screen trusts the two-fund bound only with clearly distinct returns
+# (LOWER_BOUND_MU_RTOL), and only when the bound clears the cutoff by this relative margin
+# (rounding of the closed form).
 LOWER_BOUND_MARGIN = 1e-10
 
 
@@ -70,29 +73,6 @@ def selection_keys(selections: np.ndarray) -> list[bytes]:
     return [row.tobytes() for row in np.packbits(selections, axis=1)]
 
 
-def lower_bound_usable(cov_sel: np.ndarray, mu_sel: np.ndarray, cost: np.ndarray, kind: str) -> np.ndarray:
-    """Pairs whose bound-free cost is a proven lower bound on the bounded QP: a positive definite
-    covariance (so the two-fund optimum is the unique minimiser) and, for target returns, returns
-    that are not all (nearly) equal (else the two-fund formula divides by ~0)."""
-    try:
-        np.linalg.cholesky(cov_sel)
-        definite = np.ones(len(cov_sel), dtype=bool)
-    except np.linalg.LinAlgError:
-        definite = np.array([_is_definite(block) for block in cov_sel], dtype=bool)
-    if kind == "target-return":
-        spread = np.ptp(mu_sel, axis=1)
-        definite &= spread > LOWER_BOUND_MU_RTOL * (np.abs(mu_sel).max(axis=1) + 1e-300)
-    return definite[:, None] & np.isfinite(cost)
-
-
-def _is_definite(block: np.ndarray) -> bool:
-    try:
-        np.linalg.cholesky(block)
-        return True
-    except np.linalg.LinAlgError:
-        return False
-
-
 class SelectionEvaluator:
     """Prices selections of ``problem`` at every parameter of ``grid``, with a memo."""
 
@@ -111,6 +91,9 @@ class SelectionEvaluator:
         # selections would cost seconds at the end of a time-limited run.
         self._best_rows = np.zeros(len(grid), dtype=np.int64)
         self._best_costs = np.full(len(grid), np.inf)
+        # Objectives the closed forms do not serve (max-Sharpe, a turnover penalty) have their
+        # own exact pricer; None: the closed-form and active-set paths below.
+        self._general = general_pricer(problem, grid.kind)
 
     # -- budget -----------------------------------------------------------------------------
     def set_budget(self, budget: int | None) -> None:
@@ -251,7 +234,8 @@ class SelectionEvaluator:
             if len(candidates):
                 current = as_selections(current, self.problem.n_assets)[0]
                 start = self.solve(current, column)
-                if start.feasible and self.problem.sector_caps is None:  # the updates know no caps
+                # the updates know no caps, no penalty and no Sharpe ratio
+                if start.feasible and self.problem.sector_caps is None and self._general is None:
                     prices = price_neighbours(self.problem, self.grid.kind, float(self.grid.values[column]), current,
                                               start.weights, self._selections[candidates])
                     settled = ~np.isnan(prices)
@@ -271,6 +255,8 @@ class SelectionEvaluator:
             params = self.grid.values[cols]
             tol = 1e-12 * (1 + np.abs(low) + np.abs(high))
             out |= (params[None, :] < (low - tol)[:, None]) | (params[None, :] > (high + tol)[:, None])
+        elif self.grid.kind == "max-sharpe":  # no return above the risk-free rate: no Sharpe ratio to maximise
+            out |= ~(high[:, None] > no_excess_threshold(self.grid.values[cols])[None, :])
         out &= needed
         if out.any():
             block = self._costs[np.ix_(rows, cols)]
@@ -281,13 +267,16 @@ class SelectionEvaluator:
 
     def return_ranges(self, selections: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Lowest and highest attainable return of each selection under the weight bounds and
-        sector caps; NaN for a selection of a disallowed size or one no weights can make valid.
-        On a risk-aversion grid without caps only validity is computed (the range is +-inf)."""
+        sector caps; NaN for a selection of a disallowed size, one beyond the holdings'
+        ``max_changes``, or one no weights can make valid. On a risk-aversion grid without caps
+        only validity is computed (the range is +-inf)."""
         problem = self.problem
         sizes = selections.sum(axis=1)
         low, high = np.full(len(selections), np.nan), np.full(len(selections), np.nan)
         valid = problem.valid_size(sizes)
-        if self.grid.kind != "target-return" and problem.sector_caps is None:
+        if problem.limits_changes:
+            valid &= problem.holdings.allows(selections)
+        if self.grid.kind == "risk-aversion" and problem.sector_caps is None:
             # only validity matters then: skip the ranges on the risk-aversion hot path
             low[valid], high[valid] = -np.inf, np.inf
             return low, high
@@ -316,6 +305,32 @@ class SelectionEvaluator:
             group = sizes == size
             self._price_group(rows[group], cols, needed[group], cutoff)
 
+    def _price_group_general(self, rows: np.ndarray, cols: np.ndarray, needed: np.ndarray,
+                             cutoff: float | None) -> None:
+        """Price selections of one size with the objective's own pricer (``self._general``): its
+        proven lower bound screens against ``cutoff``, the rest are solved exactly."""
+        params = self.grid.values[cols]
+        index = np.nonzero(self._selections[rows])[1].reshape(len(rows), -1)
+        mu_sel = self.problem.mu[index]
+        cov_sel = self.problem.cov[index[:, :, None], index[:, None, :]]
+        if cutoff is not None and np.isfinite(cutoff):
+            bound = self._general.lower_bounds(index, cov_sel, mu_sel, params)
+            screened = needed & (bound >= cutoff + LOWER_BOUND_MARGIN * abs(cutoff))
+            needed = needed & ~screened
+            self._count_screened(rows, cols, screened)
+        self.n_evaluations += int(needed.sum())
+        table = self._general.price(index, cov_sel, mu_sel, params, needed)
+        written = np.where(needed, table, self._costs[np.ix_(rows, cols)])
+        self._costs[np.ix_(rows, cols)] = written
+        self._note_prices(rows, cols, written)
+
+    def _count_screened(self, rows: np.ndarray, cols: np.ndarray, screened: np.ndarray) -> None:
+        """Count the pairs a cutoff screens once: a pair screened again under a later cutoff is
+        the same pair (it stays unpriced, so a later, higher cutoff may screen it again)."""
+        block = np.ix_(rows, cols)
+        self.n_screened += int((screened & ~self._cut[block]).sum())
+        self._cut[block] |= screened
+
     def _price_group(self, rows: np.ndarray, cols: np.ndarray, needed: np.ndarray, cutoff: float | None) -> None:
         failures = SOLVER_FAILURES.count
         try:
@@ -330,6 +345,8 @@ class SelectionEvaluator:
         on the bounded QP, which is a restriction of it) is already at or above the cutoff is
         screened instead: left unpriced, not counted as an evaluation.
         """
+        if self._general is not None:
+            return self._price_group_general(rows, cols, needed, cutoff)
         problem, kind = self.problem, self.grid.kind
         params = self.grid.values[cols]
         index = np.nonzero(self._selections[rows])[1].reshape(len(rows), -1)
@@ -346,9 +363,7 @@ class SelectionEvaluator:
             screened = todo & bounded & (cost >= cutoff + LOWER_BOUND_MARGIN * abs(cutoff))
             todo &= ~screened
             needed = needed & ~screened
-            block = np.ix_(rows, cols)
-            self.n_screened += int((screened & ~self._cut[block]).sum())
-            self._cut[block] |= screened
+            self._count_screened(rows, cols, screened)
         self.n_evaluations += int(needed.sum())
         if problem.sector_caps is None:
             price_bound_pairs(table, todo, cov_sel, mu_sel, kind, params, problem.w_min, problem.w_max, guess)
@@ -371,6 +386,9 @@ class SelectionEvaluator:
         """
         selections = as_selections(selections, self.problem.n_assets)
         low, high = self.return_ranges(selections)
+        if self.grid.kind == "max-sharpe":  # how far the best return is from beating the risk-free rate
+            threshold = no_excess_threshold(self.grid.values[column:column + 1])[0]
+            return np.where(np.isnan(low), np.inf, np.where(high > threshold, 0.0, threshold - high + 1e-300))
         if self.grid.kind != "target-return":
             return np.where(np.isnan(low), np.inf, 0.0)
         target = float(self.grid.values[column])
@@ -382,9 +400,11 @@ class SelectionEvaluator:
         selection = as_selections(selection, problem.n_assets)[0]
         param = float(self.grid.values[column])
         weights = np.zeros(problem.n_assets)
-        if not problem.valid_size(int(selection.sum())):
+        if not problem.valid_size(int(selection.sum())) or not problem.within_changes(selection)[0]:
             return SelectionSolution(selection, weights, INFEASIBLE, np.nan, np.nan)
         index = np.flatnonzero(selection)
+        if self._general is not None:
+            return self._solve_general(selection, index, column)
         qp = problem_selection_qp(problem, index, kind)
         w_closed, cost, exact = closed_form(qp.cov[None], qp.mu[None], kind, np.array([param]), qp.w_min, qp.w_max)
         if problem.sector_caps is not None:
@@ -395,3 +415,33 @@ class SelectionEvaluator:
         weights[index] = sel_weights
         return SelectionSolution(selection, weights, selection_cost(sel_weights, qp.cov, qp.mu, kind, param),
                                  float(qp.mu @ sel_weights), float(sel_weights @ qp.cov @ sel_weights))
+
+    def _solve_general(self, selection: np.ndarray, index: np.ndarray, column: int) -> SelectionSolution:
+        """:meth:`solve` with the objective's own pricer (max-Sharpe, a turnover penalty)."""
+        param = float(self.grid.values[column])
+        weights = np.zeros(self.problem.n_assets)
+        if self.grid.kind == "max-sharpe" and self.reach_gap(selection, column)[0] > 0:
+            return SelectionSolution(selection, weights, INFEASIBLE, np.nan, np.nan)
+        sel_weights = self._general.solve(index, param)
+        if sel_weights is None:
+            return SelectionSolution(selection, weights, INFEASIBLE, np.nan, np.nan)
+        weights[index] = sel_weights
+        cov_sel = self.problem.cov[np.ix_(index, index)]
+        return SelectionSolution(selection, weights, self._general.cost(index, sel_weights, param),
+                                 float(self.problem.mu[index] @ sel_weights), float(sel_weights @ cov_sel @ sel_weights))
+
+
+def general_pricer(problem: Problem, kind: str) -> SharpePricer | TurnoverPricer | None:
+    """The exact pricer of an objective the closed forms do not serve, or None."""
+    if kind == "max-sharpe":
+        check_unpenalised(problem.penalised)
+        return SharpePricer(problem)
+    if problem.penalised:
+        return TurnoverPricer(problem, kind)
+    return None
+
+
+def no_excess_threshold(risk_free: np.ndarray) -> np.ndarray:
+    """A selection needs a highest return above this to have a positive excess over ``risk_free``
+    (a relative margin, so that round-off never makes a Sharpe ratio of +-0 look positive)."""
+    return risk_free + 1e-12 * (1 + np.abs(risk_free))

@@ -2,7 +2,10 @@
 
 - target-return: minimise ``w' Sigma w`` subject to ``mu' w = r`` (parameter ``r``);
 - risk-aversion (Chang et al. 2000): minimise ``lambda w' Sigma w - (1 - lambda) mu' w``
-  (parameter ``lambda`` in [0, 1]).
+  (parameter ``lambda`` in [0, 1]);
+- max-sharpe: maximise ``(mu' w - rf) / sqrt(w' Sigma w)`` (parameter ``rf``, the risk-free rate
+  per period); the cost of a selection is minus its tangency portfolio's Sharpe ratio
+  (:mod:`geo.problem.sharpe_qp`).
 """
 
 from __future__ import annotations
@@ -40,6 +43,10 @@ class ObjectiveGrid:
     @classmethod
     def risk_aversions(cls, values: Sequence[float]) -> "ObjectiveGrid":
         return cls("risk-aversion", np.asarray(values, dtype=float))
+
+    @classmethod
+    def max_sharpe(cls, risk_free_per_period: float = 0.0) -> "ObjectiveGrid":
+        return cls("max-sharpe", np.asarray([risk_free_per_period], dtype=float))
 
     def __len__(self) -> int:
         return len(self.values)

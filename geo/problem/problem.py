@@ -13,6 +13,7 @@ from typing import Any, Literal, Sequence
 import numpy as np
 
 from geo.core.errors import GeoError
+from geo.problem.holdings import Holdings
 from geo.problem.sector_caps import SectorCaps
 
 Cardinality = Literal["exact", "at-most"]
@@ -40,6 +41,13 @@ def fractional_knapsack_return(mu_desc: np.ndarray, w_min: float, w_max: float) 
     return float(mu_desc @ best_first_allocation(len(mu_desc), w_min, w_max))
 
 
+def feasible_sizes(k: int, cardinality: str, w_min: float, w_max: float) -> tuple[int, ...]:
+    """Selection sizes the cardinality mode allows and the bounds can fill (s w_min <= 1 <= s w_max)."""
+    sizes = [k] if cardinality == "exact" else range(1, k + 1)
+    eps = 1e-12
+    return tuple(s for s in sizes if s * w_min <= 1 + eps and s * w_max >= 1 - eps)
+
+
 @dataclass(frozen=True, eq=False)
 class Problem:
     """Expected returns ``mu``, covariance ``cov``, and the constraints of a K-asset portfolio."""
@@ -52,6 +60,8 @@ class Problem:
     w_max: float = 1.0
     tickers: tuple[str, ...] | None = None
     sector_caps: SectorCaps | None = None
+    # What the book holds and the rebalance controls (geo.problem.holdings); None: a fresh book.
+    holdings: Holdings | None = None
 
     def __post_init__(self) -> None:
         mu = np.asarray(self.mu, dtype=float).ravel()
@@ -119,6 +129,11 @@ class Problem:
                                f"raise --w-max to at least {1 / self.k:.4g} or raise K")
             raise GeoError(f"K * w_min = {self.k * self.w_min:g} > 1: the minimum weights alone exceed the budget",
                            f"lower --w-min to at most {1 / self.k:.4g} or lower K")
+        if self.holdings is not None:
+            if len(self.holdings.weights) != n:
+                raise GeoError(f"holdings cover {len(self.holdings.weights)} assets but there are {n}",
+                               "give one held weight per asset")
+            self.holdings.check_reachable(self._compute_feasible_sizes())
 
     # -- derived facts ----------------------------------------------------------------------
     @property
@@ -131,16 +146,20 @@ class Problem:
         return self._feasible_sizes
 
     def _compute_feasible_sizes(self) -> tuple[int, ...]:
-        sizes = [self.k] if self.cardinality == "exact" else range(1, self.k + 1)
-        eps = 1e-12
-        return tuple(s for s in sizes if s * self.w_min <= 1 + eps and s * self.w_max >= 1 - eps)
+        return feasible_sizes(self.k, self.cardinality, self.w_min, self.w_max)
 
     def valid_size(self, sizes: np.ndarray | int) -> np.ndarray | bool:
         """Whether selections of these sizes are allowed (and feasible in the budget sense)."""
         return self._size_ok[sizes]
 
     def return_range(self) -> tuple[float, float]:
-        """Lowest and highest portfolio return reachable under cardinality and bounds."""
+        """Lowest and highest portfolio return reachable under cardinality and bounds (and, without
+        sector caps, within the holdings' ``max_changes``; with caps the range ignores the limit)."""
+        if self.limits_changes and self.sector_caps is None:
+            best = [max(fractional_knapsack_return(np.sort(score[chosen])[::-1], self.w_min, self.w_max)
+                        for chosen in self.holdings.best_selections(score, self.feasible_sizes))
+                    for score in (self.mu, -self.mu)]
+            return -best[1], best[0]
         desc = np.sort(self.mu)[::-1]
         highs = [fractional_knapsack_return(desc[:s], self.w_min, self.w_max) for s in self.feasible_sizes]
         lows = [-fractional_knapsack_return(-desc[::-1][:s], self.w_min, self.w_max) for s in self.feasible_sizes]
@@ -165,4 +184,24 @@ class Problem:
                "w_min": self.w_min, "w_max": self.w_max}
         if self.sector_caps is not None:
             out["sector_caps"] = self.sector_caps.to_dict()
+        if self.holdings is not None:  # the book itself: a results file (and a checkpoint) names it
+            held = np.flatnonzero(self.holdings.held)
+            out["holdings"] = {**self.holdings.to_dict(),
+                               "weights": {self.tickers[i]: float(self.holdings.weights[i]) for i in held}}
         return out
+
+    @property
+    def penalised(self) -> bool:
+        """Whether the selection QP carries a turnover penalty (the closed forms do not apply)."""
+        return self.holdings is not None and self.holdings.penalised
+
+    @property
+    def limits_changes(self) -> bool:
+        """Whether selections are limited to ``max_changes`` names from the holdings."""
+        return self.holdings is not None and self.holdings.limits_changes
+
+    def within_changes(self, selections: np.ndarray) -> np.ndarray:
+        """Whether each selection (rows) stays within the holdings' ``max_changes``."""
+        if not self.limits_changes:
+            return np.ones(len(np.atleast_2d(selections)), dtype=bool)
+        return self.holdings.allows(selections)

@@ -174,27 +174,9 @@ def capped_greedy(score: np.ndarray, ids: np.ndarray, caps: np.ndarray, w_min: f
 
 def read_sector_caps_file(path: str) -> dict[str, float]:
     """CSV ``sector,cap`` (a header row naming those columns)."""
-    import pandas as pd
-    from pathlib import Path
+    from geo.data.tables import read_named_numbers
 
-    file = Path(path).expanduser()
-    if not file.is_file():
-        raise GeoError(f"sector caps file {file} does not exist", "give a CSV with columns sector,cap")
-    try:
-        table = pd.read_csv(file, dtype={"sector": str})
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError) as exc:
-        raise GeoError(f"sector caps file {file} cannot be read ({type(exc).__name__})",
-                       "give a CSV with columns sector,cap") from None
-    columns = {str(c).strip().lower(): c for c in table.columns}
-    if "sector" not in columns or "cap" not in columns:
-        raise GeoError(f"sector caps file {file} has columns {list(table.columns)[:5]}", "give it columns sector,cap")
-    caps = pd.to_numeric(table[columns["cap"]], errors="coerce")
-    if caps.isna().any():
-        raise GeoError(f"sector caps file {file} has a cap that is not a number", "give each cap as a number in (0, 1]")
-    names = [str(s).strip() for s in table[columns["sector"]]]
-    if len(set(names)) != len(names):
-        raise GeoError(f"sector caps file {file} lists a sector twice", "give each sector once")
-    return dict(zip(names, caps.astype(float)))
+    return read_named_numbers(path, "sector", "cap", "sector caps", "a number in (0, 1]")
 
 
 def sector_caps_for(data, cap: float | None = None, caps_file=None, sectors_file=None) -> "SectorCaps | None":

@@ -12,6 +12,8 @@ from geo.report import backtest_figures as figures
 
 TEMPLATE = "backtest.html.j2"
 UNKNOWN_SECTOR = "unknown"
+MEASURES = ("annual_return", "annual_volatility", "sharpe", "sortino", "calmar", "max_drawdown", "cvar_95",
+            "worst_month", "mean_turnover", "costs_paid", "gross")
 
 
 def build_backtest_context(result) -> dict[str, Any]:
@@ -25,13 +27,27 @@ def build_backtest_context(result) -> dict[str, Any]:
     by_sector = np.array([[sum(w for t, w in zip(tickers, row) if sector_of.get(t, UNKNOWN_SECTOR) == s)
                            for s in sector_names] for row in weights]).reshape(len(dates), -1)
     settings = result.settings
-    rows = [("portfolio", result.metrics)] + [(name, m) for name, m in result.benchmarks.items()]
+    # Files written before a measure existed lack it: it shows as a dash.
+    rows = [(name, {**dict.fromkeys(MEASURES), **m}) for name, m in
+            [("portfolio", result.metrics), *result.benchmarks.items()]]
+    intervals = result.intervals or {}
+    per_date = (result.universe or {}).get("per_date", [])
     return {
         "title": f"Backtest: K = {settings['k']} of {result.dataset.get('name')}, {settings['choose']}, "
                  f"{settings['method']}",
         "generated": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "geo_version": GEO_VERSION,
         "metrics": rows,
+        "intervals": intervals,
+        "interval_percent": round(100 * intervals.get("level", 0.9)),
+        "sharpe_bands": intervals.get("sharpe", {}),
+        "sharpe_differences": intervals.get("sharpe_difference", {}),
+        "cost_bps": settings.get("cost_bps") or 0.0,
+        "universe": result.universe or {},
+        "universe_svg": figures.universe_figure(per_date) if per_date else None,
+        "trading_svg": (figures.trading_figure(dates, [r.get("names_changed", 0) for r in result.rebalances],
+                                               [r.get("cost", 0.0) for r in result.rebalances])
+                        if result.rebalances and "cost" in result.rebalances[0] else None),
         "equity_svg": figures.equity_figure(result.daily),
         "drawdown_svg": figures.drawdown_figure(result.daily),
         "holdings_svg": figures.holdings_figure(dates, tickers, weights) if tickers else None,
@@ -67,7 +83,10 @@ def _rebalance_row(record: dict[str, Any]) -> dict[str, Any]:
             "held": len(record["weights"]), "universe": record.get("universe"),
             "expected_return": record.get("expected_return"),
             "stdev": None if variance is None else float(np.sqrt(max(variance, 0.0))),
-            "turnover": record.get("turnover"), "holdings": ordered}
+            "turnover": record.get("turnover"), "cost": record.get("cost"), "bought": record.get("bought", []),
+            "sold": record.get("sold", []), "forced_sales": record.get("forced_sales", []),
+            "counts": {"members": None, "members_with_prices": None, "eligible": None,
+                       **record.get("universe_counts", {})}, "holdings": ordered}
 
 
 def is_backtest_file(path: str | Path) -> bool:

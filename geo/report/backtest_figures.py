@@ -1,4 +1,5 @@
-"""Figures of a backtest report: equity curves, drawdowns, holdings heat map, sector weights.
+"""Figures of a backtest report: equity curves (net and gross of costs), drawdowns, holdings heat map,
+sector weights, trading per rebalance (names changed, costs paid) and the eligible universe over time.
 
 Drawn like the frontier report's figures (explicit Agg canvas, inline SVG, fixed hash salts).
 """
@@ -29,6 +30,9 @@ def equity_figure(daily: list[dict]) -> str:
         for column, label, color in SERIES:
             if column in frame:
                 axes.plot(frame.index, np.cumprod(1 + frame[column].to_numpy()), label=label, color=color, lw=1.2)
+        if "gross_return" in frame and not frame["gross_return"].equals(frame["portfolio_return"]):
+            axes.plot(frame.index, np.cumprod(1 + frame["gross_return"].to_numpy()), label="K-asset, before costs",
+                      color=SERIES[0][2], lw=1.0, ls="--")
         axes.set_ylabel("wealth (start = 1)")
         axes.legend(loc="upper left")
         return to_svg(figure)
@@ -75,4 +79,39 @@ def sector_figure(dates: list[str], sectors: list[str], weights: np.ndarray) -> 
         axes.set_ylim(0, 1)
         axes.set_ylabel("weight")
         axes.legend(loc="center left", bbox_to_anchor=(1.0, 0.5), fontsize=7)
+        return to_svg(figure)
+
+
+def trading_figure(dates: list[str], names_changed: list[int], costs: list[float]) -> str:
+    """Names bought plus sold (bars) and the cost paid (line, % of value) at each rebalance."""
+    with matplotlib.rc_context({**STYLE, "svg.hashsalt": "geo-backtest-trading"}):
+        figure = _figure((8.0, 2.8))
+        axes = figure.add_subplot()
+        x = pd.to_datetime(dates)
+        axes.bar(x, names_changed, width=12, color="#9ecae1", label="names bought + sold")
+        axes.set_ylabel("names changed")
+        cost_axes = axes.twinx()
+        cost_axes.plot(x, 100 * np.asarray(costs, dtype=float), color="#b2182b", marker="o", ms=3, lw=1.0,
+                       label="cost paid")
+        cost_axes.set_ylabel("cost, % of value")
+        cost_axes.set_ylim(bottom=0)
+        handles = axes.get_legend_handles_labels()[0] + cost_axes.get_legend_handles_labels()[0]
+        axes.legend(handles, [h.get_label() for h in handles], loc="upper right")
+        return to_svg(figure)
+
+
+def universe_figure(per_date: list[dict]) -> str:
+    """Members of the index, members with prices, and eligible stocks at each rebalance."""
+    frame = pd.DataFrame(per_date)
+    with matplotlib.rc_context({**STYLE, "svg.hashsalt": "geo-backtest-universe"}):
+        figure = _figure((8.0, 2.8))
+        axes = figure.add_subplot()
+        x = pd.to_datetime(frame["date"])
+        for column, label, color in (("members", "members (as the membership names them)", "#636363"),
+                                     ("members_with_prices", "with prices in the data", "#1f4e79"),
+                                     ("eligible", "eligible (clean window, price that day)", "#1b9e77")):
+            if column in frame and frame[column].notna().any():
+                axes.step(x, frame[column], where="post", label=label, color=color, lw=1.2)
+        axes.set_ylabel("stocks")
+        axes.legend(loc="lower right")
         return to_svg(figure)

@@ -10,6 +10,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
+from geo.core.results import PARAMETER_KEYS
 from geo.core.units import DisplayUnits
 from geo.core.versions import GEO_VERSION as __version__
 from geo.metrics.hypervolume import DEFAULT_MARGIN, PLANE
@@ -49,6 +50,7 @@ def build_context(inputs: list[ReportInput], *, points: PointChoice = 5, referen
     units = DisplayUnits.of(frequency)
     portfolios = [{"label": item.label, "color": item.color, "source": item.source,
                    "points": tables.point_rows(item, row["per_point"]),
+                   "certified": any(p.certified_gap is not None for p in item.result.points),
                    **portfolio_tables(item, points, universe.sectors)}
                   for item, row in zip(inputs, methods)]
     for block in portfolios:
@@ -64,7 +66,7 @@ def build_context(inputs: list[ReportInput], *, points: PointChoice = 5, referen
                    for i in inputs],
         "notes": notes,
         "frequency": frequency,
-        "parameter_name": "target return" if first.objective == "target-return" else "risk aversion",
+        "parameter_name": PARAMETER_KEYS[first.objective].replace("_", " "),
         "frontier_svg": figures.frontier_figure(inputs, universe.uef, reference_curve, reference_label, frequency),
         "has_uef": universe.uef is not None,
         "uef_description": universe.uef_description,

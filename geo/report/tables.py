@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from geo.core.errors import GeoError
-from geo.core.results import POINT_STATUSES, FrontierResult
+from geo.core.results import POINT_STATUSES, FrontierResult, gap_percent
 from geo.metrics import default_reference_point, summarise_frontier
 from geo.report.inputs import ReportInput
 from geo.report.references import GapReference, Universe
@@ -72,7 +72,8 @@ def status_counts(result: FrontierResult) -> list[tuple[str, int]]:
 
 
 def point_rows(item: ReportInput, per_point: dict[str, list]) -> list[dict[str, Any]]:
-    """The frontier's points: number, target, return, volatility, status, gap, Chang error."""
+    """The frontier's points: number, target, return, volatility, status, gap, Chang error, and the
+    certified gap (in %) where the point carries a proven bound."""
     rows = []
     gaps = per_point.get("gap_pct") or [None] * len(item.result.points)
     changs = per_point.get("chang_error_pct") or [None] * len(item.result.points)
@@ -85,12 +86,16 @@ def point_rows(item: ReportInput, per_point: dict[str, list]) -> list[dict[str, 
             "volatility": math.sqrt(point.variance) if feasible and point.variance >= 0 else None,
             "status": status_text(point), "n_assets": sum(w > 0 for w in point.weights.values()) if feasible else None,
             "gap_pct": gap, "chang_pct": chang,
+            "certified_gap": gap_percent(point.certified_gap),
         })
     return rows
 
 
 def status_text(point) -> str:
-    """The status, with the MIP gap when an exact solver stopped at its limit."""
+    """The status, with the MIP gap when an exact solver stopped at its limit; ``optimal
+    (certified)`` when a proven bound is within CERTIFIED_GAP, whichever method found the point."""
+    if point.certified_optimal:
+        return point.shown_status
     gap = point.extras.get("mip_gap")
     if point.status == "time_limit" and gap is not None:
         return f"time_limit (MIP gap {100 * float(gap):.2f}%)"

@@ -14,7 +14,7 @@ def test_demo_compares_geo_and_its_control_with_the_proven_optimum(tmp_path):
     demo = run_demo(tmp_path, budget=600, seed=3, points=4, k=3)
     assert demo.geo.evaluations <= 600 and demo.control.evaluations <= 600
     assert demo.geo.result.details["generator"] == "mps" and demo.control.result.details["generator"] == "uniform"
-    assert set(demo.optimum.to_frame()["status"]) == {"optimal"}
+    assert set(demo.optimum.to_frame()["status"]) == {"optimal (certified)"}
     for front in (demo.geo, demo.control):
         assert (front.compare(demo.optimum)["gap_pct"].dropna() >= -1e-7).all()  # nothing beats a proven optimum
     text = demo_text(demo)

@@ -11,7 +11,8 @@ from geo.core.errors import GeoError
 
 def test_frame_keeps_per_period_values_and_adds_annualised_ones(optimum):
     frame = optimum.to_frame()
-    assert list(frame["status"]) == ["optimal"] * 6
+    assert list(frame["status"]) == ["optimal (certified)"] * 6  # enumeration carries its bound
+    assert all(p.status == "optimal" for p in optimum.result.points)  # the results keep the status
     points = optimum.result.points
     assert frame["return"].tolist() == pytest.approx([p.expected_return for p in points])
     assert frame["variance"].tolist() == pytest.approx([p.variance for p in points])

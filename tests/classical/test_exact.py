@@ -1,4 +1,11 @@
-"""SCIP's exact frontier: published CCEF, full enumeration, and honest time-limit statuses."""
+"""SCIP's exact frontier: published CCEF, full enumeration, and honest time-limit statuses.
+
+A test that expects a proof gives SCIP no time limit (``TO_PROOF``): on a loaded machine a proof
+that takes 1 s may take 40, and a time limit would turn it into a (correctly reported) time_limit.
+The tests of the limits themselves stop SCIP by a node limit or an injected clock, never by time.
+"""
+
+import math
 
 import numpy as np
 import pytest
@@ -12,6 +19,7 @@ from geo.problem import ObjectiveGrid, Problem, SelectionEvaluator
 # published 5-digit values drift beyond 0.05%, is left out; see the data README).
 CCEF_ROWS = [150, 250, 330, 400, 480]
 K10_COLUMN = 9  # 0-based: target, then K = 2..10, then the unconstrained variance
+TO_PROOF = math.inf  # point_time_limit: SCIP (and the SDP diagonal) run until they finish
 
 
 def run_exact(problem, grid, seed=0, deadline=None, **settings):
@@ -23,7 +31,7 @@ def run_exact(problem, grid, seed=0, deadline=None, **settings):
 def test_matches_the_published_ccef_on_port1(port1, shared_data):
     published = np.loadtxt(shared_data / "orlib" / "ccef" / "RetRisk31_SolVal.txt", delimiter="\t")[CCEF_ROWS]
     problem = Problem.from_dataset(port1, 10, cardinality="at-most", w_min=0.0, w_max=1.0)
-    _, result = run_exact(problem, ObjectiveGrid.target_returns(published[:, 0]), point_time_limit=30)
+    _, result = run_exact(problem, ObjectiveGrid.target_returns(published[:, 0]), point_time_limit=TO_PROOF)
     assert [p.status for p in result.points] == ["optimal"] * len(CCEF_ROWS)
     gaps = np.array([p.variance for p in result.points]) / published[:, K10_COLUMN] - 1
     assert np.all(np.abs(gaps) < 5e-4), gaps
@@ -59,7 +67,7 @@ def test_matches_enumeration_on_a_tiny_problem(cardinality, kind, diagonal):
     else:
         grid = ObjectiveGrid.risk_aversions([0.0, 0.2, 0.5, 0.9, 1.0])
     optimum = enumerate_optimum(problem, grid)
-    _, result = run_exact(problem, grid, diagonal=diagonal)
+    _, result = run_exact(problem, grid, diagonal=diagonal, point_time_limit=TO_PROOF)
     costs = []
     for point, value in zip(result.points, grid.values):
         weights = np.array([point.weights.get(t, 0.0) for t in problem.tickers])
@@ -78,9 +86,9 @@ ROOT_NODE_ONLY = {"limits/nodes": 1, "presolving/maxrounds": 1, "separating/maxr
 def assert_honest(point):
     extras = point.extras
     if point.status == "optimal":  # only if SCIP proved it
-        assert extras["scip_status"] == "optimal" and extras["mip_gap"] < 1e-5
+        assert extras["solver_status"] == "optimal" and extras["mip_gap"] < 1e-5
     else:
-        assert point.status == "time_limit" and extras["scip_status"] in ("nodelimit", "timelimit")
+        assert point.status == "time_limit" and extras["solver_status"] in ("nodelimit", "timelimit")
         assert 0 < extras["mip_gap"] < 1 and extras["best_bound"] < point.variance
 
 
@@ -92,12 +100,14 @@ def test_a_solve_stopped_at_its_limit_is_reported_as_such():
     grid = ObjectiveGrid.target_returns(np.linspace(low, high, 5)[1:-1])
     evaluator = SelectionEvaluator(problem, grid)
     optimum = evaluator.costs(np.concatenate(list(all_selections(problem)))).min(axis=0)
-    # Without the perspective term SCIP's root bound is weak: it cannot close these points there.
-    method = ExactMethod(point_time_limit=60, diagonal="none", warm_start="memo", scip_params=ROOT_NODE_ONLY)
+    # Without the perspective term (nor the product cut) SCIP's root bound is weak: it cannot
+    # close these points there.
+    method = ExactMethod(point_time_limit=TO_PROOF, diagonal="none", warm_start="memo", scip_params=ROOT_NODE_ONLY,
+                         cuts="none")
     result = method.solve(evaluator, np.random.default_rng(0), None, Deadline(None))
     for point, best in zip(result.points, optimum):
         assert_honest(point)
-        assert point.status == "time_limit" and point.extras["scip_status"] == "nodelimit"
+        assert point.status == "time_limit" and point.extras["solver_status"] == "nodelimit"
         assert point.extras["nodes"] <= 1
         assert point.extras["warm_start"] is True and point.extras["warm_start_source"] == "memo"
         assert point.variance == pytest.approx(best, rel=1e-9)
@@ -142,7 +152,7 @@ def test_the_deadline_is_shared_between_points(fake_clock, spent, second_limit):
         assert second.extras["time_limit_s"] == pytest.approx(second_limit)
         assert_honest(second)
     else:
-        assert "scip_status" not in second.extras and second.status in ("heuristic", "time_limit")
+        assert "solver_status" not in second.extras and second.status in ("heuristic", "time_limit")
         assert not second.extras.get("proven")
 
 
@@ -170,7 +180,7 @@ def test_the_warm_start_is_feasible_and_used(warm_start):
     problem = tiny_problem("at-most")
     low, high = problem.return_range()
     grid = ObjectiveGrid.target_returns(np.linspace(low, high, 5)[1:-1])
-    evaluator, result = run_exact(problem, grid, warm_start=warm_start, point_time_limit=30)
+    evaluator, result = run_exact(problem, grid, warm_start=warm_start, point_time_limit=TO_PROOF)
     sources = [p.extras.get("warm_start_source") for p in result.points]
     if warm_start == "none":
         assert sources == [None] * len(sources) and all("warm_start" not in p.extras for p in result.points)
@@ -189,7 +199,8 @@ def test_the_warm_start_is_feasible_and_used(warm_start):
 def test_an_unreachable_target_is_proven_infeasible():
     problem = tiny_problem("exact")
     high = problem.return_range()[1]
-    _, result = run_exact(problem, ObjectiveGrid.target_returns([high + 0.1 * abs(high)]))
+    _, result = run_exact(problem, ObjectiveGrid.target_returns([high + 0.1 * abs(high)]),
+                          point_time_limit=TO_PROOF)
     point = result.points[0]
     assert point.status == "infeasible" and point.extras["proven"] is True and not point.weights
 
@@ -215,8 +226,30 @@ def test_the_sdp_diagonal_is_kept_beside_the_checkpoint_until_the_run_ends(tmp_p
     def progress(done, total):  # while the run is on, the diagonal sits in the checkpoint folder
         seen.extend(p.name for p in (tmp_path / "ckpt").glob("sdp_diagonal-*.npz"))
 
-    result = compute_frontier(problem, grid, ExactMethod(point_time_limit=30), checkpoint_dir=tmp_path / "ckpt",
+    result = compute_frontier(problem, grid, ExactMethod(point_time_limit=TO_PROOF), checkpoint_dir=tmp_path / "ckpt",
                               progress=progress)
     assert result.points[0].status == "optimal" and result.details["sdp_status"] == "optimal"
     assert len(seen) == 1
     assert not (tmp_path / "ckpt").exists()  # a finished run leaves nothing behind
+
+
+def test_every_exact_point_carries_its_shaved_solver_bound():
+    problem = tiny_problem("at-most")
+    low, high = problem.return_range()
+    grid = ObjectiveGrid.target_returns(np.linspace(low, high, 5)[1:-1])
+    _, result = run_exact(problem, grid, point_time_limit=TO_PROOF)
+    optimum = enumerate_optimum(problem, grid)
+    for point, best in zip(result.points, optimum):
+        assert point.extras["bound_source"] == "scip"
+        assert point.extras["lower_bound"] <= best < point.extras["best_bound"] + 1e-4 * best
+
+
+def test_the_product_cut_keeps_the_answer_and_adds_its_bound():
+    problem = tiny_problem("exact")
+    low, high = problem.return_range()
+    grid = ObjectiveGrid.target_returns(np.linspace(low, high, 4)[1:-1])
+    _, result = run_exact(problem, grid, point_time_limit=TO_PROOF, cuts="product")
+    optimum = enumerate_optimum(problem, grid)
+    assert [p.status for p in result.points] == ["optimal"] * len(optimum)
+    assert np.allclose([p.variance for p in result.points], optimum, rtol=1e-6)
+    assert all(p.extras["lower_bound"] <= best for p, best in zip(result.points, optimum))

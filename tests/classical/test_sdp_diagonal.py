@@ -107,3 +107,16 @@ def test_exact_gives_the_sdp_a_share_of_the_time_limit(monkeypatch):
     assert ExactMethod()._sdp_seconds(1000.0) == pytest.approx(SDP_TIME_SHARE * 1000.0)
     assert ExactMethod()._sdp_seconds(float("inf")) == DEFAULT_POINT_SECONDS
     assert ExactMethod(point_time_limit=20.0)._sdp_seconds(None) == 20.0
+
+
+def test_no_time_limit_lets_the_sdp_finish():
+    """``ExactMethod(point_time_limit=math.inf)`` (run to proof) gives the SDP an infinite time:
+    SCS takes no limit then, rather than failing on a setting it does not accept."""
+    import math
+
+    from geo.classical.exact import ExactMethod
+
+    seconds = ExactMethod(point_time_limit=math.inf)._sdp_seconds(math.inf)
+    assert seconds == math.inf
+    found = sdp_diagonal(factor_covariance(8, 2, 0), seconds=seconds)
+    assert found.status == "optimal" and smallest_eigenvalue(factor_covariance(8, 2, 0) - np.diag(found.d)) >= 0

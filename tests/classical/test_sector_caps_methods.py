@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
@@ -46,7 +48,7 @@ GRID = ObjectiveGrid.risk_aversions([0.05, 0.3, 0.7, 1.0])
 
 def test_exact_and_enumeration_agree_under_caps_and_lie_above_the_uncapped_frontier():
     free, capped = problems()
-    exact = compute_frontier(capped, GRID, make_method("exact"), seed=0)
+    exact = compute_frontier(capped, GRID, make_method("exact", point_time_limit=math.inf), seed=0)
     enum = compute_frontier(capped, GRID, make_method("enumeration"), seed=0)
     enum_free = compute_frontier(free, GRID, make_method("enumeration"), seed=0)
     assert_caps_hold(exact, capped)
@@ -74,7 +76,7 @@ def test_capped_frontier_lies_at_or_above_the_uncapped_one_at_every_target_retur
 
     free, capped = problems()
     grid = ObjectiveGrid.target_returns(evenly_spaced_targets(free, 8))
-    exact_capped = compute_frontier(capped, grid, make_method("exact"), seed=0)
+    exact_capped = compute_frontier(capped, grid, make_method("exact", point_time_limit=math.inf), seed=0)
     enum_free = compute_frontier(free, grid, make_method("enumeration"), seed=0)
     enum_capped = compute_frontier(capped, grid, make_method("enumeration"), seed=0)
     assert_caps_hold(exact_capped, capped)

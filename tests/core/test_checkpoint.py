@@ -5,7 +5,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
@@ -86,22 +85,24 @@ def run_geo(*args, **popen):
 
 
 # The child runs the real command, but after the first checkpoint it has written it says so (a
-# marker file) and waits on its stdin, which never closes: the parent kills it at that
-# synchronisation point, so the run can neither finish first nor be killed before a save.
+# line on a pipe) and waits on its stdin, which never closes: the parent, blocked on that pipe
+# until then, kills it at this synchronisation point, so the run can neither finish first nor be
+# killed before a save, whatever the machine's load. No clock is involved.
 PAUSE_AFTER_FIRST_SAVE = """
+import os
 import sys
-from pathlib import Path
 
 from geo.core.checkpoint import Checkpoint
 
-marker, args = Path(sys.argv[1]), sys.argv[2:]
+said, args = os.fdopen(int(sys.argv[1]), "w"), sys.argv[2:]
 save = Checkpoint.save
 
 
 def save_then_wait(self, state, force=False):
     saved = save(self, state, force)
     if saved:
-        marker.write_text("saved")
+        said.write("saved\\n")
+        said.flush()
         sys.stdin.read()
     return saved
 
@@ -116,24 +117,24 @@ main(args, prog_name="geo")
 def test_sigkill_then_resume_reaches_the_uninterrupted_result(tmp_path):
     args = ["frontier", "sp500-sample", "-k", 5, "--points", 6, "--method", "annealing", "--seed", 2, "--quiet"]
     reference = tmp_path / "reference.json"
-    assert run_geo(*args, "--output", reference).wait(timeout=300) == 0
+    assert run_geo(*args, "--output", reference).wait() == 0
     out = tmp_path / "killed.json"
-    marker = tmp_path / "first-save"
     env = {**os.environ, "PYTHONHASHSEED": "0"}
-    process = subprocess.Popen([sys.executable, "-c", PAUSE_AFTER_FIRST_SAVE, str(marker), *map(str, args),
+    read_end, write_end = os.pipe()
+    process = subprocess.Popen([sys.executable, "-c", PAUSE_AFTER_FIRST_SAVE, str(write_end), *map(str, args),
                                 "--output", str(out)], cwd=ROOT, env=env, stdin=subprocess.PIPE,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, pass_fds=(write_end,))
+    os.close(write_end)
     try:
-        deadline = time.monotonic() + 300
-        while not marker.exists() and process.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert marker.exists(), f"no checkpoint was saved: {process.poll()=}"
+        with os.fdopen(read_end) as said:
+            first_save = said.readline()  # blocks until the first save (or '' if the command ended)
+        assert first_save == "saved\n", f"no checkpoint was saved: {process.poll()=}"
         assert process.poll() is None  # waiting at the synchronisation point
     finally:
         process.send_signal(signal.SIGKILL)
-        process.wait(timeout=30)
+        process.wait()
     state = Path(f"{out}.checkpoint") / STATE_FILE
     assert state.exists() and not out.exists()
     resumed = run_geo(*args, "--output", out, "--resume")
-    assert resumed.wait(timeout=300) == 0, resumed.stderr.read().decode()
+    assert resumed.wait() == 0, resumed.stderr.read().decode()
     assert comparable(json.loads(out.read_text())) == comparable(json.loads(reference.read_text()))

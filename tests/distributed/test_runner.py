@@ -7,7 +7,6 @@ import json
 import os
 import pickle
 import signal
-import time
 
 import numpy as np
 import pytest
@@ -135,8 +134,13 @@ def _ctrl_c_after(n: int):
     return progress
 
 
-def _tasks_on_scheduler(client) -> int:
-    return client.run_on_scheduler(lambda dask_scheduler: len(dask_scheduler.tasks))
+def _tasks_left_on_scheduler(client) -> set:
+    """The scheduler's tasks once it has handled everything this client sent before (cancels,
+    releases): a probe task sent after them on the same ordered stream returns only after them."""
+    probe = client.submit(int, 0, pure=False)
+    probe.result()
+    left = set(client.run_on_scheduler(lambda dask_scheduler: list(dask_scheduler.tasks)))
+    return left - {probe.key}
 
 
 def test_ctrl_c_on_a_cluster_cancels_the_pending_dates_and_resumes(cluster, serial, tmp_path):
@@ -144,15 +148,41 @@ def test_ctrl_c_on_a_cluster_cancels_the_pending_dates_and_resumes(cluster, seri
     with TaskRunner(scheduler=cluster.scheduler_address) as runner:
         with pytest.raises(BacktestInterrupted) as stop:
             run_backtest(table(), SETTINGS, runner=runner, progress=_ctrl_c_after(2), checkpoint_dir=checkpoint, **KW)
-        waited = time.monotonic()
-        while _tasks_on_scheduler(runner.client) and time.monotonic() - waited < 10:
-            time.sleep(0.1)
-        assert _tasks_on_scheduler(runner.client) == 0  # no date (and no copy of the prices) left behind
+        assert _tasks_left_on_scheduler(runner.client) == set()  # no date (and no copy of the prices) left behind
     assert (stop.value.done, stop.value.total) == (2, 6)
     with TaskRunner(scheduler=cluster.scheduler_address) as runner:
         resumed = run_backtest(table(), SETTINGS, runner=runner, checkpoint_dir=checkpoint, resume=True, **KW)
     assert resumed.timing["resumed_dates"] == 2
     assert _same_but_timing(serial, resumed) and resumed.daily == serial.daily
+
+
+# Longer than Dask's own wait for a closing worker (4 s) before it kills it.
+SLOW_EXIT_S = 5.0
+
+
+def test_a_local_cluster_closes_quietly_and_lets_its_workers_exit(capfd, tmp_path):
+    """At the default verbosity a run on a local cluster prints nothing, and closing it waits for
+    each worker to exit by itself, even one whose teardown takes longer than Dask would wait (as
+    a loaded machine makes it): no "Worker process still alive after 4.0 seconds, killing"."""
+    import time
+    from pathlib import Path
+
+    from distributed import WorkerPlugin
+
+    class SlowExit(WorkerPlugin):  # defined here: it travels to the worker by value
+        def __init__(self, marker: str) -> None:
+            self.marker = marker
+
+        def teardown(self, worker) -> None:
+            time.sleep(SLOW_EXIT_S)
+            Path(self.marker).touch()  # reached only if the worker is not killed first
+
+    marker = tmp_path / "exited"
+    with TaskRunner(workers=1) as runner:
+        runner.client.register_plugin(SlowExit(str(marker)))
+        assert runner.map(abs, [-1, -2]) == [1, 2]
+    assert marker.exists(), "the worker was killed before it could exit"
+    assert capfd.readouterr().err == ""
 
 
 def _ignores_ctrl_c() -> bool:
@@ -208,6 +238,61 @@ def _default_ctrl_c() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
+# The child runs the real command with two synchronisation points, so that the signal lands while
+# the run is provably unfinished, however loaded the machine: every date but the first waits on
+# the workers until the command has given up (a gate file, created as the cluster is closed), and
+# the command says on a pipe when its first date is saved. No date can finish before the signal.
+HOLD_AFTER_FIRST_DATE = """
+import os
+import sys
+import time
+from pathlib import Path
+
+import geo.orchestration.backtest.run as backtest_run
+from geo.core.checkpoint import Checkpoint
+from geo.distributed import TaskRunner
+
+gate, said, args = Path(sys.argv[1]), os.fdopen(int(sys.argv[2]), "w"), sys.argv[3:]
+
+
+class FirstDateOnly:  # a date's solve, on a worker: the first goes ahead, the others wait for the gate
+
+    def __init__(self, solve, gate):
+        self.solve, self.gate = solve, gate
+
+    def __call__(self, task, table):
+        try:
+            os.close(os.open(self.gate / "first", os.O_CREAT | os.O_EXCL))
+        except FileExistsError:
+            while not (self.gate / "open").exists():
+                time.sleep(0.05)
+        return self.solve(task, table)
+
+
+backtest_run.solve_rebalance = FirstDateOnly(backtest_run.solve_rebalance, gate)
+save, close = Checkpoint.save, TaskRunner.__exit__
+
+
+def save_and_say(self, state, force=False):
+    saved = save(self, state, force)
+    if saved and not said.closed:
+        said.write("saved\\n")
+        said.close()
+    return saved
+
+
+def open_gate_and_close(self, *exc):
+    (gate / "open").touch()  # the command has given up: the held dates may finish, unused
+    return close(self, *exc)
+
+
+Checkpoint.save, TaskRunner.__exit__ = save_and_say, open_gate_and_close
+from geo.cli import main
+
+main(args, prog_name="geo")
+"""
+
+
 def test_terminal_ctrl_c_with_workers_is_one_line(tmp_path):
     """Ctrl-C as a terminal sends it, to the whole process group: the local cluster's workers get
     it too. The command keeps the finished dates and prints one line; the workers print nothing."""
@@ -220,26 +305,39 @@ def test_terminal_ctrl_c_with_workers_is_one_line(tmp_path):
     synthetic_prices().to_csv(path)
     out = tmp_path / "bt.json"
     state = tmp_path / "bt.json.checkpoint" / "state.ckpt"
-    command = [sys.executable, "-m", "geo.cli", "backtest", f"csv:{path}", "-k", "3", "--start", "2020-01-01",
-               "--end", "2021-06-30", "--budget", "40000", "--quiet", "--workers", "2", "--output", str(out)]
-    # dates long enough (a large budget) that the rest cannot finish before the signal lands,
-    # even on a loaded machine
+    gate = tmp_path / "gate"
+    gate.mkdir()
+    command = ["backtest", f"csv:{path}", "-k", "3", "--start", "2020-01-01", "--end", "2020-06-30", "--budget",
+               "200", "--quiet", "--workers", "2", "--output", str(out)]
+    read_end, write_end = os.pipe()
     # As a terminal starts it: Ctrl-C at its default. The test process may be ignoring SIGINT (a
     # pytest-xdist worker, or a Dask cluster started in it), and a child inherits that.
-    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    proc = subprocess.Popen([sys.executable, "-c", HOLD_AFTER_FIRST_DATE, str(gate), str(write_end), *command],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, pass_fds=(write_end,),
                             start_new_session=True, preexec_fn=_default_ctrl_c)
+    os.close(write_end)
     try:
-        waited = time.monotonic()
-        while not state.exists() and proc.poll() is None and time.monotonic() - waited < 300:
-            time.sleep(0.1)
-        assert proc.poll() is None, "the backtest ended before it could be interrupted"
+        with os.fdopen(read_end) as said:
+            first_save = said.readline()  # blocks until the first date is saved (or the command ended)
+        assert first_save == "saved\n" and proc.poll() is None, proc.communicate()[1]
         os.killpg(proc.pid, signal.SIGINT)
-        stdout, stderr = proc.communicate(timeout=120)
+        stdout, stderr = proc.communicate()
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
     assert proc.returncode == 130, stderr
     lines = [line for line in stderr.splitlines() if line.strip()]
-    assert len(lines) == 1 and lines[0].startswith("geo: interrupted: "), stderr
-    assert "rebalance dates solved and kept in" in lines[0] and lines[0].endswith("--resume")
+    assert len(lines) == 1, stderr
+    assert lines[0].startswith("geo: interrupted: 1 of 6 rebalance dates solved and kept in "), stderr
+    assert lines[0].endswith("--resume")
     assert stdout == "" and not out.exists() and state.exists()
+
+
+def test_dates_that_follow_the_book_run_in_sequence_on_a_cluster_as_in_process(cluster):
+    settings = RebalanceSettings(k=3, budget=200, max_changes=2, turnover_penalty=1e-5)
+    serial_run = run_backtest(table(), settings, **KW)
+    with TaskRunner(scheduler=cluster.scheduler_address) as runner:
+        spread = run_backtest(table(), settings, runner=runner, **KW)
+    assert spread.timing["where"].startswith("dask scheduler")
+    assert _same_but_timing(serial_run, spread) and spread.daily == serial_run.daily

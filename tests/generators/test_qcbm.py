@@ -29,6 +29,7 @@ from geo.generators.qcbm import (
 # target on 4 assets: three selections of 2, weighted
 X4 = np.array([[1, 1, 0, 0], [0, 1, 1, 0], [1, 0, 0, 1]], dtype=bool)
 W4 = np.array([0.5, 0.3, 0.2])
+SHIFT = "parameter-shift"  # the rules under test (the adjoint method is the default)
 
 
 def kl(target_x: np.ndarray, target_w: np.ndarray, probs: np.ndarray) -> float:
@@ -91,11 +92,12 @@ def test_parameter_shift_gradient_matches_finite_differences(loss, ansatz, occup
     params = np.random.default_rng(2).uniform(-np.pi, np.pi, circuit.n_params)
     index = indices_of(X4)
     exact = cirq.Simulator(dtype=np.complex128)  # float64 so the finite differences are precise
-    value, gradient, probs = Objective(circuit, index, W4, loss, exact).value_and_gradient(params)
-    reference = _finite_difference(Objective(circuit, index, W4, loss, exact), params)
+    value, gradient, probs = Objective(circuit, index, W4, loss, exact, gradient=SHIFT).value_and_gradient(params)
+    reference = _finite_difference(Objective(circuit, index, W4, loss, exact, gradient=SHIFT), params)
     np.testing.assert_allclose(gradient, reference, atol=1e-6 * max(1.0, np.abs(reference).max()))
     # and qsim (float32) gives the same gradient to single precision
-    _, gradient_qsim, _ = Objective(circuit, index, W4, loss, make_simulator()).value_and_gradient(params)
+    qsim = Objective(circuit, index, W4, loss, make_simulator(), gradient=SHIFT)
+    _, gradient_qsim, _ = qsim.value_and_gradient(params)
     np.testing.assert_allclose(gradient_qsim, gradient, atol=1e-4 * max(1.0, np.abs(gradient).max()))
 
 
@@ -105,11 +107,11 @@ def test_two_term_rule_is_not_exact_for_givens_but_four_term_is():
     assert set(circuit.kinds) == {"givens", "rz"}
     params = np.random.default_rng(3).uniform(-np.pi, np.pi, circuit.n_params)
     exact = cirq.Simulator(dtype=np.complex128)
-    objective = Objective(circuit, indices_of(X4), W4, "kl", exact)
+    objective = Objective(circuit, indices_of(X4), W4, "kl", exact, gradient=SHIFT)
     reference = _finite_difference(objective, params)
     naive = Ansatz(circuit.circuit, circuit.qubits, circuit.symbols, [PAULI_RULE] * circuit.n_params,
                    circuit.kinds, circuit.scales)
-    _, two_term, _ = Objective(naive, indices_of(X4), W4, "kl", exact).value_and_gradient(params)
+    _, two_term, _ = Objective(naive, indices_of(X4), W4, "kl", exact, gradient=SHIFT).value_and_gradient(params)
     givens = np.array([k == "givens" for k in circuit.kinds])
     assert np.abs(two_term - reference)[givens].max() > 1e-2
     assert all(rule == GIVENS_RULE for rule, k in zip(circuit.rules, circuit.kinds) if k == "givens")

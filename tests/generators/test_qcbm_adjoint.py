@@ -17,8 +17,8 @@ def test_adjoint_equals_parameter_shift(ansatz, occupied, loss):
     a = build_ansatz(5, 2, "linear", ansatz, occupied)
     params = np.random.default_rng(0).uniform(-3, 3, a.n_params)
     index, target = np.array([3, 5, 9, 17]), np.array([0.4, 0.3, 0.2, 0.1])
-    shift = Objective(a, index, target, loss, make_simulator()).value_and_gradient(params)
-    adjoint = Objective(a, index, target, loss, make_simulator(), gradient="adjoint").value_and_gradient(params)
+    shift = Objective(a, index, target, loss, make_simulator(), gradient="parameter-shift").value_and_gradient(params)
+    adjoint = Objective(a, index, target, loss, make_simulator()).value_and_gradient(params)  # the default
     assert adjoint[0] == pytest.approx(shift[0], abs=1e-5)
     np.testing.assert_allclose(adjoint[1], shift[1], atol=1e-4 * max(1.0, np.abs(shift[1]).max()))
 

@@ -1,4 +1,4 @@
-"""Quantum circuit Born machine (QCBM): the generator of QCBM-GEO, simulated with qsim.
+"""Quantum circuit Born machine (QCBM): the generator of QCBM-GEO.
 
 A parametrised cirq circuit U(theta) on m qubits defines the Born distribution
 p_theta(x) = |<x|U(theta)|0>|^2 over the selections of a sub-universe of m assets.
@@ -35,10 +35,12 @@ acts, in this order on successive stalls: grow the sub-universe by ``grow_step``
 over all N assets, size-conditioned, unseen draws first) into its samples, raising its share by
 ``prior_step`` up to ``max_prior_share``. Each action is logged in ``actions_`` and reported per iteration.
 
-Gradients: exact, by the adjoint method (default, ``gradient="adjoint"``) or by the parameter-shift
-rule on qsim (``"parameter-shift"``, ~100x slower at 12 qubits: one qsim circuit per shift).
-Threads, qsim and the gradients: :mod:`geo.generators.qcbm.simulation`,
-:mod:`geo.generators.qcbm.training`.
+Simulation and gradients: exact, by the adjoint method on a float64 numpy state vector (default,
+``gradient="adjoint"``), which also gives the trained probabilities; or by the parameter-shift
+rule on qsim (``"parameter-shift"``, ~100x slower at 12 qubits: one qsim circuit per shift). qsim
+runs the noisy trajectories (cirq's density matrix on small circuits), the other sizes of a
+Hamming-weight circuit and the single losses without a gradient. Threads, qsim and the gradients:
+:mod:`geo.generators.qcbm.simulation`, :mod:`geo.generators.qcbm.training`.
 """
 
 from __future__ import annotations

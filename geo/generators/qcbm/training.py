@@ -6,24 +6,32 @@ kernel on bit vectors, k(x, y) = mean_s exp(-|x - y|^2 / (2 s^2)) with |x - y|^2
 distance, s in ``mmd_sigmas``; the kernel is a tensor product of 2x2 matrices, so K v costs
 N 2^N and the MMD is exact (no sampling).
 
-Gradients are EXACT by the parameter-shift rule on qsim state vectors. Chosen over a
-gradient-free optimiser because the loss is a smooth function of P ~ 50-200 parameters:
-COBYLA / Nelder-Mead need O(P) loss evaluations per useful step and stall in that dimension,
-while one exact gradient costs a known 1 + 2P circuits (1 + 4P for Givens) that run in one
-batched ``simulate_sweep_iter`` (one ParamResolver per shifted circuit, streamed, so memory stays
-one state vector whatever P). Rules used (p_x = probability of basis state x):
-* Ry, Rz, Rxx, Ryy, Rzz = exp(-i theta/2 P), P a Pauli product (eigenvalues +-1): two-term rule
-  d p/d theta = [p(theta + pi/2) - p(theta - pi/2)] / 2.
-* cirq.givens(theta) = exp(-i theta G), G = (YX - XY)/2 has eigenvalues {+1, -1, 0, 0}, so
-  p(theta) holds frequencies 1 and 2 and the two-term rule is NOT exact; the four-term rule
-  d p/d theta = c1 [p(theta + pi/4) - p(theta - pi/4)] - c2 [p(theta + 3pi/4) - p(theta - 3pi/4)],
-  c1 = (1 + 1/sqrt 2)/2, c2 = (1 - 1/sqrt 2)/2, is exact for frequencies {1, 2} (cf. Anselmetti
-  et al. 2021, Wierichs et al. 2022); tests check both rules against finite differences.
-The loss gradient is sum_x dL/dp_x * dp_x/dtheta with dL/dp_x from the unshifted circuit.
+Gradients are exact. Chosen over a gradient-free optimiser because the loss is a smooth
+function of P ~ 50-200 parameters: COBYLA / Nelder-Mead need O(P) loss evaluations per useful
+step and stall in that dimension. Two routes give the same gradient (tested against each other
+and against finite differences):
 
-``gradient="adjoint"`` (the generator's default) computes the same exact gradient by the adjoint
-method (:mod:`geo.generators.qcbm.adjoint`) in one forward and one backward pass; the tests
-check it against the parameter-shift rule on qsim.
+* ``gradient="adjoint"`` (the default, here and in the generator): the adjoint method on a
+  float64 numpy state vector (:mod:`geo.generators.qcbm.adjoint`), one forward and one backward
+  pass, about three circuit simulations whatever P.
+* ``gradient="parameter-shift"``: the parameter-shift rule on qsim, 1 + 2P circuits (1 + 4P for
+  Givens) in one batched ``simulate_sweep_iter`` (one ParamResolver per shifted circuit,
+  streamed, so memory stays one state vector whatever P); ~100x slower at 12 qubits, where
+  translating each circuit from cirq to qsim dominates. Rules used (p_x = probability of basis
+  state x):
+
+  * Ry, Rz, Rxx, Ryy, Rzz = exp(-i theta/2 P), P a Pauli product (eigenvalues +-1): two-term rule
+    d p/d theta = [p(theta + pi/2) - p(theta - pi/2)] / 2.
+  * cirq.givens(theta) = exp(-i theta G), G = (YX - XY)/2 has eigenvalues {+1, -1, 0, 0}, so
+    p(theta) holds frequencies 1 and 2 and the two-term rule is NOT exact; the four-term rule
+    d p/d theta = c1 [p(theta + pi/4) - p(theta - pi/4)] - c2 [p(theta + 3pi/4) - p(theta - 3pi/4)],
+    c1 = (1 + 1/sqrt 2)/2, c2 = (1 - 1/sqrt 2)/2, is exact for frequencies {1, 2} (cf. Anselmetti
+    et al. 2021, Wierichs et al. 2022); tests check both rules against finite differences.
+
+  The loss gradient is sum_x dL/dp_x * dp_x/dtheta with dL/dp_x from the unshifted circuit.
+
+A loss without its gradient (:meth:`Objective.value`: Adam's last step, a warm start's loss)
+is one circuit on qsim.
 
 Optimisers: ``"lbfgs"`` (scipy L-BFGS-B, deterministic: exact gradients suit a quasi-Newton
 method) or ``"adam"`` (its moments are kept between fits). ``max_iterations`` counts
@@ -46,10 +54,11 @@ PROBABILITY_FLOOR = 1e-12
 
 
 class Objective:
-    """Loss of the Born distribution against a target, and its parameter-shift gradient."""
+    """Loss of the Born distribution against a target, and its exact gradient (``gradient``:
+    ``"adjoint"`` or ``"parameter-shift"``, see the module docstring)."""
 
     def __init__(self, ansatz: Ansatz, target_index: np.ndarray, target_prob: np.ndarray, loss: str,
-                 simulator, mmd_sigmas: Sequence[float] = (0.5, 1.0, 2.0), gradient: str = "parameter-shift") -> None:
+                 simulator, mmd_sigmas: Sequence[float] = (0.5, 1.0, 2.0), gradient: str = "adjoint") -> None:
         self.ansatz, self.loss, self.simulator = ansatz, loss, simulator
         self.gradient = gradient
         if gradient == "adjoint":

@@ -4,8 +4,11 @@
 - ``risk-aversion:L``: minimise ``L var - (1 - L) mean``;
 - ``target-return:R``: minimum variance at the annualised expected return R (per-period
   R / periods a year), moved into the attainable range when it lies outside, and said so;
-- ``max-sharpe``: the frontier at ``points`` targets, then its point of largest
-  ``(mean - rf) / stdev`` with the risk-free rate per period.
+- ``max-sharpe``: the K-asset selection whose tangency portfolio (same bounds and caps) has the
+  largest ``(mean - rf) / stdev``, rf per period, found by the selection search itself (the
+  max-Sharpe objective of :mod:`geo.problem.sharpe_qp`; enumeration and exact prove it);
+- ``max-sharpe-grid``: the older approximation: the frontier at ``points`` targets, then its
+  point of largest Sharpe ratio (the best of a grid, not the maximum).
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ import numpy as np
 
 from geo.core.errors import GeoError
 
-RULES = ("min-variance", "max-sharpe", "target-return:R", "risk-aversion:L")
+RULES = ("min-variance", "max-sharpe", "max-sharpe-grid", "target-return:R", "risk-aversion:L")
 
 
 @dataclass(frozen=True)
@@ -27,7 +30,7 @@ class ChooseRule:
     @classmethod
     def parse(cls, text: str) -> "ChooseRule":
         name, _, value = str(text).strip().partition(":")
-        if name in ("min-variance", "max-sharpe") and not value:
+        if name in ("min-variance", "max-sharpe", "max-sharpe-grid") and not value:
             return cls(name)
         if name in ("target-return", "risk-aversion") and value:
             try:
@@ -49,7 +52,7 @@ def choose_point(rule: ChooseRule, points: list, risk_free_per_period: float):
     feasible = [p for p in points if p.feasible]
     if not feasible:
         return None
-    if rule.kind != "max-sharpe":
+    if rule.kind != "max-sharpe-grid":
         return feasible[0]
     sharpe = [(p.expected_return - risk_free_per_period) / np.sqrt(p.variance) if p.variance > 0 else -np.inf
               for p in feasible]

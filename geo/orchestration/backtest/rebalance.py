@@ -19,6 +19,8 @@ import numpy as np
 import pandas as pd
 
 from geo.orchestration.backtest.choose import ChooseRule, choose_point
+from geo.orchestration.backtest.holdings_chain import date_holdings, rebalance_record
+from geo.orchestration.backtest.universe import date_universe
 from geo.core.errors import GeoError
 from geo.data.prices import PriceTable
 
@@ -43,9 +45,16 @@ class RebalanceSettings:
     points: int = 20
     risk_free_rate: float = 0.0
     estimation: dict[str, Any] = field(default_factory=dict)
+    # Rebalancing that knows the book (geo.orchestration.backtest.holdings_chain): dates then run in sequence.
+    max_changes: int | None = None
+    turnover_penalty: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
+
+    @property
+    def follows_holdings(self) -> bool:
+        return self.max_changes is not None or bool(self.turnover_penalty)
 
 
 @dataclass(frozen=True)
@@ -57,6 +66,7 @@ class RebalanceTask:
     last_row: int   # last_row is the rebalance date's own row
     seed: int
     settings: RebalanceSettings
+    holdings: dict[str, float] | None = None  # the book drifted to this date (None: from cash)
 
     def window(self, table: PriceTable) -> pd.DataFrame:
         """The window's prices (a slice of the table, not a copy)."""
@@ -74,11 +84,11 @@ def estimate(task: RebalanceTask, table: PriceTable):
     from geo.data.pipeline import dataset_from_table
 
     options = EstimationOptions.pop_from(dict(task.settings.estimation))
-    prices = task.window(table)
+    prices, counts = date_universe(task.window(table), table, task.date)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         data = dataset_from_table(prices, kind="prices", name=table.name, spec=table.name, source="backtest",
-                                  options=options, sectors=table.sectors)
+                                  options=options, sectors=table.sectors, extra_metadata={"universe": counts})
     # Only assets with a price on the rebalance day can be traded at its close.
     tradeable = [t for t in data.tickers if np.isfinite(prices[t].iloc[-1])]
     if len(tradeable) < data.n_assets:
@@ -86,15 +96,17 @@ def estimate(task: RebalanceTask, table: PriceTable):
     return data, sorted({str(w.message) for w in caught})
 
 
-def build_problem(data, settings: RebalanceSettings, k: int | None = None, cardinality: str | None = None):
+def build_problem(data, settings: RebalanceSettings, k: int | None = None, cardinality: str | None = None,
+                  holdings: dict[str, float] | None = None):
     from geo.problem import Problem
     from geo.problem.sector_caps import SectorCaps
 
     caps = None
     if settings.sector_cap is not None or settings.sector_caps:
         caps = SectorCaps.build(data.tickers, data.sectors, cap=settings.sector_cap, caps=settings.sector_caps)
+    book, w_min = date_holdings(data.tickers, settings, holdings)
     return Problem.from_dataset(data, settings.k if k is None else k, cardinality=cardinality or settings.cardinality,
-                                w_min=settings.w_min, w_max=settings.w_max, sector_caps=caps)
+                                w_min=w_min, w_max=settings.w_max, sector_caps=caps, holdings=book)
 
 
 def solve_rebalance(task: RebalanceTask, table: PriceTable) -> dict[str, Any]:
@@ -105,7 +117,7 @@ def solve_rebalance(task: RebalanceTask, table: PriceTable) -> dict[str, Any]:
     started = time.perf_counter()
     settings = task.settings
     data, data_warnings = estimate(task, table)
-    problem = build_problem(data, settings)
+    problem = build_problem(data, settings, holdings=task.holdings)
     periods = PERIODS_PER_YEAR.get(data.metadata.get("frequency"), 252)
     rule = ChooseRule.parse(settings.choose)
     grid, note = _grid(problem, rule, settings, periods)
@@ -127,12 +139,15 @@ def solve_rebalance(task: RebalanceTask, table: PriceTable) -> dict[str, Any]:
         "expected_variance": point.variance if point is not None else None,
         "status": point.status if point is not None else _unsolved_status(result.points),
         "universe": data.n_assets,
+        "universe_counts": {**data.metadata["universe"], "eligible": data.n_assets},
         "evaluations": result.details.get("evaluations"),
         "frequency": data.metadata.get("frequency"),
         "n_observations": data.metadata.get("n_observations"),
     }
     if point is not None and point.extras.get("mip_gap") is not None:
         record["mip_gap"] = point.extras["mip_gap"]
+    if problem.holdings is not None:
+        record.update(rebalance_record(problem.holdings, settings, point))
     if note:
         record["note"] = note
     if data_warnings:
@@ -152,6 +167,8 @@ def _grid(problem, rule: ChooseRule, settings: RebalanceSettings, periods: int):
     if rule.kind == "risk-aversion":
         return ObjectiveGrid.risk_aversions([rule.value]), None
     if rule.kind == "max-sharpe":
+        return ObjectiveGrid.max_sharpe(settings.risk_free_rate / periods), None
+    if rule.kind == "max-sharpe-grid":
         return ObjectiveGrid.target_returns(evenly_spaced_targets(problem, settings.points)), None
     low, high = problem.return_range()
     wanted = rule.value / periods

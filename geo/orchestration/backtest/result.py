@@ -23,6 +23,8 @@ class BacktestResult:
     metrics: dict[str, Any]
     benchmarks: dict[str, dict[str, Any]]
     adjustments: list[dict[str, Any]] = field(default_factory=list)
+    universe: dict[str, Any] = field(default_factory=dict)   # the universe rule, survivorship, counts per date
+    intervals: dict[str, Any] = field(default_factory=dict)  # bootstrap intervals of the Sharpe ratios
     sectors: dict[str, str] = field(default_factory=dict)
     versions: dict[str, str] = field(default_factory=dict)
     timing: dict[str, Any] = field(default_factory=dict)
@@ -38,7 +40,8 @@ class BacktestResult:
         rebalances = [{key: value for key, value in r.items() if key != "benchmarks"} for r in self.rebalances]
         return _clean({"format": FORMAT, "problem": problem, "method": method, "seed": self.seed,
                        "settings": settings, "dataset": self.dataset, "rebalances": rebalances, "daily": self.daily,
-                       "metrics": self.metrics, "benchmarks": dict(self.benchmarks),
+                       "metrics": self.metrics, "benchmarks": dict(self.benchmarks), "intervals": self.intervals,
+                       "universe": self.universe,
                        "benchmark_weights": [{"date": r["date"], **r["benchmarks"]} for r in self.rebalances],
                        "adjustments": self.adjustments, "sectors": self.sectors, "timing": self.timing,
                        "details": self.details, "versions": self.versions})
@@ -54,7 +57,8 @@ class BacktestResult:
         return cls(dataset=data["dataset"], settings=data["settings"], seed=data["seed"], rebalances=rebalances,
                    daily=data["daily"], metrics=data["metrics"],
                    benchmarks=dict(data["benchmarks"]),
-                   adjustments=data.get("adjustments", []), sectors=data.get("sectors", {}),
+                   adjustments=data.get("adjustments", []), universe=data.get("universe", {}),
+                   intervals=data.get("intervals", {}), sectors=data.get("sectors", {}),
                    versions=data.get("versions", {}), timing=data.get("timing", {}), details=data.get("details", {}))
 
     @classmethod

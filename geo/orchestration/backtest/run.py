@@ -3,7 +3,9 @@ per date, then the buy-and-hold simulation, metrics and benchmarks.
 
 The tasks are the rebalance dates, whatever the number of workers, and each has its seed from
 :func:`geo.distributed.task_seeds`, so the answer is the same in-process, on one worker or on
-many. A checkpoint keeps every finished date; ``resume`` solves only the others.
+many. A checkpoint keeps every finished date; ``resume`` solves only the others. With
+``max_changes`` or ``turnover_penalty`` each date starts from the book the previous one left,
+so the dates run one after another (:mod:`geo.orchestration.backtest.holdings_chain`).
 
 Ctrl-C keeps the finished dates and raises :class:`BacktestInterrupted` (a KeyboardInterrupt)
 with no result: a backtest with missing dates would be a different backtest. Without a
@@ -21,17 +23,18 @@ import platformdirs
 
 from geo.orchestration.backtest.calendar import backtest_calendar, parse_window
 from geo.orchestration.backtest.choose import ChooseRule
+from geo.orchestration.backtest.holdings_chain import solve_in_sequence
 from geo.orchestration.backtest.rebalance import PERIODS_PER_YEAR, RebalanceSettings, RebalanceTask, solve_rebalance
+from geo.orchestration.backtest.costs import cost_rate
+from geo.orchestration.backtest.outcome import backtest_outcome
 from geo.orchestration.backtest.result import BacktestResult
-from geo.orchestration.backtest.simulate import performance, realised_returns, simulate
+from geo.orchestration.backtest.simulate import realised_returns
+from geo.orchestration.backtest.universe import check_universe, universe_summary
 from geo.core.checkpoint import Checkpoint, fingerprint
 from geo.core.versions import library_versions
 from geo.data.estimation import infer_frequency
 from geo.data.prices import PriceTable
 from geo.distributed import TaskRunner, task_seeds
-
-BENCHMARKS = ("equal_weight", "min_variance")
-
 
 class BacktestInterrupted(KeyboardInterrupt):
     """Ctrl-C during a backtest: ``done`` of ``total`` dates solved, kept in ``checkpoint`` (None: none done)."""
@@ -51,19 +54,23 @@ def default_checkpoint_dir(run_id: str) -> Path:
 def run_backtest(table: PriceTable, settings: RebalanceSettings, *, start: str, end: str, rebalance: str,
                  window: str, seed: int | None = 0, runner: TaskRunner | None = None,
                  checkpoint_dir: str | Path | None = None, resume: bool = False,
-                 progress: Callable[[int, int], None] | None = None) -> BacktestResult:
+                 progress: Callable[[int, int], None] | None = None, cost_bps: float = 0.0) -> BacktestResult:
+    """``cost_bps``: the cost of trading, in basis points of the value traded (:mod:`costs`)."""
     started = time.perf_counter()
     ChooseRule.parse(settings.choose)  # a bad rule fails before any work
+    cost_rate(cost_bps)
     prices = table.prices
     n_window = parse_window(window)
     calendar = backtest_calendar(prices.index, start, end, rebalance, n_window)
+    check_universe(table, calendar.rebalances, settings.k)
     seeds = task_seeds(seed, len(calendar.rebalances))
     # The tasks name rows of the table; the table itself travels once (TaskRunner.map's shared).
     tasks = [RebalanceTask(date=prices.index[p].date().isoformat(), first_row=p - n_window, last_row=p,
                            seed=seeds[j], settings=settings)
              for j, p in enumerate(calendar.rebalances)]
     run_id = fingerprint(prices=prices.to_numpy(), tickers=list(prices.columns), settings=settings.to_dict(),
-                         start=start, end=end, rebalance=rebalance, window=window, seed=seed)
+                         start=start, end=end, rebalance=rebalance, window=window, seed=seed,
+                         membership=table.membership.to_frame().to_dict("list") if table.membership else None)
     # Asked for a checkpoint: every finished date is saved (a kill loses only the running dates).
     # Not asked: the finished dates are saved only if Ctrl-C stops the run.
     save_each_date = checkpoint_dir is not None
@@ -72,8 +79,8 @@ def run_backtest(table: PriceTable, settings: RebalanceSettings, *, start: str, 
     done: dict[int, dict[str, Any]] = dict(saved["done"]) if saved else {}
     todo = [j for j in range(len(tasks)) if j not in done]
 
-    def finished(i: int, record: dict[str, Any]) -> None:
-        done[todo[i]] = record
+    def record_date(j: int, record: dict[str, Any]) -> None:
+        done[j] = record
         if save_each_date:
             checkpoint.save({"done": done}, force=True)
         if progress is not None:
@@ -82,13 +89,17 @@ def run_backtest(table: PriceTable, settings: RebalanceSettings, *, start: str, 
     runner = runner or TaskRunner()
     solve_started = time.perf_counter()
     try:
-        runner.map(solve_rebalance, [tasks[j] for j in todo], on_result=finished, shared=table)
+        if settings.follows_holdings:  # each date needs the book the one before it leaves
+            solve_in_sequence(runner, solve_rebalance, tasks, done, table, calendar.rebalances, record_date)
+        else:
+            runner.map(solve_rebalance, [tasks[j] for j in todo], on_result=lambda i, r: record_date(todo[i], r),
+                       shared=table)
     except KeyboardInterrupt:
         raise interrupted(checkpoint, done, len(tasks)) from None
     solve_wall = time.perf_counter() - solve_started
     records = [done[j] for j in range(len(tasks))]
     result = assemble(table, settings, calendar, records, seed=seed, start=start, end=end, rebalance=rebalance,
-                      window=window)
+                      window=window, cost_bps=cost_bps)
     result.timing = {"wall_s": time.perf_counter() - started, "solve_wall_s": solve_wall,
                      "task_seconds": [r["solve_seconds"] for r in records], "where": runner.where,
                      "resumed_dates": len(tasks) - len(todo)}
@@ -112,22 +123,13 @@ def result_settings(settings: RebalanceSettings) -> dict[str, Any]:
 
 
 def assemble(table: PriceTable, settings: RebalanceSettings, calendar, records: list[dict[str, Any]], *,
-             seed, start, end, rebalance, window) -> BacktestResult:
+             seed, start, end, rebalance, window, cost_bps: float = 0.0) -> BacktestResult:
     realised = realised_returns(table.prices)
     periods = PERIODS_PER_YEAR.get(infer_frequency(table.prices.index), 252)
-    chosen = [r["weights"] or None for r in records]
-    main = simulate(realised.returns, calendar.rebalances, calendar.last, chosen)
-    for record, turnover in zip(records, main.turnover):
-        record["turnover"] = turnover
-    daily = [{"date": d.date().isoformat(), "portfolio_return": float(r)}
-             for d, r in zip(main.dates, main.portfolio_returns)]
-    benchmarks = {}
-    for name in BENCHMARKS:
-        run = simulate(realised.returns, calendar.rebalances, calendar.last,
-                       [r["benchmarks"].get(name) or None for r in records])
-        benchmarks[name] = performance(run.portfolio_returns, run.turnover, periods, settings.risk_free_rate)
-        for row, value in zip(daily, run.portfolio_returns):
-            row[name] = float(value)
+    outcome = backtest_outcome(realised.returns, calendar.rebalances, calendar.last, records, periods_per_year=periods,
+                               risk_free_rate=settings.risk_free_rate, rate=cost_rate(cost_bps), seed=seed,
+                               membership=table.membership)
+    daily = outcome.daily
     held = {t for r in records for t in r["weights"]}
     adjustments = [j for j in realised.adjustments
                    if j["ticker"] in held and daily and daily[0]["date"] <= j["date"] <= daily[-1]["date"]]
@@ -136,10 +138,9 @@ def assemble(table: PriceTable, settings: RebalanceSettings, calendar, records: 
                  "first_date": table.prices.index[0].date().isoformat(),
                  "last_date": table.prices.index[-1].date().isoformat(), "n_tickers": int(table.prices.shape[1])},
         settings={"start": start, "end": end, "rebalance": rebalance, "window": window,
-                  "window_returns": calendar.window, "periods_per_year": periods, **result_settings(settings)},
-        seed=seed, rebalances=records, daily=daily,
-        metrics=performance(main.portfolio_returns, main.turnover, periods, settings.risk_free_rate),
-        benchmarks=benchmarks, adjustments=adjustments,
+                  "window_returns": calendar.window, "periods_per_year": periods, **result_settings(settings),
+                  "cost_bps": float(cost_bps)},
+        seed=seed, rebalances=records, daily=daily, metrics=outcome.metrics, benchmarks=outcome.benchmarks,
+        adjustments=adjustments, universe=universe_summary(table, records), intervals=outcome.intervals,
         sectors={t: table.sectors[t] for t in held if table.sectors and t in table.sectors},
         versions=library_versions())
-

@@ -10,12 +10,13 @@ Realised asset returns come from the data's closing prices: ``R[t, i] = P[t, i] 
 Between rebalances the weights drift with prices: with ``w`` the weights after day ``t-1``'s
 close, day ``t`` returns ``r = w . R[t]`` and the weights become ``w * (1 + R[t]) / (1 + r)``.
 At a rebalance the drifted weights are replaced by the new ones at that day's close; the
-one-way turnover is ``0.5 * sum |w_new - w_drifted|``.
+one-way turnover is ``0.5 * sum |w_new - w_drifted|``, and the value traded (both sides, as a
+share of the portfolio's value) is ``sum |w_new - w_drifted|``: 1 for the first purchase from cash.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Sequence
 
 import numpy as np
@@ -49,6 +50,10 @@ class Simulation:
     dates: list[pd.Timestamp]
     portfolio_returns: np.ndarray
     turnover: list[float]
+    # Per rebalance: sum |w_new - w_drifted| (buys plus sells), 0 where nothing was bought.
+    traded: list[float] = field(default_factory=list)
+    # The book after the last day, drifted with prices (one weight per column of ``returns``).
+    final_weights: np.ndarray | None = None
 
 
 def simulate(returns: pd.DataFrame, positions: Sequence[int], last: int,
@@ -63,7 +68,7 @@ def simulate(returns: pd.DataFrame, positions: Sequence[int], last: int,
     values = returns.to_numpy(dtype=float)
     held = np.zeros(len(columns))
     invested = False
-    daily, turnover = [], []
+    daily, turnover, traded = [], [], []
     bounds = list(positions) + [last]
     for j, start in enumerate(positions):
         target = weights[j]
@@ -71,10 +76,12 @@ def simulate(returns: pd.DataFrame, positions: Sequence[int], last: int,
             new = np.zeros(len(columns))
             for ticker, w in target.items():
                 new[columns[ticker]] = w
-            turnover.append(0.5 * float(np.abs(new - held).sum()) if invested else 1.0)
+            traded.append(float(np.abs(new - held).sum()) if invested else 1.0)
+            turnover.append(0.5 * traded[-1] if invested else 1.0)
             held, invested = new, True
         else:
             turnover.append(0.0)
+            traded.append(0.0)
         for p in range(start + 1, bounds[j + 1] + 1):
             r_assets = values[p - 1]
             if not invested:
@@ -85,34 +92,5 @@ def simulate(returns: pd.DataFrame, positions: Sequence[int], last: int,
             daily.append(r)
             held = np.where(active, held * (1.0 + np.where(active, r_assets, 0.0)) / (1.0 + r), 0.0)
     dates = list(returns.index[positions[0]:last])
-    return Simulation(dates=dates, portfolio_returns=np.array(daily), turnover=turnover)
-
-
-def performance(daily: np.ndarray, turnover: Sequence[float], periods_per_year: int,
-                risk_free_rate: float = 0.0) -> dict[str, float | None]:
-    """Annualised return (geometric), volatility, Sharpe, maximum drawdown and mean turnover.
-
-    Sharpe = (mean daily return - rf / periods) * periods / annual volatility; the mean
-    turnover leaves out the first rebalance (the purchase from cash).
-    """
-    n = len(daily)
-    wealth = np.cumprod(1.0 + daily)
-    annual_return = float(wealth[-1] ** (periods_per_year / n) - 1.0) if n else None
-    volatility = float(np.std(daily, ddof=1) * np.sqrt(periods_per_year)) if n > 1 else None
-    excess = (float(np.mean(daily)) - risk_free_rate / periods_per_year) * periods_per_year if n else None
-    sharpe = excess / volatility if volatility else None
-    later = list(turnover[1:])
-    return {"annual_return": annual_return, "annual_volatility": volatility, "sharpe": sharpe,
-            "max_drawdown": max_drawdown(daily), "mean_turnover": float(np.mean(later)) if later else None}
-
-
-def max_drawdown(daily: np.ndarray) -> float:
-    """Largest fall of wealth from its previous peak, as a positive fraction (the start counts as a peak)."""
-    wealth = np.concatenate([[1.0], np.cumprod(1.0 + np.asarray(daily))])
-    return float(np.max(1.0 - wealth / np.maximum.accumulate(wealth)))
-
-
-def drawdowns(daily: np.ndarray) -> np.ndarray:
-    wealth = np.cumprod(1.0 + np.asarray(daily))
-    peaks = np.maximum.accumulate(np.concatenate([[1.0], wealth]))[1:]
-    return wealth / peaks - 1.0
+    return Simulation(dates=dates, portfolio_returns=np.array(daily), turnover=turnover, traded=traded,
+                      final_weights=held)

@@ -54,7 +54,7 @@ def spread_frontier(problem: Problem, grid: ObjectiveGrid, method: FrontierMetho
     started = time.perf_counter()
     deadline_at = None if time_limit is None else time.time() + time_limit
     if by_target:
-        task_method = method.for_tasks(problem, time_limit, checkpoint_dir)
+        task_method = method.for_tasks(problem, time_limit, checkpoint_dir, kind=grid.kind)
         seeds = task_seeds(seed, len(grid))
         shapes = [(target_grid(grid, j), task_method, seeds[j], None) for j in range(len(grid))]
     else:

@@ -43,7 +43,8 @@ def test_daily_returns_recomputed_from_prices_and_weights(market, run_cli, tmp_p
     assert [d.strftime("%m-%d") for d in dates[1:]] == ["03-31", "06-30", "09-30"]
     assert set(data["benchmarks"]) == {"equal_weight", "min_variance"}
     for metrics in (data["metrics"], *data["benchmarks"].values()):
-        assert set(metrics) == {"annual_return", "annual_volatility", "sharpe", "max_drawdown", "mean_turnover"}
+        assert set(metrics) == {"annual_return", "annual_volatility", "sharpe", "sortino", "calmar", "max_drawdown",
+                                "cvar_95", "worst_month", "mean_turnover", "costs_paid", "gross"}
     # Metrics follow from the daily returns.
     daily = np.array([row["portfolio_return"] for row in data["daily"]])
     assert data["metrics"]["annual_return"] == pytest.approx(np.prod(1 + daily) ** (252 / len(daily)) - 1)

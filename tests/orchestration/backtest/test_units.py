@@ -8,7 +8,8 @@ import pytest
 
 from geo.orchestration.backtest.calendar import backtest_calendar, parse_window
 from geo.orchestration.backtest.choose import ChooseRule
-from geo.orchestration.backtest.simulate import max_drawdown, performance, simulate
+from geo.orchestration.backtest.measures import performance
+from geo.orchestration.backtest.simulate import simulate
 from geo.core.errors import GeoError
 
 
@@ -55,8 +56,8 @@ def test_drift_turnover_and_a_date_without_a_portfolio():
 
 def test_metrics_on_known_numbers():
     daily = np.array([0.1, -0.5, 0.2])
-    assert max_drawdown(daily) == pytest.approx(0.5)
     m = performance(daily, [1.0, 0.2, 0.4], periods_per_year=3)
+    assert m["max_drawdown"] == pytest.approx(0.5)
     assert m["annual_return"] == pytest.approx(1.1 * 0.5 * 1.2 - 1)
     assert m["mean_turnover"] == pytest.approx(0.3)
     assert m["sharpe"] == pytest.approx(np.mean(daily) * 3 / (np.std(daily, ddof=1) * np.sqrt(3)))
