@@ -32,6 +32,7 @@ import pandas as pd
 from benchmarks.common import SHARED_DATA, machine_description, orlib_spec
 from geo.core.results import FrontierResult
 from geo.data import load_dataset
+from geo.generator_enhanced.optimizer import SEED_OPTIONS
 from geo.orchestration.frontier.run import compute_frontier
 from geo.orchestration.frontier.targets import evenly_spaced_targets
 from geo.methods.registry import make_method
@@ -40,6 +41,10 @@ from geo.problem import ObjectiveGrid, Problem
 
 RUNS: dict[str, tuple[str, dict[str, Any]]] = {
     "local-search": ("local-search", {}),
+    # local search in the reduced-cost order (first improvement), kicks and backward pass as by default
+    "local-search-rc": ("local-search", {"descent": "reduced-cost"}),
+    # GEO's seed alone: local search's forward sweep as GEO runs it (SEED_OPTIONS), nothing after it
+    "geo-seed": ("local-search", SEED_OPTIONS["local-search"]),
     # GEO's seed alone: one sweep of local search (a descent per target, no kicks)
     "local-search-sweep": ("local-search", {"kicks": 0}),
     "annealing": ("annealing", {}),
