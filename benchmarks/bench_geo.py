@@ -4,6 +4,7 @@ Run: .venv/bin/python -m benchmarks.bench_geo --sets port3,port4 --budget 20000 
      .venv/bin/python -m benchmarks.bench_geo --sets port1,port2,port3,port4,port5 --time-limit 45
      [--runs local-search,annealing,geo-uniform,geo-independent,geo-mps] [--points 50] [--json FILE]
      [--reference long-run.json,scip.json]
+     .venv/bin/python -m benchmarks.bench_geo --rescore b20k.json,b50k.json,b100k.json  (one best known for all)
 
 K = 10, at most K, 0 <= w <= 1. Targets: the 50 targets of ``orlib/exact/port<i>_K10.csv`` for
 port1-5 (proven optima where its status says so), the published CCEF's for indtrack6, 50 evenly
@@ -24,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -179,6 +181,41 @@ def nll_cells(runs: list[dict[str, Any]]) -> str:
     return "".join(f" {value:.2f} |" if np.isfinite(value) else " - |" for value in cells)
 
 
+def rescore(specs: list[str]) -> None:
+    """Print the runs of several ``--json`` dumps against one best known per set: the lowest
+    variance any dump has at each target (each dump's best known already holds its reference).
+    ``FILE=LABEL`` labels a dump (default: the file's stem); dumps with the same label merge their
+    runs (e.g. seeds split over two invocations)."""
+    labelled: dict[str, dict[str, dict[str, list[dict[str, Any]]]]] = {}
+    best: dict[str, np.ndarray] = {}
+    targets: dict[str, np.ndarray] = {}
+    for spec in specs:
+        path, _, label = spec.partition("=")
+        label = label or Path(path).stem
+        with open(path) as handle:
+            dump = json.load(handle)
+        for name, entry in dump.items():
+            these = np.array(entry["targets"])
+            if name in targets and not np.allclose(targets[name], these, rtol=1e-12, atol=0.0):
+                raise SystemExit(f"{path}: the targets of {name} differ from an earlier dump's")
+            targets[name] = these
+            known = np.array(entry["best_known"], dtype=float)
+            best[name] = np.fmin(best[name], known) if name in best else known
+            runs = labelled.setdefault(name, {}).setdefault(label, {})
+            for run, rows in entry["runs"].items():
+                runs.setdefault(run, []).extend({**row, "variances": np.array(row["variances"], dtype=float)}
+                                                for row in rows)
+    print("| set | dump | run | seeds | mean gap % | max gap % | within 0.05 % | evaluations (max) |")
+    print("|---|---|---|---|---|---|---|---|")
+    for name, dumps in labelled.items():
+        for label, runs in dumps.items():
+            for run, rows in runs.items():
+                s = summarise(rows, best[name])
+                print(f"| {name} | {label} | {run} | {len(rows)} | {spread(s['mean_gap'], '.4f')} | "
+                      f"{spread(s['max_gap'], '.3f')} | {spread([100 * w for w in s['within']], '.0f')} % | "
+                      f"{s['evaluations']:,} |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sets", default="port1,port2,port3,port4,port5")
@@ -195,7 +232,13 @@ def main() -> None:
     parser.add_argument("--reference", default=None,
                         help="Comma-separated geo results files (e.g. a long local-search run, SCIP's incumbents) "
                              "whose feasible points join the best known at the targets they share.")
+    parser.add_argument("--rescore", default=None,
+                        help="Comma-separated --json dumps (FILE or FILE=LABEL): print their runs against one best "
+                             "known per set, the lowest of every dump; runs nothing.")
     args = parser.parse_args()
+    if args.rescore:
+        rescore(args.rescore.split(","))
+        return
     seeds = [int(s) for s in args.seeds.split(",")]
     limit = f"budget {args.budget:,} evaluations" if args.budget else f"time limit {args.time_limit} s"
     print(f"machine: {machine_description()}; {limit}; seeds {seeds}")
