@@ -54,8 +54,9 @@ def _flip_log_ratios(tensors: list[np.ndarray], x: np.ndarray) -> tuple[np.ndarr
     open_rows = np.zeros((0, 1))  # row i: v_i at the current site, on the scale of ``left``
     for m in range(n):
         keep, flip = tensors[m][:, x[m], :], tensors[m][:, 1 - x[m], :]
-        here = float(left @ keep @ right[m + 1])  # psi(x) on this site's scale
-        singles[m] = 2.0 * np.log(np.abs(float(left @ flip @ right[m + 1]) / here))
+        # numpy scalars: a zero amplitude of x gives +inf (or NaN) ratios, never an exception
+        here = np.float64(left @ keep @ right[m + 1])  # psi(x) on this site's scale
+        singles[m] = 2.0 * np.log(np.abs(np.float64(left @ flip @ right[m + 1]) / here))
         if len(open_rows):
             pairs[:m, m] = 2.0 * np.log(np.abs((open_rows @ (flip @ right[m + 1])) / here))
         stepped = left @ keep

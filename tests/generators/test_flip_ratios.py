@@ -91,3 +91,15 @@ def test_neighbour_ratios_follow_the_neighbourhood_order(sp500_sample, cardinali
     np.testing.assert_allclose(ratios, want, atol=1e-9)
     with pytest.raises(ValueError, match="one or two bits"):
         swap_log_ratios(*generator.flip_log_ratios(selection), selection, selection[None, :])
+
+
+def test_a_selection_the_model_gives_zero_amplitude_gets_infinite_ratios_not_an_error():
+    """An MPS can give a selection amplitude 0 (an asset never held in its training data): every
+    move that leaves it then has an infinite ratio, and the computation must not raise."""
+    tensors = random_mps(8, 2, np.random.default_rng(3))
+    tensors[2][:, 1, :] = 0.0  # asset 2 held: amplitude 0
+    selection = np.zeros(8, dtype=bool)
+    selection[[1, 2, 5]] = True
+    singles, pairs = flip_log_ratios(tensors, selection)
+    assert singles[2] == np.inf  # dropping asset 2 leaves the zero
+    assert not np.isfinite(singles[[0, 1, 3]]).any()
