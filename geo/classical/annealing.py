@@ -42,7 +42,7 @@ class AnnealingMethod:
               checkpoint: Checkpoint | None = None) -> MethodRun:
         with evaluator.spending(budget):
             found, _ = sweep_targets(self._anneal_column, evaluator, rng, budget, deadline, progress, checkpoint)
-            points = heuristic_points(evaluator, found, deadline)
+            points = heuristic_points(evaluator, deadline)
         return MethodRun(points, {"stopped_by_deadline": deadline.expired()})
 
     def _anneal_column(self, evaluator: SelectionEvaluator, column: int, previous: np.ndarray | None,

@@ -1,12 +1,18 @@
-"""Starting selections for the search heuristics, built for one frontier parameter."""
+"""Starting selections for the search heuristics: a first answer for every target, and a
+greedy start for one target's search."""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from geo.problem.evaluator import SelectionEvaluator
 from geo.problem.selection_qp import SelectionQP, solve_bounded
 from geo.problem.sharpe_qp import tangency_weights
+
+if TYPE_CHECKING:
+    from geo.methods.base import Deadline
 
 
 def universe_weights(evaluator: SelectionEvaluator, column: int) -> np.ndarray | None:
@@ -94,3 +100,54 @@ def starting_selection(evaluator: SelectionEvaluator, column: int,
     costs = evaluator.costs(starts, [column])[:, 0]
     best = int(np.argmin(costs)) if np.isfinite(costs).any() else 0
     return starts[best].copy(), float(costs[best])
+
+
+def answer_every_target(evaluator: SelectionEvaluator, deadline: "Deadline | None" = None) -> list[np.ndarray | None]:
+    """A first answer at every target for one evaluation each, before any search improves on them.
+
+    Target by target along the frontier, the previous target's answer re-priced where it still
+    reaches the target; where it does not (or at the first target), the first of a few
+    constructions (:func:`first_constructions`) that reaches it. Whether a selection reaches a
+    target is read from its attainable returns, which costs no evaluation, so each target costs
+    at most one: a budgeted method answers every target as soon as its budget allows one
+    evaluation per target. None where the budget or the time ran out first, or nothing reaches.
+    """
+    answers: list[np.ndarray | None] = []
+    previous: np.ndarray | None = None
+    for column in range(len(evaluator.grid)):
+        if evaluator.remaining < 1 or (deadline is not None and deadline.expired()):
+            answers.extend([None] * (len(evaluator.grid) - column))
+            break
+        reaching = previous is not None and evaluator.reach_gap(previous, column)[0] == 0
+        candidates = previous[None, :] if reaching else first_constructions(evaluator, column)
+        gaps = evaluator.reach_gap(candidates, column)
+        answer = None
+        if np.any(gaps == 0):
+            choice = candidates[int(np.flatnonzero(gaps == 0)[0])]
+            if np.isfinite(evaluator.costs(choice, [column])[0, 0]):
+                answer = previous = choice.copy()
+        answers.append(answer)
+    return answers
+
+
+def first_constructions(evaluator: SelectionEvaluator, column: int) -> np.ndarray:
+    """Cheap selections of the largest allowed size for one target, none of them priced: the
+    largest weights of the universe optimum; the same with its last asset swapped for the
+    lowest- and for the highest-return asset (to stretch its return range down or up); and the
+    highest-return assets, which reach every attainable target."""
+    problem = evaluator.problem
+    size = max(problem.feasible_sizes)
+    by_return = np.argsort(problem.mu, kind="stable")
+    rows = []
+    weights = universe_weights(evaluator, column)
+    if weights is not None:
+        held = np.argsort(-weights, kind="stable")[:size]
+        rows.append(held)
+        for extreme in (by_return[0], by_return[-1]):
+            if extreme not in held:
+                rows.append(np.append(held[:-1], extreme))
+    rows.append(by_return[-size:])
+    selections = np.zeros((len(rows), problem.n_assets), dtype=bool)
+    for row, assets in enumerate(rows):
+        selections[row, assets] = True
+    return selections

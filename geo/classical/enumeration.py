@@ -120,8 +120,7 @@ class EnumerationMethod:
             if progress:
                 progress(done, total)
         complete = done == total
-        found = [s for s in chosen if s is not None]
-        points = heuristic_points(evaluator, found, deadline)
+        points = heuristic_points(evaluator, deadline)
         for point in points:
             if complete:
                 # Every selection was priced: the best is optimal, an empty point is infeasible.

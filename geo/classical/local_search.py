@@ -4,6 +4,10 @@ For each parameter: steepest descent over the whole move neighbourhood (swaps; d
 in at-most mode) from the best of a greedy construction and the previous target's answer,
 then ``kicks`` rounds of iterated local search (a random double move from the best, then
 descent again). The sweep along the frontier is :func:`geo.classical.sweep.sweep_targets`.
+``descent="reduced-cost"`` descends by first improvement in the order of the QP's reduced
+costs instead (:mod:`geo.classical.first_improvement`): far cheaper where the budget cannot pay
+for whole neighbourhoods. A backward pass then descends once more at each target from the best
+selection any target found (``backward=False``: the forward sweep only).
 """
 
 from __future__ import annotations
@@ -17,8 +21,10 @@ from geo.classical.construction import starting_selection
 from geo.classical.neighbourhood import all_neighbours, random_neighbour
 from geo.classical.sweep import sweep_targets
 from geo.core.checkpoint import Checkpoint
+from geo.core.errors import GeoError
 from geo.problem.evaluator import SelectionEvaluator
 
+DESCENTS = ("steepest", "reduced-cost")
 # A move must lower the cost by more than this relative amount: guards against cycling on
 # round-off when two selections have (numerically) the same cost.
 IMPROVEMENT_RTOL = 1e-12
@@ -30,7 +36,13 @@ class LocalSearchMethod:
 
     kicks: int = 5
     kick_moves: int = 2
+    descent: str = "steepest"
+    backward: bool = True
     name: str = "local-search"
+
+    def __post_init__(self) -> None:
+        if self.descent not in DESCENTS:
+            raise GeoError(f"unknown descent {self.descent!r}", f"use one of: {', '.join(DESCENTS)}")
 
     def solve(self, evaluator: SelectionEvaluator, rng: np.random.Generator, budget: int | None,
               deadline: Deadline, progress: ProgressCallback | None = None,
@@ -38,8 +50,9 @@ class LocalSearchMethod:
         with evaluator.spending(budget):
             found, allowance = sweep_targets(self._search_column, evaluator, rng, budget, deadline, progress,
                                              checkpoint)
-            found += self._backward_pass(evaluator, found, rng, deadline, allowance.stop_at)
-            points = heuristic_points(evaluator, found, deadline)
+            if self.backward:
+                found += self._backward_pass(evaluator, found, rng, deadline, allowance.stop_at)
+            points = heuristic_points(evaluator, deadline)
         return MethodRun(points, {"stopped_by_deadline": deadline.expired()})
 
     def _backward_pass(self, evaluator: SelectionEvaluator, found: list[np.ndarray], rng: np.random.Generator,
@@ -57,23 +70,32 @@ class LocalSearchMethod:
                 break
             start = best_selections_per_column(evaluator, np.array(found + improved), [column])[0]
             if start is not None:
-                improved.append(descend(evaluator, start, column, rng, stop_at, deadline)[0])
+                improved.append(self._descend(evaluator, start, column, rng, stop_at, deadline)[0])
         return improved
 
     def _search_column(self, evaluator: SelectionEvaluator, column: int, previous: np.ndarray | None,
                        rng: np.random.Generator, stop_at: float, deadline: Deadline) -> np.ndarray | None:
         start, _ = starting_selection(evaluator, column, previous)
-        best, best_cost = descend(evaluator, start, column, rng, stop_at, deadline)
+        best, best_cost = self._descend(evaluator, start, column, rng, stop_at, deadline)
         for _ in range(self.kicks):
             if evaluator.n_evaluations >= min(stop_at, evaluator.limit) or deadline.expired():
                 break
             kicked = best
             for _ in range(self.kick_moves):
                 kicked = random_neighbour(evaluator.problem, kicked, rng)
-            candidate, cost = descend(evaluator, kicked, column, rng, stop_at, deadline)
+            candidate, cost = self._descend(evaluator, kicked, column, rng, stop_at, deadline)
             if cost < best_cost:
                 best, best_cost = candidate, cost
         return best if np.isfinite(best_cost) else None
+
+    def _descend(self, evaluator: SelectionEvaluator, selection: np.ndarray, column: int, rng: np.random.Generator,
+                 stop_at: float, deadline: Deadline) -> tuple[np.ndarray, float]:
+        if self.descent == "steepest":
+            return descend(evaluator, selection, column, rng, stop_at, deadline)
+        from geo.classical.first_improvement import first_improvement_descent, reduced_cost_scores
+
+        return first_improvement_descent(evaluator, selection, column, rng, reduced_cost_scores(evaluator, column),
+                                         stop_at, deadline)
 
 
 def descend(evaluator: SelectionEvaluator, selection: np.ndarray, column: int, rng: np.random.Generator,

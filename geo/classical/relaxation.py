@@ -17,8 +17,10 @@ Rounding (candidates per grid value):
   never hurts, so size K dominates);
 - ``roundings`` randomised ones: K assets drawn without replacement with probability
   proportional to the relaxed weights (a small floor lets zero-weight assets in).
-Every candidate is priced by the evaluator at *all* grid columns (a candidate rounded for one
-target serves every other target), and each point takes the best candidate for its column.
+Before any relaxation, every target gets a cheap first answer (one evaluation each, so a small
+budget still answers the whole frontier). Every candidate is priced by the evaluator at *all*
+grid columns (a candidate rounded for one target serves every other target), and each point
+takes the cheapest selection priced for its column.
 
 Holdings (:mod:`geo.problem.holdings`): ``max_changes`` is a linear row on the relaxed z
 (``sum_{held}(1 - z_i) + sum_{not held} z_i <= M``) and the candidates are moved back within it;
@@ -33,7 +35,8 @@ from typing import Any, Iterator
 
 import numpy as np
 
-from geo.methods.base import Deadline, MethodRun, ProgressCallback, best_selections_per_column, point_from_selection
+from geo.classical.construction import answer_every_target
+from geo.methods.base import Deadline, MethodRun, ProgressCallback, best_known_selections, point_from_selection
 from geo.classical.unconstrained import CLARABEL_OPTIONS, ScaledMoments, scaled_risk_aversion
 from geo.core.errors import GeoError
 from geo.problem.evaluator import SelectionEvaluator, selection_keys
@@ -196,6 +199,8 @@ class RelaxationMethod:
         stopped_by = None
         reached: set[int] = set()  # columns whose relaxation was attempted
         infeasible: set[int] = set()  # columns whose relaxation was certified infeasible
+        with evaluator.spending(budget):
+            answer_every_target(evaluator, deadline)  # a first answer everywhere, one evaluation each
         for column, bound, proven_infeasible, batch in _relaxed_rounds(evaluator, rng, self.roundings, deadline):
             bounds[column] = bound
             reached.add(column)
@@ -219,7 +224,7 @@ class RelaxationMethod:
         if stopped_by is None and deadline.expired():
             stopped_by = "time_limit"
         candidates = _unique(pool, n)
-        best = best_selections_per_column(evaluator, candidates)
+        best = best_known_selections(evaluator)
         points = [point_from_selection(evaluator, selection, j,
                                        unsolved_status=_unsolved(j, reached, infeasible, stopped_by),
                                        **_bound_extras(bounds[j]))

@@ -1,8 +1,10 @@
 """Sweeping a per-target search along the frontier, the outer loop local search and annealing share.
 
-Targets are visited in order, each warm-started from the previous target's answer and given
-a fair share of the remaining evaluation budget and time; at the end every target takes the best of
-all selections kept, so work done for one target also serves its neighbours.
+Every target first gets a cheap answer (:func:`~geo.classical.construction.answer_every_target`,
+one evaluation each), so that a small budget still answers the whole frontier. Then targets are
+visited in order, each warm-started from the previous target's answer and given a fair share of
+the remaining evaluation budget and time; at the end every target takes the cheapest selection
+priced there, so work done for one target also serves its neighbours.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import numpy as np
 
 from geo.methods.base import Deadline, ProgressCallback
 from geo.classical.budget import ColumnBudget
+from geo.classical.construction import answer_every_target
 from geo.core.checkpoint import Checkpoint, restore_snapshot, snapshot
 from geo.problem.evaluator import SelectionEvaluator
 
@@ -31,7 +34,6 @@ def sweep_targets(search: ColumnSearch, evaluator: SelectionEvaluator, rng: np.r
     never interrupted.
     """
     n_columns = len(evaluator.grid)
-    allowance = ColumnBudget(evaluator, budget, n_columns)
     found: list[np.ndarray] = []
     previous: np.ndarray | None = None
     first_column = 0
@@ -40,6 +42,10 @@ def sweep_targets(search: ColumnSearch, evaluator: SelectionEvaluator, rng: np.r
         state = restore_snapshot(saved, evaluator, rng)
         first_column, found, previous = state["column"], state["found"], state["previous"]
         allowance = ColumnBudget(evaluator, budget, n_columns, start=state["budget_start"])
+    else:
+        allowance = ColumnBudget(evaluator, budget, n_columns)
+        # the first answers count against the budget the targets then share
+        answer_every_target(evaluator, deadline)
     for column in range(first_column, n_columns):
         if deadline.expired():
             break

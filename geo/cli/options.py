@@ -87,10 +87,11 @@ def problem_options(command: Callable) -> Callable:
         click.option("--seed-method", default=None,
                      help="GEO's starting pool: local-search (booster, the default), annealing, relaxation, exact, "
                           "or random (stand-alone)."),
-        click.option("--refine", type=click.Choice(["descent", "guided", "none"]), default=None,
-                     help="GEO: refine each sampled start by exact swap descent (descent, the default); the same, "
-                          "pricing first the swaps the generator rates likeliest (guided); or price samples as "
-                          "they are (none: the paper's raw loop)."),
+        click.option("--refine", type=click.Choice(["descent", "guided", "reduced-cost", "random", "none"]),
+                     default=None,
+                     help="GEO: how each start is refined: steepest swap descent (descent, the default); first "
+                          "improvement with the moves in the generator's order (guided), the reduced-cost order "
+                          "(reduced-cost) or random order (random); or not at all (none: the paper's raw loop)."),
         click.option("--segments", type=int, default=None,
                      help="GEO: one generator per this many contiguous segments of the frontier "
                           "(default 5; 1 with --refine none, unless --conditioning segment-site)."),
@@ -100,8 +101,9 @@ def problem_options(command: Callable) -> Callable:
                           "(segments, the default) or one MPS with an extra site for the segment, sampled with "
                           "that site fixed (segment-site; --generator mps only)."),
         click.option("--starts", default=None,
-                     help="GEO: each descent starts from the target's best portfolio kicked towards a generator "
-                          "sample (kick, the default), or from the sample itself (sample)."),
+                     help="GEO: each descent starts from the target's best portfolio moved by swaps drawn from the "
+                          "generator's probability ratios (swaps, the default; kick with --generator qcbm), moved "
+                          "2 assets towards a generator sample (kick), or from the sample itself (sample)."),
         click.option("--iterations", type=int, default=None,
                      help="GEO iterations (default 20 without --budget or --time-limit)."),
         click.option("--samples", type=int, default=None,

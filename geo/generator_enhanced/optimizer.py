@@ -1,8 +1,9 @@
 """The Generator-Enhanced Optimization method (DESIGN.md, "GEO"): learned restarts, refined exactly.
 
-1. Seed. Booster mode (the default) runs a classical method, local search by default, on
-   ``seed_fraction`` of the budget and time; its answers, and the best selections it priced
-   at each target, enter the pool. Stand-alone mode (``seed_method="random"``) starts from
+1. Seed. Booster mode (the default) runs a classical method, local search by default, on the
+   whole budget and time, as it would run alone, until its own end (local search: one sweep,
+   a descent per target); the loop spends only what is left. Its answers, and the best
+   selections it priced at each target, enter the pool. Stand-alone mode (``seed_method="random"``) starts from
    random valid selections. Either way the pool is priced at every target of the frontier.
 2. Learn. One generator per contiguous segment of the frontier (``segments``) is fitted on the
    softmax surrogate of the pool scored on its own targets (:mod:`.segments`); or, with
@@ -36,22 +37,28 @@ from typing import Any
 
 import numpy as np
 
+from geo.classical.construction import answer_every_target
 from geo.classical.neighbourhood import random_selections
 from geo.core.checkpoint import Checkpoint, restore_snapshot, snapshot
 from geo.core.errors import GeoError
 from geo.generator_enhanced.exploration import Exploration
 from geo.generator_enhanced.pool import Pool, first_unseen, sampling_sizes, top_selections_per_target
-from geo.generator_enhanced.refinement import TargetSchedule, learned_kick, refine
+from geo.generator_enhanced.proposals import START_MODES, propose_starts, within_changes
+from geo.generator_enhanced.refinement import REFINE_MODES, TargetSchedule, descent_for, refine
 from geo.generator_enhanced.segments import CONDITIONINGS, SegmentedGenerators
 from geo.generators.quality import GeneratorQuality
 from geo.methods.base import Deadline, MethodRun, ProgressCallback, best_known_points
 from geo.problem.evaluator import SelectionEvaluator, selection_keys
 
 SEED_METHODS = ("random", "local-search", "annealing", "relaxation", "exact")
-REFINE_MODES = ("descent", "guided", "none")
-START_MODES = ("kick", "sample")
-# A learned kick moves this many assets of a target's incumbent towards a generator sample.
-KICK_MOVES = 2
+# The seed method's own settings in booster mode (``seed_options`` overrides them): local search
+# makes one forward sweep (construction and one descent per target, carried along the
+# frontier) by first improvement in the reduced-cost order; the loop's kicks take the place of
+# its random ones, its continuation that of the backward pass.
+SEED_OPTIONS: dict[str, dict[str, Any]] = {"local-search": {"kicks": 0, "backward": False,
+                                                            "descent": "reduced-cost"}}
+# A ``swaps`` start moves a target's incumbent this many times (moves drawn from the generator).
+KICK_MOVES = 3
 DEFAULT_ITERATIONS = 20
 # Booster mode: how many of the seed method's best selections per target enter the pool
 # beside its answers (its memo holds many more, priced at one target each).
@@ -74,10 +81,10 @@ class GEOMethod:
 
     generator: str = "mps"
     seed_method: str = "local-search"
-    seed_fraction: float = 0.6
     seed_options: dict[str, Any] = field(default_factory=dict)
     refine: str = "descent"
-    starts: str = "kick"
+    starts: str | None = None
+    kick_moves: int = KICK_MOVES
     segments: int | None = None
     conditioning: str = "segments"
     initial_pool: int = 200
@@ -92,6 +99,10 @@ class GEOMethod:
     def __post_init__(self) -> None:
         if self.seed_method not in SEED_METHODS:
             raise GeoError(f"unknown seed method {self.seed_method!r}", f"use one of: {', '.join(SEED_METHODS)}")
+        if self.starts is None:
+            # the circuit has no move ratios of its own (its log-probability of every neighbour
+            # would do, but its novelty and acceptance are measured on what it samples)
+            self.starts = "kick" if self.generator == "qcbm" else "swaps"
         if self.starts not in START_MODES:
             raise GeoError(f"unknown start mode {self.starts!r}", f"use one of: {', '.join(START_MODES)}")
         if self.refine not in REFINE_MODES:
@@ -101,10 +112,8 @@ class GEOMethod:
         if self.conditioning == "segment-site" and self.generator != "mps":
             raise GeoError(f"--conditioning segment-site needs --generator mps (got {self.generator})",
                            "use --generator mps, or --conditioning segments")
-        if not 0.0 <= self.seed_fraction < 1.0:
-            raise GeoError(f"seed fraction must be in [0, 1) (got {self.seed_fraction})", "use e.g. 0.3")
         for label, value in (("segments", self.segments), ("samples per iteration", self.samples_per_iteration),
-                             ("iterations", self.iterations)):
+                             ("iterations", self.iterations), ("kick moves", self.kick_moves)):
             if value is not None and value < 1:
                 raise GeoError(f"GEO {label} must be at least 1 (got {value})", f"give a positive number of {label}")
 
@@ -162,7 +171,7 @@ class GEOMethod:
             if self.refine in ("descent", "guided"):
                 record = self._iterate_descent(state, evaluator, rng, deadline)
             else:
-                record = self._iterate_raw(state, evaluator, rng)
+                record = self._iterate_raw(state, evaluator, rng, deadline)
             record.update(state.models.generator_reports())  # re-read after sampling: acceptance, novelty
             change = state.exploration.update(record["exploration"])
             state.history.append({"iteration": len(state.history) + 1, **record, "exploration_change": change})
@@ -184,9 +193,11 @@ class GEOMethod:
                           schedule=TargetSchedule(n_columns), exploration=Exploration())
         before = evaluator.n_evaluations
         answers, extras = self._seed_selections(evaluator, rng, budget, deadline)
+        state.seed_evaluations = evaluator.n_evaluations - before
+        state.seed_stopped_by = ("budget" if evaluator.remaining <= 0 else "time" if deadline.expired()
+                                 else "its own end")
         state.pool.add(answers)
         state.pool.add_known(extras)
-        state.seed_evaluations = evaluator.n_evaluations - before
         state.seed_costs = evaluator.best_known()[1]
         return state
 
@@ -196,20 +207,28 @@ class GEOMethod:
     def _seed_selections(self, evaluator: SelectionEvaluator, rng: np.random.Generator, budget: int | None,
                          deadline: Deadline) -> tuple[np.ndarray, np.ndarray]:
         """The starting pool: selections to price at every target, and selections to keep at the
-        targets where they are already priced (the seed method's runners-up)."""
+        targets where they are already priced (the seed method's runners-up).
+
+        Booster mode runs the seed method on the whole budget and time, exactly as it would run
+        alone; it stops at its own end (local search's sweep: one descent per target), and the
+        loop spends what is left. So GEO is never worse than its seed, and with too little
+        budget for the seed's sweep it returns the seed's answers. Stand-alone mode answers
+        every target cheaply first (one evaluation each), then draws its random pool from at
+        most half of what is left.
+        """
         problem = evaluator.problem
         none = np.zeros((0, problem.n_assets), dtype=bool)
         if self.seed_method == "random":
+            answer_every_target(evaluator, deadline)  # answers only: they stay out of the training pool
             count = self.initial_pool
             if budget is not None:
-                count = max(1, min(count, int(self.seed_fraction * budget) // len(evaluator.grid)))
+                count = max(1, min(count, int(evaluator.remaining) // (2 * len(evaluator.grid))))
             selections = random_selections(problem, count, rng)
             return selections[problem.valid_size(selections.sum(axis=1))], none
         from geo.methods.registry import make_method
 
-        seed_budget = None if budget is None else int(self.seed_fraction * budget)
-        seed_deadline = deadline if deadline.seconds is None else Deadline(self.seed_fraction * deadline.remaining())
-        run = make_method(self.seed_method, **self.seed_options).solve(evaluator, rng, seed_budget, seed_deadline)
+        options = {**SEED_OPTIONS.get(self.seed_method, {}), **self.seed_options}
+        run = make_method(self.seed_method, **options).solve(evaluator, rng, budget, deadline)
         answers = [problem.selection_from_tickers(list(p.weights)) for p in run.points if p.weights]
         runners_up = top_selections_per_target(evaluator, SEEDS_PER_TARGET)
         return (np.array(answers, dtype=bool).reshape(-1, problem.n_assets),
@@ -220,37 +239,25 @@ class GEOMethod:
                          deadline: Deadline) -> dict[str, Any]:
         """Fit, then refine one learned start at each of the next targets of the schedule."""
         problem, pool = evaluator.problem, state.pool
-        training = self._fit(state, rng)
+        training = self._fit(state, rng, deadline)
         n_starts = max(1, self.n_samples // CANDIDATES_PER_START)
         best_before = pool.best_costs()
         columns = state.schedule.next_columns(n_starts, best_before)
-        blocks = state.models.sample_for(columns, CANDIDATES_PER_START, rng, problem, sampling_sizes(problem),
-                                         state.exploration.prior_share)
-        flat = blocks.reshape(-1, problem.n_assets)
-        valid = problem.valid_size(flat.sum(axis=1))
-        new = first_unseen(flat, pool) & ~state.started_mask(flat)
-        if self.starts == "kick":
-            blocks = within_changes(problem, self._kicks(state, columns, blocks, rng), rng)
-            fresh = ~state.started_mask(blocks.reshape(-1, problem.n_assets)) & ~pool.contains(
-                blocks.reshape(-1, problem.n_assets))
-            ok = problem.valid_size(blocks.sum(axis=2))
-            starts = choose_starts(blocks, fresh.reshape(blocks.shape[:2]) & ok, ok)
-        elif problem.limits_changes:  # the samples moved within the limit are the starts
-            inside = within_changes(problem, blocks, rng).reshape(-1, problem.n_assets)
-            usable = problem.valid_size(inside.sum(axis=1)) & first_unseen(inside, pool) & ~state.started_mask(inside)
-            starts = choose_starts(inside.reshape(blocks.shape), usable.reshape(blocks.shape[:2]),
-                                   problem.valid_size(inside.sum(axis=1)).reshape(blocks.shape[:2]))
-        else:
-            starts = choose_starts(blocks, (valid & new).reshape(blocks.shape[:2]), valid.reshape(blocks.shape[:2]))
-        work = {"starts": 0, "descents": 0, "moves": 0, "already_optimal": 0, "starts_improving": 0}
+        proposals = propose_starts(self.starts, state.models, pool, state.started, columns, problem, rng,
+                                   state.exploration.prior_share, CANDIDATES_PER_START, self.kick_moves)
+        descent = descent_for(self.refine, evaluator, rng, deadline,
+                              lambda column: state.models.model_of(column).neighbour_scores)
+        work = {"starts": 0, "descents": 0, "moves": 0, "already_optimal": 0, "starts_improving": 0,
+                "generator_starts": 0, "generator_evaluations": 0}
+        improved_by_generator: set[int] = set()
         n_better = 0
-        for column, start in zip(columns, starts):
-            if start is None or evaluator.remaining <= 0 or deadline.expired():
+        for column, proposal in zip(columns, proposals.starts):
+            if proposal is None or evaluator.remaining <= 0 or deadline.expired():
                 continue
+            start, spent = proposal.start, evaluator.n_evaluations
             state.started.add(selection_keys(start[None, :])[0])
-            guide = state.models.model_of(int(column)).score if self.refine == "guided" else None
-            result = refine(evaluator, start, int(column), pool.best_costs(), rng, deadline, state.schedule,
-                            self.continuation, guide)
+            result = refine(evaluator, start, int(column), pool.best_costs(), deadline, descent, state.schedule,
+                            self.continuation)
             start_cost = evaluator.costs(start, [int(column)])[0, 0]  # a memo hit: the descent priced it
             n_better += int(start_cost < best_before[column])
             if not deadline.expired():  # past it no iteration will train on them; the memo keeps them
@@ -260,14 +267,20 @@ class GEOMethod:
             work["moves"] += result.moves
             work["already_optimal"] += int(result.already_optimal)
             work["starts_improving"] += int(bool(result.improved_columns))
-        quality = GeneratorQuality(len(flat), int(new.sum()), int((new & valid).sum()), n_better)
+            if proposal.from_generator:
+                work["generator_starts"] += 1
+                work["generator_evaluations"] += evaluator.n_evaluations - spent
+                improved_by_generator.update(result.improved_columns)
+        quality = GeneratorQuality(proposals.n_samples, proposals.n_new, proposals.n_valid_new, n_better)
         return {**quality.to_dict(), **training, **self._refinement_record(work),
+                "targets_improved_by_generator": len(improved_by_generator),
                 "evaluations": evaluator.n_evaluations, **frontier_progress(best_before, pool.best_costs())}
 
-    def _iterate_raw(self, state: "LoopState", evaluator: SelectionEvaluator, rng: np.random.Generator) -> dict[str, Any]:
+    def _iterate_raw(self, state: "LoopState", evaluator: SelectionEvaluator, rng: np.random.Generator,
+                     deadline: Deadline) -> dict[str, Any]:
         """The paper's loop: samples are priced at every target as they are, no refinement."""
         problem, pool = evaluator.problem, state.pool
-        training = self._fit(state, rng)
+        training = self._fit(state, rng, deadline)
         n_columns = len(evaluator.grid)
         per_column = int(np.ceil(self.n_samples / n_columns))
         blocks = state.models.sample_for(np.arange(n_columns), per_column, rng, problem, sampling_sizes(problem),
@@ -283,23 +296,10 @@ class GEOMethod:
         return {**quality.to_dict(), **training, "evaluations": evaluator.n_evaluations,
                 **frontier_progress(best_before, pool.best_costs())}
 
-    @staticmethod
-    def _kicks(state: "LoopState", columns: np.ndarray, samples: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        """Per target and sample, the target's incumbent kicked towards the sample (the incumbent
-        itself where the sample adds nothing: choose_starts then skips it as already seen)."""
-        pool = state.pool
-        kicks = samples.copy()
-        for row, column in enumerate(columns):
-            incumbent = pool.selections[int(np.argmin(pool.costs[:, column]))]
-            for index, sample in enumerate(samples[row]):
-                kick = learned_kick(incumbent, sample, KICK_MOVES, rng)
-                kicks[row, index] = incumbent if kick is None else kick
-        return kicks
-
-    def _fit(self, state: "LoopState", rng: np.random.Generator) -> dict[str, Any]:
+    def _fit(self, state: "LoopState", rng: np.random.Generator, deadline: Deadline) -> dict[str, Any]:
         started = time.perf_counter()
         training = state.models.fit(state.pool, self.training_size, self.temperature,
-                                    state.exploration.temperature_scale, rng)
+                                    state.exploration.temperature_scale, rng, deadline)
         state.last_fit_seconds = time.perf_counter() - started
         return training
 
@@ -316,9 +316,10 @@ class GEOMethod:
         quantum = {"circuit": circuits[0], "circuits": circuits} if circuits else {}
         return {**quantum, "generator": self.generator, "seed_method": self.seed_method,
                 "mode": "stand-alone" if self.seed_method == "random" else "booster",
-                "refine": self.refine, "starts": self.starts, "segments": len(state.models.models),
+                "refine": self.refine, "starts": self.starts, "kick_moves": self.kick_moves, "segments": len(state.models.models),
                 "conditioning": self.conditioning,
-                "seed_evaluations": state.seed_evaluations, "pool_size": state.pool.size,
+                "seed_evaluations": state.seed_evaluations, "seed_stopped_by": state.seed_stopped_by,
+                "pool_size": state.pool.size,
                 "iterations": state.history, "stopped_by": stopped_by,
                 "sampling_sizes": list(map(int, sampling_sizes(evaluator.problem))),
                 "improvement_over_seed": improvement_over_seed(evaluator.grid.values, state.seed_costs, final)}
@@ -335,6 +336,7 @@ class LoopState:
     history: list[dict[str, Any]] = field(default_factory=list)
     started: set[bytes] = field(default_factory=set)
     seed_evaluations: int = 0
+    seed_stopped_by: str | None = None
     seed_costs: np.ndarray | None = None
     last_fit_seconds: float = 0.0
 
@@ -353,24 +355,6 @@ class LoopState:
         self.pool = Pool(evaluator)
         self.pool.extend(selections, costs)
         return self
-
-
-def within_changes(problem, selections: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """``selections`` moved back within the holdings' ``max_changes`` (as they are without one)."""
-    if not problem.limits_changes:
-        return selections
-    return problem.holdings.repair_all(selections, problem.feasible_sizes, rng)
-
-
-def choose_starts(blocks: np.ndarray, usable: np.ndarray, valid: np.ndarray) -> list[np.ndarray | None]:
-    """Per target, the first candidate never seen before; failing that the first valid one (a
-    pool member is a local optimum of *some* target, not necessarily of this one); else None."""
-    starts: list[np.ndarray | None] = []
-    for block, fresh, ok in zip(blocks, usable, valid):
-        pick = np.flatnonzero(fresh)
-        pick = pick if len(pick) else np.flatnonzero(ok)
-        starts.append(block[pick[0]].copy() if len(pick) else None)
-    return starts
 
 
 def frontier_progress(before: np.ndarray, after: np.ndarray) -> dict[str, Any]:

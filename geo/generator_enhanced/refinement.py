@@ -1,7 +1,11 @@
-"""Refining GEO's sampled starts by exact swap descent, and deciding which target each start serves.
+"""Refining GEO's starts by exact swap descent, and deciding which target each start serves.
 
 A raw sample of K assets out of N almost never lands on an optimum; a descent from it, at a
-target where it matters, often does. This module holds the two rules of the hybrid loop:
+target where it matters, often does. The descent is steepest (``refine="descent"``: the whole
+neighbourhood priced before each move) or first improvement (:mod:`geo.classical.first_improvement`)
+in an order: the generator's ratios of the moves (``"guided"``), the QP's reduced costs
+(``"reduced-cost"``) or none (``"random"``, the control of both). This module holds that choice
+and the two rules of the hybrid loop:
 
 - :class:`TargetSchedule` sends starts round-robin over the targets, weakest first: the
   targets that have had the fewest descents come first, and among those the ones whose best
@@ -18,20 +22,35 @@ target where it matters, often does. This module holds the two rules of the hybr
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Callable
 
 import numpy as np
 
-from typing import Callable
-
+from geo.classical.first_improvement import NeighbourOrder, first_improvement_descent, reduced_cost_scores
 from geo.classical.local_search import IMPROVEMENT_RTOL, descend
-from geo.classical.neighbourhood import all_neighbours
 from geo.methods.base import Deadline
 from geo.problem.evaluator import SelectionEvaluator
 
-NeighbourScore = Callable[[np.ndarray], np.ndarray]
-"""``score(selections)`` -> how likely a model rates each selection (higher first)."""
-# Guided descent prices this share of a neighbourhood first: the swaps the model rates likeliest.
-GUIDED_SHARE = 0.1
+Descent = Callable[[np.ndarray, int, dict], tuple[np.ndarray, float]]
+"""``descent(start, column, stats)`` -> the local optimum it reached at ``column`` and its cost."""
+# How the loop refines its starts (``refine``): steepest descent, first improvement in the
+# generator's order, in the reduced-cost order, in random order; or not at all.
+REFINE_MODES = ("descent", "guided", "reduced-cost", "random", "none")
+
+
+def descent_for(mode: str, evaluator: SelectionEvaluator, rng: np.random.Generator, deadline: Deadline,
+                model_order: Callable[[int], NeighbourOrder]) -> Descent:
+    """The descent of refinement ``mode``; ``model_order(column)`` is the generator's ranking of
+    moves at that target (``guided`` only). Each stays within the evaluator's budget limit."""
+    if mode == "descent":
+        return lambda start, column, stats: descend(evaluator, start, column, rng, evaluator.limit, deadline, stats)
+
+    def first_improvement(start: np.ndarray, column: int, stats: dict) -> tuple[np.ndarray, float]:
+        order = {"guided": lambda: model_order(column), "reduced-cost": lambda: reduced_cost_scores(evaluator, column),
+                 "random": lambda: None}[mode]()
+        return first_improvement_descent(evaluator, start, column, rng, order, evaluator.limit, deadline, stats)
+
+    return first_improvement
 
 
 @dataclass
@@ -86,20 +105,16 @@ class Refinement:
 
 
 def refine(evaluator: SelectionEvaluator, start: np.ndarray, column: int, best_costs: np.ndarray,
-           rng: np.random.Generator, deadline: Deadline, schedule: TargetSchedule | None = None,
-           continuation: bool = True, guide: NeighbourScore | None = None) -> Refinement:
+           deadline: Deadline, descent: Descent, schedule: TargetSchedule | None = None,
+           continuation: bool = True) -> Refinement:
     """Descend from ``start`` at ``column``; while that improves a target's best known cost,
     continue to the next target in each direction from the improved selection.
 
-    ``guide``: the first descent prices the swaps the generator rates likeliest first
-    (:func:`guided_descend`). ``best_costs`` (one per target) is read, not changed. Every
-    descent stays within the evaluator's budget limit.
+    ``best_costs`` (one per target) is read, not changed. Every descent stays within the
+    evaluator's budget limit.
     """
     stats = {"moves": 0}
-    if guide is not None:
-        optimum, cost = guided_descend(evaluator, start, column, rng, deadline, guide, stats)
-    else:
-        optimum, cost = descend(evaluator, start, column, rng, evaluator.limit, deadline, stats)
+    optimum, cost = descent(start, column, stats)
     already_optimal = stats["moves"] == 0
     optima, improved, descents = [optimum], [], 1
     if schedule is not None:
@@ -110,7 +125,7 @@ def refine(evaluator: SelectionEvaluator, start: np.ndarray, column: int, best_c
             for step in (1, -1):
                 current, target = optimum, column + step
                 while 0 <= target < len(best_costs) and evaluator.remaining > 0 and not deadline.expired():
-                    current, cost = descend(evaluator, current, target, rng, evaluator.limit, deadline, stats)
+                    current, cost = descent(current, target, stats)
                     descents += 1
                     if schedule is not None:
                         schedule.record(target)
@@ -120,54 +135,6 @@ def refine(evaluator: SelectionEvaluator, start: np.ndarray, column: int, best_c
                     improved.append(target)
                     target += step
     return Refinement(optima, stats["moves"], descents, already_optimal, improved)
-
-
-def guided_descend(evaluator: SelectionEvaluator, start: np.ndarray, column: int, rng: np.random.Generator,
-                   deadline: Deadline, score: NeighbourScore, stats: dict[str, int]) -> tuple[np.ndarray, float]:
-    """Steepest descent that prices the ``GUIDED_SHARE`` of the neighbourhood the model rates
-    likeliest first, takes the best improving swap among them, and prices the rest of the
-    neighbourhood only when none of those improves. The local optimum it stops at is a true
-    one (the whole neighbourhood was priced); what the model saves is evaluations on the way.
-    """
-    current = start.copy()
-    current_cost = float(evaluator.costs(current, [column])[0, 0])
-    if not np.isfinite(current_cost):  # reach feasibility the plain way first
-        current, current_cost = descend(evaluator, current, column, rng, evaluator.limit, deadline, stats)
-        if not np.isfinite(current_cost):
-            return current, current_cost
-    while evaluator.remaining > 0 and not deadline.expired():
-        neighbours = all_neighbours(evaluator.problem, current)
-        order = np.argsort(-score(neighbours), kind="stable")
-        first = max(1, int(GUIDED_SHARE * len(order)))
-        moved = False
-        for part in (order[:first], order[first:]):
-            if len(part) == 0:
-                continue
-            cutoff = current_cost - IMPROVEMENT_RTOL * abs(current_cost)
-            costs = evaluator.neighbourhood_costs(current, neighbours[part], column, cutoff=cutoff)
-            best = int(np.argmin(costs))
-            if costs[best] < cutoff:
-                current, current_cost, moved = neighbours[part[best]].copy(), float(costs[best]), True
-                stats["moves"] = stats.get("moves", 0) + 1
-                break
-        if not moved:
-            break
-    return current, current_cost
-
-
-def learned_kick(incumbent: np.ndarray, sample: np.ndarray, moves: int, rng: np.random.Generator) -> np.ndarray | None:
-    """The incumbent with ``moves`` of its assets that the sample lacks swapped for assets the
-    sample holds: a kick in the direction the generator points (a uniform generator makes it
-    the random kick of iterated local search). None when the sample adds nothing new."""
-    leaving = np.flatnonzero(incumbent & ~sample)
-    entering = np.flatnonzero(sample & ~incumbent)
-    count = min(moves, len(leaving), len(entering))
-    if count == 0:
-        return None
-    start = incumbent.copy()
-    start[rng.choice(leaving, count, replace=False)] = False
-    start[rng.choice(entering, count, replace=False)] = True
-    return start
 
 
 def _improves(cost: float, best: float) -> bool:

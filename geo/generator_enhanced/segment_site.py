@@ -20,6 +20,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from geo.generators.flip_ratios import flip_log_ratios
 from geo.generators.mps_labelled import LabelledMPSGenerator
 
 
@@ -67,3 +68,6 @@ class SegmentSiteView:
 
     def log_prob(self, bitstrings: np.ndarray) -> np.ndarray:
         return self.shared.model.log_prob(bitstrings, self.segment)
+
+    def flip_log_ratios(self, selection: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return flip_log_ratios(self.shared.model.conditioned_tensors(self.segment), selection)

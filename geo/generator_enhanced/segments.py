@@ -15,6 +15,7 @@ earlier data, so the iteration log shows whether the learned correlations genera
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,7 +25,9 @@ from geo.classical.neighbourhood import random_selections
 from geo.generator_enhanced.pool import Pool, sub_universe
 from geo.generator_enhanced.segment_site import SegmentSiteModel
 from geo.generators import make_generator
+from geo.generators.flip_ratios import swap_log_ratios
 from geo.generators.independent import IndependentGenerator
+from geo.methods.base import Deadline
 from geo.problem.evaluator import selection_keys
 from geo.problem.problem import Problem
 
@@ -91,6 +94,16 @@ class SegmentModel:
         scores = self.generator.log_prob(selections[:, self.modelled])
         return np.where(selections[:, outside].any(axis=1), -np.inf, scores)
 
+    def neighbour_scores(self, current: np.ndarray, neighbours: np.ndarray) -> np.ndarray:
+        """``log p(neighbour) - log p(current)`` of each selection one move from ``current``:
+        exact ratios from the generator's environments where it has them
+        (:func:`~geo.generators.flip_ratios.flip_log_ratios`), else its ``log_prob`` of each
+        neighbour (the same up to a constant, -inf outside its sub-universe)."""
+        if hasattr(self.generator, "flip_log_ratios") and len(self.modelled) == len(current):
+            singles, pairs = self.generator.flip_log_ratios(current)
+            return swap_log_ratios(singles, pairs, current, neighbours)
+        return self.score(neighbours)
+
     def _heldout_nll(self, data: TrainingSet) -> dict[str, float | None]:
         empty = {"heldout_nll": None, "heldout_nll_independent": None}
         if self.independent.marginals_ is None or self.modelled is None:
@@ -121,29 +134,46 @@ class SegmentedGenerators:
         else:
             generators = [make_generator(name, **options) for _ in parts]
         self.models = [SegmentModel(columns, generator) for columns, generator in zip(parts, generators)]
+        self.segment_fit_seconds = 0.0  # the longest fit of one segment's generator so far
         self.segment_of = np.empty(n_columns, dtype=np.int64)
         for index, model in enumerate(self.models):
             self.segment_of[model.columns] = index
 
     def fit(self, pool: Pool, training_size: int, temperature: float | None, temperature_scale: float,
-            rng: np.random.Generator) -> dict[str, Any]:
-        """Refit every segment's generator; returns the iteration's training record."""
+            rng: np.random.Generator, deadline: Deadline | None = None) -> dict[str, Any]:
+        """Refit every segment's generator; returns the iteration's training record.
+
+        Under a time limit a segment is refitted only while the time left exceeds the longest
+        segment fit so far (its models stay as they were): a fit never runs far past the limit,
+        the first one (no estimate yet) by at most one segment's fit.
+        """
         n_assets = pool.evaluator.problem.n_assets
-        temperatures, heldout, sizes = [], [], []
+        temperatures, heldout, sizes, skipped = [], [], [], 0
         for model in self.models:
             data = training_set(pool, model.columns, training_size, temperature, temperature_scale)
             if data is None:
                 continue
+            if self._out_of_time(deadline):
+                skipped += 1
+                continue
+            started = time.perf_counter()
             heldout.append(model.fit(data, n_assets, rng))
+            self.segment_fit_seconds = max(self.segment_fit_seconds, time.perf_counter() - started)
             temperatures.append(data.temperature)
             sizes.append(len(data.bitstrings))
-        if self.shared is not None:
+        if self.shared is not None and not self._out_of_time(deadline):
+            started = time.perf_counter()
             self.shared.fit_staged(rng)  # the views only handed their data over
+            self.segment_fit_seconds = max(self.segment_fit_seconds, time.perf_counter() - started)
         return {"temperature": float(np.mean(temperatures)) if temperatures else None,
                 "training_size": int(np.sum(sizes)) if sizes else 0,
                 **self.generator_reports(),
                 "sub_universe": int(len(self.models[0].modelled)) if self.models[0].modelled is not None else None,
+                "fits_skipped_for_time": skipped,
                 **_mean_heldout(heldout)}
+
+    def _out_of_time(self, deadline: Deadline | None) -> bool:
+        return deadline is not None and deadline.seconds is not None and deadline.remaining() < self.segment_fit_seconds
 
     def generator_reports(self) -> dict[str, Any]:
         """What a generator says it did (losses, circuit size; after sampling also acceptance,

@@ -57,6 +57,15 @@ class IndependentGenerator:
             raise ValueError(f"bitstrings must have shape (M, {len(p1)}), got {bits.shape}")
         return bits @ np.log(p1) + (~bits) @ np.log1p(-p1)
 
+    def flip_log_ratios(self, selection: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``log p(x') - log p(x)`` of every one- and two-bit flip of ``selection``, from the
+        marginals: flipping bit k adds ``+-log(p_k / (1 - p_k))``, flips add up."""
+        p1 = self._fitted()
+        bits = np.asarray(selection, dtype=bool).reshape(-1)
+        odds = np.log(p1) - np.log1p(-p1)
+        singles = np.where(bits, -odds, odds)
+        return singles, singles[:, None] + singles[None, :]
+
     def _fitted(self) -> np.ndarray:
         if self.marginals_ is None:
             raise RuntimeError("fit the generator before sampling")

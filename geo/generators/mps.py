@@ -63,6 +63,7 @@ from typing import Sequence
 import numpy as np
 import tensornetwork as tn
 
+from geo.generators.flip_ratios import flip_log_ratios
 from geo.generators.mps_sampling import (apply_site, check_tensors, log_abs_amplitudes, log_norm, sample_mps,
                                          single_threaded_blas)
 
@@ -189,6 +190,11 @@ class MPSGenerator:
             self.log_z_ = log_norm(tensors)
         with single_threaded_blas():
             return 2.0 * log_abs_amplitudes(tensors, bitstrings) - self.log_z_
+
+    def flip_log_ratios(self, selection: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Exact ``log p(x') - log p(x)`` of every one- and two-bit flip of ``selection``
+        (:func:`~geo.generators.flip_ratios.flip_log_ratios`)."""
+        return flip_log_ratios(self._fitted(), selection)
 
     def nll(self, bitstrings: np.ndarray, weights: np.ndarray) -> float:
         """Weighted negative log-likelihood ``-sum_m w_m log p(x_m)`` (weights normalised)."""

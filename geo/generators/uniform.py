@@ -38,6 +38,12 @@ class UniformGenerator:
     def log_prob(self, bitstrings: np.ndarray) -> np.ndarray:
         return np.full(len(bitstrings), -self._sites() * np.log(2.0))
 
+    def flip_log_ratios(self, selection: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Every flip leaves the probability as it is: all log-ratios 0 (a search that ranks
+        moves by them must break the ties at random, which makes this the random control)."""
+        n = self._sites()
+        return np.zeros(n), np.zeros((n, n))
+
     def _sites(self) -> int:
         if self.n_sites_ is None:
             raise RuntimeError("fit the generator before sampling")

@@ -110,23 +110,24 @@ def objective_extras(evaluator: SelectionEvaluator, solution) -> dict[str, Any]:
     return extras
 
 
-def heuristic_points(evaluator: SelectionEvaluator, found: list[np.ndarray],
-                     deadline: Deadline) -> list[FrontierPoint]:
-    """Each target's point from the best of every selection a heuristic kept."""
-    n_columns = len(evaluator.grid)
-    chosen = best_selections_per_column(evaluator, np.array(found)) if found else [None] * n_columns
-    unsolved = "time_limit" if deadline.expired() else "not_found"
-    return [point_from_selection(evaluator, sel, j, unsolved_status=unsolved) for j, sel in enumerate(chosen)]
+def heuristic_points(evaluator: SelectionEvaluator, deadline: Deadline) -> list[FrontierPoint]:
+    """Each target's point from the cheapest selection a heuristic priced there: work done for
+    one target serves every other, and nothing priced is lost from the answer."""
+    return best_known_points(evaluator, unsolved_status="time_limit" if deadline.expired() else "not_found")
 
 
 def best_known_points(evaluator: SelectionEvaluator, status: str = "heuristic",
                       unsolved_status: str = "not_found") -> list[FrontierPoint]:
     """Each target's point from the cheapest selection the evaluator has priced there (no new
     pricing): nothing a method has ever seen is lost from its answer."""
+    return [point_from_selection(evaluator, selection, column, status=status, unsolved_status=unsolved_status)
+            for column, selection in enumerate(best_known_selections(evaluator))]
+
+
+def best_known_selections(evaluator: SelectionEvaluator) -> list[np.ndarray | None]:
+    """Per target, the cheapest selection priced there so far (None: nothing feasible)."""
     rows, costs = evaluator.best_known()
-    return [point_from_selection(evaluator, evaluator.selection_at(row) if np.isfinite(cost) else None, column,
-                                 status=status, unsolved_status=unsolved_status)
-            for column, (row, cost) in enumerate(zip(rows, costs))]
+    return [evaluator.selection_at(row) if np.isfinite(cost) else None for row, cost in zip(rows, costs)]
 
 
 def best_selections_per_column(evaluator: SelectionEvaluator, candidates: np.ndarray,

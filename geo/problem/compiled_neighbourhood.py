@@ -34,11 +34,12 @@ EVALUATIONS, SCREENED_COUNT = 0, 1
 
 @njit(cache=True, error_model="numpy")
 def price_neighbourhood(cov, mu, target_kind, param, column, lo, hi, cutoff, size_ok, held, drops, adds, keys, slots,
-                        count, costs, best_rows, best_costs, counters, left):
+                        count, costs, cut, best_rows, best_costs, counters, left):
     """Costs of the neighbours of ``held`` (ascending assets) that drop ``drops[p]`` and add
     ``adds[p]`` (assets; -1: none), at ``param`` (column ``column`` of ``costs``). ``left``: how
     many pairs the budget still allows (-1: no limit). Returns each neighbour's row and the rows
-    DEFERRED to the caller (their cost is NaN until it prices them)."""
+    DEFERRED to the caller (their cost is NaN until it prices them). ``cut`` marks the pairs a
+    cutoff has screened: each is counted once, however often a later cutoff screens it again."""
     n_moves = len(drops)
     k = len(held)
     n_words = keys.shape[1]
@@ -113,7 +114,9 @@ def price_neighbourhood(cov, mu, target_kind, param, column, lo, hi, cutoff, siz
         price_selection(cov, mu, idx, target_kind, params, needed, cutoff, lo, hi, no_sectors, no_caps, start, cost,
                         code)
         if code[0] == SCREENED:
-            counters[SCREENED_COUNT] += 1
+            if not cut[row, column]:
+                cut[row, column] = True
+                counters[SCREENED_COUNT] += 1
             continue
         counters[EVALUATIONS] += 1
         if code[0] == DEFERRED:

@@ -6,8 +6,9 @@ methods and a selection found for one target serves every target of the frontier
 
 Budget accounting (docs/guide/budgets.md):
 - one evaluation = one (selection, parameter) pair priced for the first time; memo hits are free;
-- a pair that a proven bound rules out without a QP is *screened*: counted in ``n_screened``,
-  not in ``n_evaluations``. The bounds: a selection of a size the problem does not allow; a
+- a pair that a proven bound rules out without a QP is *screened*: counted once in ``n_screened``
+  (distinct pairs: a pair screened again under a later cutoff is not counted again), not in
+  ``n_evaluations``. The bounds: a selection of a size the problem does not allow; a
   target return outside the selection's attainable range; and, when the caller passes a
   ``cutoff``, a bound-free (two-fund) optimum already at or above it, since bounds can only
   raise the optimum (such a pair is not priced and is reported as +inf, "no better than the cutoff");
@@ -32,7 +33,8 @@ from geo.problem.compiled_pricing import (DEFERRED, LOWER_BOUND_MARGIN, PRICED, 
 from geo.problem.memo import SelectionMemo, pack
 from geo.problem.objective import ObjectiveGrid
 from geo.problem.problem import Problem
-from geo.problem.selection_qp import closed_form, problem_return_bounds, problem_selection_qp, selection_cost, solve_bounded
+from geo.problem.selection_qp import (SOLVER_FAILURES, closed_form, problem_return_bounds, problem_selection_qp,
+                                      selection_cost, solve_bounded)
 from geo.problem.sharpe_qp import SharpePricer, check_unpenalised
 from geo.problem.turnover_qp import TurnoverPricer
 
@@ -77,9 +79,11 @@ class SelectionEvaluator:
         self.grid = grid
         self.n_evaluations = 0
         self.n_screened = 0
+        self.n_solver_failures = 0  # pairs the QP solver could not price (left +inf, not screened)
         self.limit = math.inf
         self._memo = SelectionMemo(problem.n_assets)
         self._costs = np.zeros((0, len(grid)))
+        self._cut = np.zeros((0, len(grid)), dtype=bool)  # pairs screened by a cutoff (left unpriced)
         # Each column's incumbent, kept as prices are written: a scan of a memo of millions of
         # selections would cost seconds at the end of a time-limited run.
         self._best_rows = np.zeros(len(grid), dtype=np.int64)
@@ -154,7 +158,9 @@ class SelectionEvaluator:
         """Everything priced so far, for a checkpoint (selections bit-packed)."""
         n = self.n_selections
         return {"selections": np.packbits(self._memo.selections(slice(0, n)), axis=1),
-                "costs": self._costs[:n].copy(), "n_evaluations": self.n_evaluations, "n_screened": self.n_screened}
+                "costs": self._costs[:n].copy(), "cut": np.packbits(self._cut[:n], axis=1),
+                "n_evaluations": self.n_evaluations, "n_screened": self.n_screened,
+                "n_solver_failures": self.n_solver_failures}
 
     def restore(self, state: dict) -> None:
         """Continue from :meth:`state` (same problem and grid), memo order included."""
@@ -164,8 +170,12 @@ class SelectionEvaluator:
         self._memo.rows_for(selections)  # distinct: rows 0..n-1, in order
         self._costs = np.full((len(self._memo.keys), len(self.grid)), np.nan)
         self._costs[:len(selections)] = np.array(state["costs"], dtype=float)
+        self._cut = np.zeros(self._costs.shape, dtype=bool)
+        if "cut" in state:
+            self._cut[:len(selections)] = np.unpackbits(state["cut"], axis=1, count=len(self.grid)).astype(bool)
         self.n_evaluations = int(state["n_evaluations"])
         self.n_screened = int(state.get("n_screened", 0))
+        self.n_solver_failures = int(state.get("n_solver_failures", 0))
         self._best_rows = np.zeros(len(self.grid), dtype=np.int64)
         self._best_costs = np.full(len(self.grid), np.inf)
         self._note_prices(np.arange(len(selections)), np.arange(len(self.grid)), self._costs[:len(selections)])
@@ -181,6 +191,7 @@ class SelectionEvaluator:
         if len(self._costs) < len(self._memo.keys):
             grow = len(self._memo.keys) - len(self._costs)
             self._costs = np.concatenate([self._costs, np.full((grow, len(self.grid)), np.nan)])
+            self._cut = np.concatenate([self._cut, np.zeros((grow, len(self.grid)), dtype=bool)])
 
     # -- pricing ----------------------------------------------------------------------------
     def costs(self, selections: np.ndarray, columns: Sequence[int] | np.ndarray | None = None,
@@ -248,7 +259,7 @@ class SelectionEvaluator:
             problem.cov, problem.mu, self.grid.kind == "target-return", float(self.grid.values[column]), column,
             float(problem.w_min), float(problem.w_max), np.nan if cutoff is None else float(cutoff), self._size_ok,
             np.flatnonzero(current), drops, adds, self._memo.keys, self._memo.slots, self._memo.count, self._costs,
-            self._best_rows, self._best_costs, counters, left)
+            self._cut, self._best_rows, self._best_costs, counters, left)
         self.n_evaluations += int(counters[EVALUATIONS])
         self.n_screened += int(counters[SCREENED_COUNT])
         if len(deferred):
@@ -345,14 +356,28 @@ class SelectionEvaluator:
             bound = self._general.lower_bounds(index, cov_sel, mu_sel, params)
             screened = needed & (bound >= cutoff + LOWER_BOUND_MARGIN * abs(cutoff))
             needed = needed & ~screened
-            self.n_screened += int(screened.sum())
+            self._count_screened(rows, cols, screened)
         self.n_evaluations += int(needed.sum())
         table = self._general.price(index, cov_sel, mu_sel, params, needed)
         written = np.where(needed, table, self._costs[np.ix_(rows, cols)])
         self._costs[np.ix_(rows, cols)] = written
         self._note_prices(rows, cols, written)
 
+    def _count_screened(self, rows: np.ndarray, cols: np.ndarray, screened: np.ndarray) -> None:
+        """Count the pairs a cutoff screens once: a pair screened again under a later cutoff is
+        the same pair (it stays unpriced, so a later, higher cutoff may screen it again)."""
+        block = np.ix_(rows, cols)
+        self.n_screened += int((screened & ~self._cut[block]).sum())
+        self._cut[block] |= screened
+
     def _price_group(self, rows: np.ndarray, cols: np.ndarray, needed: np.ndarray, cutoff: float | None) -> None:
+        failures = SOLVER_FAILURES.count
+        try:
+            self._price_one_size(rows, cols, needed, cutoff)
+        finally:
+            self.n_solver_failures += SOLVER_FAILURES.count - failures
+
+    def _price_one_size(self, rows: np.ndarray, cols: np.ndarray, needed: np.ndarray, cutoff: float | None) -> None:
         """Price selections of one size (:func:`geo.problem.compiled_pricing.price_group`: closed
         form, cutoff screen, the walk along each critical line; DAQP for the deferred pairs).
 
@@ -368,7 +393,7 @@ class SelectionEvaluator:
         table, code = price_group(problem.cov, problem.mu, index, self.grid.kind == "target-return", params,
                                   needed, np.nan if cutoff is None else float(cutoff), float(problem.w_min),
                                   float(problem.w_max), self._sector_of, self._caps)
-        self.n_screened += int(np.count_nonzero(code == SCREENED))
+        self._count_screened(rows, cols, code == SCREENED)
         self.n_evaluations += int(np.count_nonzero((code == PRICED) | (code == DEFERRED)))
         deferred = code == DEFERRED
         if deferred.any():

@@ -16,6 +16,7 @@ Two exact routes, cheapest first:
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 import daqp
@@ -32,6 +33,7 @@ RIDGE_RTOL = 1e-10
 CLOSED_FORM_EQ_TOL = 1e-12
 _DAQP_EQUALITY = 5
 _DAQP_INF = 1e30
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -126,6 +128,23 @@ def selection_cost(weights: np.ndarray, cov_sel: np.ndarray, mu_sel: np.ndarray,
     return parameter * variance - (1 - parameter) * float(mu_sel @ weights)
 
 
+class SolverFailures:
+    """QPs DAQP could not solve even with the ridge: the pair is left as +inf (never taken for a
+    good price) and counted apart from the screened pairs (``SelectionEvaluator.n_solver_failures``).
+    Each is logged once, at ``-v``."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def note(self, size: int, kind: str, parameter: float, exitflag: int) -> None:
+        self.count += 1
+        log.info("DAQP could not solve a %d-asset selection at %s %.6g (exit flag %d, with and without a ridge): "
+                 "the pair is left unpriced", size, kind, parameter, exitflag)
+
+
+SOLVER_FAILURES = SolverFailures()
+
+
 class _DaqpForm:
     """``min 0.5 w'Hw + f'w  s.t.  E w = e, bounds``, built once per selection.
 
@@ -175,6 +194,7 @@ class _DaqpForm:
             w, _, exitflag, _ = daqp.solve(hess + ridge * np.eye(size), lin, self.eq, self.upper, self.lower,
                                            self.sense, **DAQP_SETTINGS)
             if exitflag < 1:
+                SOLVER_FAILURES.note(size, qp.kind, parameter, exitflag)
                 return None
         # DAQP solves the KKT system of its final working set directly, so the answer is exact
         # to linear-algebra precision; the clip only removes the <= primal_tol slack of

@@ -16,7 +16,9 @@ simulations per risk aversion), from a linear ramp. Then ``shots`` samples a bat
 from the exact output distribution with the numpy rng, and every new selection is priced
 EXACTLY by the evaluator at every target (so the frontier compares with every other method).
 Risk aversions: ``risk_aversions`` values evenly in [0.05, 0.95]; the budget is shared among
-them in turn; a risk aversion stops when a batch brings nothing new.
+them in turn; a risk aversion stops when a batch brings nothing new. Before any circuit runs,
+every target gets a cheap first answer (one evaluation each), so a small budget still answers
+the whole frontier; each target's point is the cheapest selection priced there.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from geo.classical.construction import answer_every_target
 from geo.core.checkpoint import Checkpoint
 from geo.core.errors import GeoError
 from geo.methods.base import Deadline, MethodRun, ProgressCallback, heuristic_points
@@ -111,6 +114,8 @@ class QAOAMethod:
         simulator = qsimcirq.QSimSimulator(qsimcirq.QSimOptions(cpu_threads=self.threads))
         n_columns = len(evaluator.grid)
         stop_at = np.inf if budget is None else evaluator.n_evaluations + budget
+        with evaluator.spending(budget):
+            answer_every_target(evaluator, deadline)  # a first answer everywhere, one evaluation each
         seen: set[bytes] = set()
         found: list[np.ndarray] = []
         runs: list[dict[str, Any]] = []
@@ -166,7 +171,7 @@ class QAOAMethod:
                          "new_selections": new_total, "probability_of_best": float(probs[np.argmin(standard)])})
             if progress:
                 progress(position + 1, len(lambdas))
-        points = heuristic_points(evaluator, found, deadline)
+        points = heuristic_points(evaluator, deadline)
         return MethodRun(points, {"layers": self.layers, "qubits": n, "k": k, "mixer": "xy-ring",
                                   "initial_state": "dicke", "cost": "equal-weight mean-variance QUBO proxy",
                                   "risk_aversion_runs": runs, "selections_sampled": len(found)})

@@ -5,23 +5,33 @@ from __future__ import annotations
 import json
 
 
-from geo.api.demo import demo_text, run_demo
+import pandas as pd
+
+from geo.api.demo import compact_iterations, demo_text, run_demo
 
 
-def test_demo_compares_geo_with_the_proven_optimum(tmp_path):
+def test_demo_compares_geo_and_its_control_with_the_proven_optimum(tmp_path):
     demo = run_demo(tmp_path, budget=600, seed=3, points=4, k=3)
-    assert demo.geo.evaluations <= 600
+    assert demo.geo.evaluations <= 600 and demo.control.evaluations <= 600
+    assert demo.geo.result.details["generator"] == "mps" and demo.control.result.details["generator"] == "uniform"
     assert set(demo.optimum.to_frame()["status"]) == {"optimal (certified)"}
-    gaps = demo.gaps["gap_pct"]
-    assert (gaps.dropna() >= -1e-7).all()  # nothing beats a proven optimum
+    for front in (demo.geo, demo.control):
+        assert (front.compare(demo.optimum)["gap_pct"].dropna() >= -1e-7).all()  # nothing beats a proven optimum
     text = demo_text(demo)
     summary = demo.gaps.attrs["summary"]
-    assert f"mean {summary['mean']:.3f} %" in text and "exploration" in text and "quality_coverage" in text
+    assert f"mean {summary['mean']:.3f} %" in text and "targets_improved_by_generator" in text
+    assert "geo (uniform) above %" in text and "seed above optimum %" in text
     html = demo.report.read_text()
-    assert "geo (mps)" in html and "enumeration" in html and "Generator quality" not in text
+    assert "geo (mps)" in html and "geo (uniform)" in html and "enumeration" in html
     saved = json.loads((tmp_path / "sp500-sample-k3-geo.json").read_text())
     assert saved["details"]["iterations"] and saved["dataset"]["periods_per_year"] == 252
     assert (tmp_path / "sp500-sample-k3-enumeration.json").is_file()
+    assert (tmp_path / "sp500-sample-k3-geo-uniform.json").is_file()
+
+
+def test_the_iteration_table_is_compact():
+    frame = pd.DataFrame({"starts": range(1, 36)}, index=pd.Index(range(1, 36), name="iteration"))
+    assert compact_iterations(frame).index.tolist() == [1, 2, 3, 10, 20, 30, 35]
 
 
 def test_demo_command_is_registered(run_cli):

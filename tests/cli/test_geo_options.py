@@ -26,7 +26,7 @@ def test_geo_options_reach_the_method_and_the_results(run_cli, tmp_path, extra, 
 
 
 @pytest.mark.parametrize("extra, fragments", [
-    (("--starts", "random"), ["unknown start mode 'random'", "use one of: kick, sample"]),
+    (("--starts", "random"), ["unknown start mode 'random'", "use one of: swaps, kick, sample"]),
     (("--conditioning", "per-target"), ["unknown conditioning 'per-target'", "segments, segment-site"]),
     (("--conditioning", "segment-site", "--generator", "uniform"), ["segment-site needs --generator mps"]),
 ])

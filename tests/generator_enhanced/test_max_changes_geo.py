@@ -26,6 +26,8 @@ def make_problem(cardinality: str) -> Problem:
 
 
 @pytest.mark.parametrize("settings", [
+    {"generator": "mps"},  # swap kicks drawn from the MPS's ratios, first-improvement descent
+    {"generator": "independent", "refine": "reduced-cost"},
     {"generator": "mps", "starts": "kick"},
     {"generator": "mps", "starts": "sample", "seed_method": "random"},
     {"generator": "independent", "refine": "none", "seed_method": "random"},

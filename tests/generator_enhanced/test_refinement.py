@@ -1,4 +1,4 @@
-"""Refinement of GEO's starts: the target schedule, continuation, guided descent, exploration."""
+"""Refinement of GEO's starts: the target schedule, continuation, the descents, exploration."""
 
 import numpy as np
 import pytest
@@ -7,7 +7,7 @@ from geo.classical.local_search import descend
 from geo.classical.neighbourhood import all_neighbours, random_selections
 from geo.orchestration.frontier.targets import evenly_spaced_targets
 from geo.generator_enhanced.exploration import Exploration
-from geo.generator_enhanced.refinement import TargetSchedule, frontier_dents, guided_descend, refine
+from geo.generator_enhanced.refinement import REFINE_MODES, TargetSchedule, descent_for, frontier_dents, refine
 from geo.methods.base import Deadline
 from geo.problem import ObjectiveGrid, Problem, SelectionEvaluator
 
@@ -43,29 +43,32 @@ def test_refine_continues_along_the_frontier_while_it_improves(case):
     evaluator = SelectionEvaluator(problem, grid)
     start = random_selections(problem, 1, np.random.default_rng(0))[0]
     unknown = np.full(len(grid), np.inf)
-    result = refine(evaluator, start, 3, unknown, np.random.default_rng(0), Deadline(None))
+    steepest = descent_for("descent", evaluator, np.random.default_rng(0), Deadline(None), None)
+    result = refine(evaluator, start, 3, unknown, Deadline(None), steepest)
     # with nothing known, every descent improves its target: continuation reaches both ends
     assert sorted(result.improved_columns) == list(range(len(grid)))
     assert result.descents == len(grid) and len(result.optima) == len(grid)
-    no_continuation = refine(SelectionEvaluator(problem, grid), start, 3, unknown, np.random.default_rng(0),
-                             Deadline(None), continuation=False)
+    fresh = SelectionEvaluator(problem, grid)
+    no_continuation = refine(fresh, start, 3, unknown, Deadline(None),
+                             descent_for("descent", fresh, np.random.default_rng(0), Deadline(None), None),
+                             continuation=False)
     assert no_continuation.descents == 1
 
 
-def test_guided_descent_stops_at_a_true_local_optimum(case):
+@pytest.mark.parametrize("mode", [m for m in REFINE_MODES if m != "none"])
+def test_every_descent_stops_at_a_true_local_optimum(case, mode):
     problem, grid = case
     rng = np.random.default_rng(4)
     marginals = rng.random(problem.n_assets)
-    score = lambda selections: selections @ np.log(marginals)  # noqa: E731 - any model's ranking
+    model_order = lambda column: lambda current, neighbours: neighbours @ np.log(marginals)  # noqa: E731
     for start in random_selections(problem, 5, rng):
         evaluator = SelectionEvaluator(problem, grid)
-        optimum, cost = guided_descend(evaluator, start, 4, rng, Deadline(None), score, {})
-        if not np.isfinite(cost):
-            continue
+        stats = {}
+        optimum, cost = descent_for(mode, evaluator, rng, Deadline(None), model_order)(start, 4, stats)
+        plain, plain_cost = descend(SelectionEvaluator(problem, grid), start, 4, rng)
+        assert np.isfinite(plain_cost) and np.isfinite(cost)
         neighbours = all_neighbours(problem, optimum)
         assert np.all(SelectionEvaluator(problem, grid).costs(neighbours, [4])[:, 0] >= cost * (1 - 1e-12))
-        plain, plain_cost = descend(SelectionEvaluator(problem, grid), start, 4, rng)
-        assert np.isfinite(plain_cost)
 
 
 def test_exploration_widens_when_stale_and_narrows_when_healthy():

@@ -48,7 +48,7 @@ def test_the_segments_share_one_model(case):
     evaluator = SelectionEvaluator(problem, grid)
     method = GEOMethod(generator="mps", conditioning="segment-site")
     state = method._start(evaluator, np.random.default_rng(0), 600, Deadline(None))
-    method._fit(state, np.random.default_rng(0))
+    method._fit(state, np.random.default_rng(0), Deadline(None))
     views = [model.generator for model in state.models.models]
     assert all(isinstance(view, SegmentSiteView) for view in views)
     assert len({id(view.shared) for view in views}) == 1

@@ -33,7 +33,8 @@ def test_qcbm_geo_spends_its_budget_on_a_tiny_sub_universe(sp500_sample):
     data = sp500_sample.subset(list(sp500_sample.tickers[:7]))
     problem = Problem.from_dataset(data, 3, w_min=0.05, w_max=0.8)
     grid = ObjectiveGrid.target_returns(evenly_spaced_targets(problem, 4)[:-1])
-    method = make_method("geo", generator="qcbm", samples_per_iteration=10, initial_pool=5,
+    # starts from the circuit's samples: the loop where a stalled circuit would stall GEO
+    method = make_method("geo", generator="qcbm", starts="sample", samples_per_iteration=10, initial_pool=5,
                          generator_options={"qubits": 4, "qubit_limit": 5, "max_iterations": 1})
     budget = 3 * 25  # 25 of the 35 selections, far more than C(4, 3) = 4
     result = compute_frontier(problem, grid, method, seed=0, budget=budget)

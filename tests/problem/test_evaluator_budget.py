@@ -70,3 +70,37 @@ def test_cutoff_screening_is_not_vacuous_with_binding_bounds(sp500_sample):
     evaluator = SelectionEvaluator(problem, grid)
     evaluator.costs(selections, [2], cutoff=float(np.nanmin(truth[np.isfinite(truth)])))
     assert evaluator.n_screened > 0
+
+
+def test_a_pair_screened_again_is_counted_once(port_like):
+    problem, grid = port_like
+    selections = random_selections(problem, 200, np.random.default_rng(4))
+    evaluator = SelectionEvaluator(problem, grid)
+    finite = SelectionEvaluator(problem, grid).costs(selections, [3])[:, 0]
+    cutoff = float(np.quantile(finite[np.isfinite(finite)], 0.3))
+    evaluator.costs(selections, [3], cutoff=cutoff)
+    screened, spent = evaluator.n_screened, evaluator.n_evaluations
+    assert screened > 0
+    evaluator.costs(selections, [3], cutoff=cutoff)  # the same pairs, screened again: not counted again
+    assert (evaluator.n_screened, evaluator.n_evaluations) == (screened, spent)
+
+
+def test_solver_failures_are_counted_apart_and_logged_once(port_like, monkeypatch, caplog):
+    """A QP that DAQP cannot solve, with or without its ridge, is left unpriced (+inf, never a
+    good price), counted in n_solver_failures (not as screened), and logged once at -v."""
+    import logging
+
+    import daqp
+
+    problem, grid = port_like
+    selection = random_selections(problem, 1, np.random.default_rng(5))[0]
+    reference = SelectionEvaluator(problem, grid).costs(selection)[0]
+    monkeypatch.setattr(daqp, "solve", lambda *args, **kwargs: (None, None, -1, None))
+    evaluator = SelectionEvaluator(problem, grid)
+    with caplog.at_level(logging.INFO, logger="geo.problem.selection_qp"):
+        table = evaluator.costs(selection)[0]
+        evaluator.costs(selection)  # a memo hit: no second attempt, no second line
+    failed = int(evaluator.n_solver_failures)
+    assert failed > 0 and np.isinf(table).sum() >= failed
+    assert evaluator.n_screened == int(np.isinf(reference).sum())  # only the out-of-reach pairs
+    assert len([r for r in caplog.records if "DAQP could not solve" in r.getMessage()]) == failed

@@ -59,7 +59,8 @@ def compute_frontier(problem: Problem, grid: ObjectiveGrid, method: FrontierMeth
                    "checkpoint": str(checkpoint.directory) if checkpoint and checkpoint.saves else None}
     wall = time.perf_counter() - started
     details = {"evaluations": evaluator.n_evaluations, "screened": evaluator.n_screened,
-               "distinct_selections": evaluator.n_selections, **details}
+               "solver_failures": evaluator.n_solver_failures, "distinct_selections": evaluator.n_selections,
+               **details}
     return frontier_result(problem, grid, method, points, details, seed=seed, budget=budget, time_limit=time_limit,
                            wall=wall, dataset=dataset, resumed=bool(resume and checkpoint is not None))
 
@@ -68,7 +69,8 @@ def frontier_result(problem: Problem, grid: ObjectiveGrid, method: FrontierMetho
                     *, seed: int | None, budget: int | None, time_limit: float | None, wall: float,
                     dataset: dict[str, Any] | None, resumed: bool) -> FrontierResult:
     """The results file of a run: ``details`` (counts first, then the method's own) with the run's settings."""
-    counts = {key: details.pop(key) for key in ("evaluations", "screened", "distinct_selections")}
+    counts = {key: details.pop(key) for key in ("evaluations", "screened", "solver_failures", "distinct_selections")
+              if key in details}
     details = {**counts, "budget": budget, "time_limit": time_limit, "settings": method_settings(method),
                "resumed": resumed, **details}
     problem_info = {"dataset": (dataset or {}).get("name"), **problem.to_dict(), "objective": grid.kind}
