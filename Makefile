@@ -18,9 +18,9 @@ $(STAMP): pyproject.toml
 	$(PY) -c "from geo.problem.warm_up import warm_up; warm_up()"  # compile the pricing kernels once, here
 	touch $(STAMP)
 
-# The first run shows the product: the bundled S&P 500 sample's K = 5 frontier by GEO (default
-# generator, a small budget) and by exact enumeration (every point proven optimal), GEO's gap to
-# that optimum and its generator's metrics per iteration, in one report (results/sp500-sample-k5.html).
+# The first run shows the product: one frontier of the bundled S&P 500 sample (exactly 6 stocks)
+# by GEO, by its uniform control at the same small budget and by exact enumeration (every point
+# proven optimal), each GEO run's gap to that optimum, in one report (results/sp500-sample-k6.html).
 run: install
 	$(VENV)/bin/geo demo --output-dir results
 

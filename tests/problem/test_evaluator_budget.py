@@ -92,9 +92,19 @@ def test_solver_failures_are_counted_apart_and_logged_once(port_like, monkeypatc
 
     import daqp
 
+    from geo.problem import compiled_pricing
+    from geo.problem import evaluator as evaluator_module
+
     problem, grid = port_like
     selection = random_selections(problem, 1, np.random.default_rng(5))[0]
     reference = SelectionEvaluator(problem, grid).costs(selection)[0]
+
+    def to_daqp(*args):  # the compiled kernels settle these pairs; hand every one on to DAQP
+        table, code = compiled_pricing.price_group(*args)
+        code[code == compiled_pricing.PRICED] = compiled_pricing.DEFERRED
+        return table, code
+
+    monkeypatch.setattr(evaluator_module, "price_group", to_daqp)
     monkeypatch.setattr(daqp, "solve", lambda *args, **kwargs: (None, None, -1, None))
     evaluator = SelectionEvaluator(problem, grid)
     with caplog.at_level(logging.INFO, logger="geo.problem.selection_qp"):
