@@ -93,7 +93,7 @@ def demo_text(demo: Demo) -> str:
         f"proven optimal), {demo.optimum.result.timing['wall_s']:.1f} s",
         *(_run_line(front) for front in (demo.geo, demo.control)),
         "",
-        table.to_string(index=False, float_format=lambda v: f"{v:.3f}", na_rep="-"),
+        table.to_string(index=False, float_format=_pct, na_rep="-"),
         "",
         *(_gap_line(front, front_gaps) for front, front_gaps in ((demo.geo, gaps), (demo.control, control_gaps))),
         f"- the seed alone (local search's sweep, the same in both): mean {_pct(float(np.nanmean(seed_gaps)))} %, "

@@ -7,7 +7,7 @@ import json
 
 import pandas as pd
 
-from geo.api.demo import compact_iterations, demo_text, run_demo
+from geo.api.demo import _pct, compact_iterations, demo_text, run_demo
 
 
 def test_demo_compares_geo_and_its_control_with_the_proven_optimum(tmp_path):
@@ -21,6 +21,7 @@ def test_demo_compares_geo_and_its_control_with_the_proven_optimum(tmp_path):
     summary = demo.gaps.attrs["summary"]
     assert f"mean {summary['mean']:.3f} %" in text and "targets_improved_by_generator" in text
     assert "geo (uniform) above %" in text and "seed above optimum %" in text
+    assert "-0.000" not in text  # round-off below a proven optimum reads as 0.000
     html = demo.report.read_text()
     assert "geo (mps)" in html and "geo (uniform)" in html and "enumeration" in html
     saved = json.loads((tmp_path / "sp500-sample-k3-geo.json").read_text())
@@ -37,3 +38,7 @@ def test_the_iteration_table_is_compact():
 def test_demo_command_is_registered(run_cli):
     result = run_cli("demo", "--help")
     assert result.exit_code == 0 and "enumeration" in result.output
+
+
+def test_round_off_below_the_optimum_prints_as_zero():
+    assert [_pct(v) for v in (-1e-9, -0.0004, 0.0, 0.2481, -0.2481)] == ["0.000", "0.000", "0.000", "0.248", "-0.248"]
