@@ -49,6 +49,11 @@ def execute(name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> nbfor
     return notebook
 
 
+def printed(notebook: nbformat.NotebookNode) -> str:
+    """Everything the code cells printed."""
+    return "".join(out.get("text", "") for cell in notebook.cells if cell.cell_type == "code" for out in cell.outputs)
+
+
 def images(notebook: nbformat.NotebookNode) -> int:
     return sum("image/png" in out.get("data", {}) for cell in notebook.cells if cell.cell_type == "code"
                for out in cell.outputs)
@@ -73,18 +78,15 @@ def test_quickstart_runs(tmp_path, monkeypatch):
 def test_geo_vs_classical_runs(tmp_path, monkeypatch, shared_data):
     notebook = execute("02-geo-vs-classical.ipynb", tmp_path, monkeypatch)
     assert images(notebook) >= 2
-    printed = "".join(out.get("text", "") for cell in notebook.cells if cell.cell_type == "code"
-                      for out in cell.outputs)
-    assert "budget 20,000 evaluations per method" in printed  # the CI default budget was used
+    assert "budget 20,000 evaluations per method" in printed(notebook)  # the CI default budget was used
 
 
 @pytest.mark.slow
 def test_backtest_four_ways_runs(tmp_path, monkeypatch, shared_data):
     notebook = execute("03-backtest.ipynb", tmp_path, monkeypatch)
     assert images(notebook) >= 1
-    printed = "".join(out.get("text", "") for cell in notebook.cells if cell.cell_type == "code"
-                      for out in cell.outputs)
-    assert "look-ahead:" in printed and "survivorship bias" in printed
+    text = printed(notebook)
+    assert "look-ahead:" in text and "survivorship bias" in text
     report = tmp_path / "output" / "03-backtest.html"
     assert report.is_file() and "<svg" in report.read_text()
 
