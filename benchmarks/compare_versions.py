@@ -6,7 +6,8 @@ Run: .venv/bin/python benchmarks/compare_versions.py [--old REF|worktree] [--col
 The older commit's ``geo`` package is taken with ``git archive REF geo`` into a temporary folder
 and put first on ``PYTHONPATH``, this tree's ``geo`` for the new runs; both run from a temporary
 folder (checked: each run imports the package it should). ``--cold`` makes the old side price
-every neighbourhood as ``SelectionEvaluator.costs`` prices any batch (its cold path): with
+every neighbourhood as ``SelectionEvaluator.costs`` prices any batch (its cold path), every
+descent step made in Python (no compiled descent): with
 ``--old worktree --cold`` this tree's warm neighbourhood path is compared with its own cold path,
 which must change nothing. Each case runs in its own process, once per side, and every point
 must match: the same status, the same tickers, the variance to 1e-12 relative, and the same
@@ -89,6 +90,8 @@ import geo.problem.evaluator as evaluator
 def cold(self, current, neighbours, column, cutoff=None):
     return self.costs(neighbours, [column], cutoff)[:, 0]
 evaluator.SelectionEvaluator.neighbourhood_costs = cold
+if hasattr(evaluator.SelectionEvaluator, "compiled_moves"):  # every descent step in Python too
+    evaluator.SelectionEvaluator.compiled_moves = property(lambda self: False)
 from geo.cli import main
 main(prog_name="geo")
 """

@@ -22,12 +22,15 @@ from geo.classical.neighbourhood import all_neighbours, random_neighbour
 from geo.classical.sweep import sweep_targets
 from geo.core.checkpoint import Checkpoint
 from geo.core.errors import GeoError
+from geo.problem.compiled_descent import LOCAL_OPTIMUM, PENDING, SHORT_BUDGET
 from geo.problem.evaluator import SelectionEvaluator
 
 DESCENTS = ("steepest", "reduced-cost")
 # A move must lower the cost by more than this relative amount: guards against cycling on
 # round-off when two selections have (numerically) the same cost.
 IMPROVEMENT_RTOL = 1e-12
+# Moves per compiled call without a deadline (the call returns earlier at a local optimum).
+UNTIMED_STEPS = 1_000_000
 
 
 @dataclass
@@ -108,31 +111,55 @@ def descend(evaluator: SelectionEvaluator, selection: np.ndarray, column: int, r
     that a proven bound shows cannot improve on the current cost are screened, not priced
     (``cutoff``, see :class:`SelectionEvaluator`). ``stats``, when given, counts the moves made
     (``stats["moves"]``).
+
+    Where the evaluator's kernels serve the problem (``evaluator.compiled_moves``), runs of moves
+    are made in compiled code (:mod:`geo.problem.compiled_descent`: the same moves, prices and
+    counts); the steps it hands back, and every step elsewhere, are made here.
     """
     current = selection.copy()
     current_cost = float(evaluator.costs(current, [column])[0, 0])
     current_gap = 0.0 if np.isfinite(current_cost) else float(evaluator.reach_gap(current, column)[0])
+    # A deadline is looked at between compiled calls: one move per call then.
+    max_steps = 1 if deadline is not None and deadline.seconds is not None else UNTIMED_STEPS
     while evaluator.n_evaluations < stop_at and not (deadline and deadline.expired()):
-        neighbours = all_neighbours(evaluator.problem, current)
-        left = stop_at - evaluator.n_evaluations
-        if left < len(neighbours):
-            # Not enough budget for the whole neighbourhood: a random part of it, fairly.
-            neighbours = neighbours[rng.permutation(len(neighbours))[: int(max(left, 1))]]
-        cutoff = current_cost - IMPROVEMENT_RTOL * abs(current_cost) if np.isfinite(current_cost) else None
-        costs = evaluator.neighbourhood_costs(current, neighbours, column, cutoff=cutoff)
+        costs = None
+        if evaluator.compiled_moves:
+            run = evaluator.descent_steps(current, current_cost, column, IMPROVEMENT_RTOL, stop_at, max_steps)
+            if run.moves:
+                current, current_cost, current_gap = run.selection, run.cost, 0.0
+                _count_moves(stats, run.moves)
+            if run.why == LOCAL_OPTIMUM:
+                break
+            if run.why == PENDING:
+                neighbours, costs = run.neighbours, run.neighbour_costs
+            elif run.why != SHORT_BUDGET:
+                continue
+        if costs is None:
+            neighbours = all_neighbours(evaluator.problem, current)
+            left = stop_at - evaluator.n_evaluations
+            if left < len(neighbours):
+                # Not enough budget for the whole neighbourhood: a random part of it, fairly.
+                neighbours = neighbours[rng.permutation(len(neighbours))[: int(max(left, 1))]]
+            cutoff = current_cost - IMPROVEMENT_RTOL * abs(current_cost) if np.isfinite(current_cost) else None
+            costs = evaluator.neighbourhood_costs(current, neighbours, column, cutoff=cutoff)
+        if not len(costs):  # no move at all (K = N in exact mode)
+            break
         best = int(np.argmin(costs))
         if np.isfinite(costs[best]):
             if np.isfinite(current_cost) and not costs[best] < current_cost - IMPROVEMENT_RTOL * abs(current_cost):
                 break
             current, current_cost, current_gap = neighbours[best].copy(), float(costs[best]), 0.0
-            if stats is not None:
-                stats["moves"] = stats.get("moves", 0) + 1
+            _count_moves(stats, 1)
             continue
         gaps = evaluator.reach_gap(neighbours, column)
         closest = int(np.argmin(gaps))
         if not gaps[closest] < current_gap:
             break
         current, current_gap = neighbours[closest].copy(), float(gaps[closest])
-        if stats is not None:
-            stats["moves"] = stats.get("moves", 0) + 1
+        _count_moves(stats, 1)
     return current, current_cost
+
+
+def _count_moves(stats: dict[str, int] | None, moves: int) -> None:
+    if stats is not None:
+        stats["moves"] = stats.get("moves", 0) + moves

@@ -27,14 +27,14 @@ from typing import Iterator, Sequence
 import numpy as np
 
 from geo.problem.bound_pairs import price_deferred
-from geo.problem.compiled_neighbourhood import EVALUATIONS, SCREENED_COUNT, price_neighbourhood
-from geo.problem.compiled_pricing import (DEFERRED, LOWER_BOUND_MARGIN, PRICED, REACH_RTOL, SCREENED, price_group,
-                                          return_ranges)
-from geo.problem.memo import SelectionMemo, pack
+from geo.problem.compiled_pricing import DEFERRED, LOWER_BOUND_MARGIN, PRICED, SCREENED, price_group
+from geo.problem.memo import SelectionMemo, as_selections, pack, selection_keys  # noqa: F401 (re-exported)
+from geo.problem.neighbourhood_pricing import NeighbourhoodPricing
 from geo.problem.objective import ObjectiveGrid
 from geo.problem.problem import Problem
-from geo.problem.selection_qp import (SOLVER_FAILURES, closed_form, problem_return_bounds, problem_selection_qp,
-                                      selection_cost, solve_bounded)
+from geo.problem.reach import SelectionReach
+from geo.problem.selection_qp import (SOLVER_FAILURES, closed_form, problem_selection_qp, selection_cost,
+                                      solve_bounded)
 from geo.problem.sharpe_qp import SharpePricer, check_unpenalised
 from geo.problem.turnover_qp import TurnoverPricer
 
@@ -56,22 +56,7 @@ class SelectionSolution:
         return bool(np.isfinite(self.cost))
 
 
-def as_selections(selections: np.ndarray | Sequence, n_assets: int) -> np.ndarray:
-    """Boolean (M, N) array from one selection or a stack of them."""
-    arr = np.asarray(selections)
-    if arr.ndim == 1:
-        arr = arr[None, :]
-    if arr.ndim != 2 or arr.shape[1] != n_assets:
-        raise ValueError(f"selections must have shape (M, {n_assets}), got {arr.shape}")
-    return arr.astype(bool, copy=False)
-
-
-def selection_keys(selections: np.ndarray) -> list[bytes]:
-    """A hashable key per selection (its bits packed): the one identity every memo and pool uses."""
-    return [row.tobytes() for row in np.packbits(selections, axis=1)]
-
-
-class SelectionEvaluator:
+class SelectionEvaluator(NeighbourhoodPricing):
     """Prices selections of ``problem`` at every parameter of ``grid``, with a memo."""
 
     def __init__(self, problem: Problem, grid: ObjectiveGrid) -> None:
@@ -88,8 +73,9 @@ class SelectionEvaluator:
         # selections would cost seconds at the end of a time-limited run.
         self._best_rows = np.zeros(len(grid), dtype=np.int64)
         self._best_costs = np.full(len(grid), np.inf)
+        self._reach = SelectionReach(problem, grid)
         # What the compiled kernels read: allowed sizes, and the sector of each asset with the caps.
-        self._size_ok = np.asarray(problem.valid_size(np.arange(problem.n_assets + 1)), dtype=bool)
+        self._size_ok = self._reach.size_ok
         caps = problem.sector_caps
         self._sector_of = np.zeros(0, dtype=np.int64) if caps is None else caps.sector_of
         self._caps = np.zeros(0) if caps is None else caps.caps
@@ -189,9 +175,8 @@ class SelectionEvaluator:
     def _match_memo(self) -> None:
         """A cost row (NaN: not priced) for every row the memo has room for."""
         if len(self._costs) < len(self._memo.keys):
-            grow = len(self._memo.keys) - len(self._costs)
-            self._costs = np.concatenate([self._costs, np.full((grow, len(self.grid)), np.nan)])
-            self._cut = np.concatenate([self._cut, np.zeros((grow, len(self.grid)), dtype=bool)])
+            self._costs = grown(self._costs, len(self._memo.keys), np.nan)
+            self._cut = grown(self._cut, len(self._memo.keys), False)
 
     # -- pricing ----------------------------------------------------------------------------
     def costs(self, selections: np.ndarray, columns: Sequence[int] | np.ndarray | None = None,
@@ -214,71 +199,12 @@ class SelectionEvaluator:
             table = self._costs[np.ix_(rows, cols)]
         return np.where(np.isnan(table), INFEASIBLE, table)
 
-    def neighbourhood_costs(self, current: np.ndarray, neighbours: np.ndarray, column: int,
-                            cutoff: float | None = None) -> np.ndarray:
-        """``costs(neighbours, [column], cutoff)[:, 0]`` (same values, memo, budget and counting)
-        for selections at most one move from ``current`` (see :meth:`move_costs`)."""
-        problem = self.problem
-        current = as_selections(current, problem.n_assets)[0]
-        neighbours = as_selections(neighbours, problem.n_assets)
-        dropped = current[None, :] & ~neighbours
-        added = neighbours & ~current[None, :]
-        n_drop, n_add = dropped.sum(axis=1), added.sum(axis=1)
-        if np.any(n_drop > 1) or np.any(n_add > 1):
-            return self.costs(neighbours, [column], cutoff)[:, 0]
-        drops = np.where(n_drop == 1, dropped.argmax(axis=1), -1)
-        adds = np.where(n_add == 1, added.argmax(axis=1), -1)
-        return self.move_costs(current, drops, adds, column, cutoff)
-
-    def move_costs(self, current: np.ndarray, drops: np.ndarray, adds: np.ndarray, column: int,
-                   cutoff: float | None = None) -> np.ndarray:
-        """Costs at ``column`` of the neighbours of ``current`` that drop the asset ``drops[p]`` and
-        add ``adds[p]`` (-1: none): ``costs`` of those selections, with the same values, memo,
-        budget and counting, in one compiled call (:mod:`geo.problem.compiled_neighbourhood`):
-        the pairs pass the same closed form and screens as any batch, and those a bound binds
-        start from ``current``'s optimal working set. How a pair is priced never decides whether
-        it is counted or screened."""
-        problem = self.problem
-        current = as_selections(current, problem.n_assets)[0]
-        drops = np.ascontiguousarray(drops, dtype=np.int64)
-        adds = np.ascontiguousarray(adds, dtype=np.int64)
-        # The kernel knows no caps (their return ranges need the capped greedy), no max_changes,
-        # no penalty and no Sharpe ratio: those neighbourhoods are priced as any batch.
-        if problem.sector_caps is not None or problem.limits_changes or self._general is not None:
-            neighbours = np.repeat(current[None, :], len(drops), axis=0)
-            moves = np.arange(len(drops))
-            neighbours[moves[drops >= 0], drops[drops >= 0]] = False
-            neighbours[moves[adds >= 0], adds[adds >= 0]] = True
-            return self.costs(neighbours, [column], cutoff)[:, 0]
-        column = int(column)
-        self._memo.reserve(len(drops))
-        self._match_memo()
-        counters = np.zeros(2, dtype=np.int64)
-        left = -1 if math.isinf(self.limit) else int(self.remaining)
-        rows, deferred = price_neighbourhood(
-            problem.cov, problem.mu, self.grid.kind == "target-return", float(self.grid.values[column]), column,
-            float(problem.w_min), float(problem.w_max), np.nan if cutoff is None else float(cutoff), self._size_ok,
-            np.flatnonzero(current), drops, adds, self._memo.keys, self._memo.slots, self._memo.count, self._costs,
-            self._cut, self._best_rows, self._best_costs, counters, left)
-        self.n_evaluations += int(counters[EVALUATIONS])
-        self.n_screened += int(counters[SCREENED_COUNT])
-        if len(deferred):
-            self._price_deferred(np.sort(deferred), column)
-        found = self._costs[rows, column]
-        return np.where(np.isnan(found), INFEASIBLE, found)
-
     def _screen_out_of_reach(self, rows: np.ndarray, cols: np.ndarray, needed: np.ndarray) -> np.ndarray:
         """Mark pairs proven infeasible without a QP (a disallowed size, a target out of the
         selection's return range) as infeasible and screened; returns the pairs still to price."""
-        low, high = self._return_ranges_of_rows(rows)
-        out = np.broadcast_to(np.isnan(low)[:, None], needed.shape).copy()
-        if self.grid.kind == "target-return" and np.isfinite(low).any():
-            params = self.grid.values[cols]
-            tol = REACH_RTOL * (1 + np.abs(low) + np.abs(high))
-            out |= (params[None, :] < (low - tol)[:, None]) | (params[None, :] > (high + tol)[:, None])
-        elif self.grid.kind == "max-sharpe":  # no return above the risk-free rate: no Sharpe ratio to maximise
-            out |= ~(high[:, None] > no_excess_threshold(self.grid.values[cols])[None, :])
-        out &= needed
+        plain = self.problem.sector_caps is None and not self.problem.limits_changes
+        low, high = self._reach.ranges(None if plain else self._memo.selections(rows), self._memo.keys[rows])
+        out = self._reach.out_of_reach(low, high, cols) & needed
         if out.any():
             block = self._costs[np.ix_(rows, cols)]
             block[out] = INFEASIBLE
@@ -287,43 +213,9 @@ class SelectionEvaluator:
         return needed & ~out
 
     def return_ranges(self, selections: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Lowest and highest attainable return of each selection under the weight bounds and
-        sector caps; NaN for a selection of a disallowed size, one beyond the holdings'
-        ``max_changes``, or one no weights can make valid. On a risk-aversion grid without caps
-        only validity is computed (the range is +-inf)."""
+        """Lowest and highest attainable return of each selection (:meth:`SelectionReach.ranges`)."""
         selections = as_selections(selections, self.problem.n_assets)
-        return self._ranges(selections, pack(selections, self._memo.n_words))
-
-    def _return_ranges_of_rows(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        keys = self._memo.keys[rows]
-        plain = self.problem.sector_caps is None and not self.problem.limits_changes
-        return self._ranges(None if plain else self._memo.selections(rows), keys)
-
-    def _ranges(self, selections: np.ndarray | None, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """:meth:`return_ranges` of selections given by their keys (and, with caps or a limit on
-        changes, as booleans)."""
-        problem = self.problem
-        if problem.sector_caps is None:
-            if self.grid.kind != "risk-aversion":  # compiled: the neighbourhood kernel's own ranges
-                low, high = return_ranges(problem.mu, np.ascontiguousarray(keys), self._size_ok,
-                                          float(problem.w_min), float(problem.w_max))
-            else:  # only validity matters then: skip the ranges on the risk-aversion hot path
-                valid = self._size_ok[np.bitwise_count(keys).sum(axis=1)]
-                low, high = np.where(valid, -np.inf, np.nan), np.where(valid, np.inf, np.nan)
-            if problem.limits_changes:
-                allowed = problem.holdings.allows(selections)
-                low, high = np.where(allowed, low, np.nan), np.where(allowed, high, np.nan)
-            return low, high
-        sizes = selections.sum(axis=1)
-        low, high = np.full(len(selections), np.nan), np.full(len(selections), np.nan)
-        valid = problem.valid_size(sizes)
-        if problem.limits_changes:
-            valid &= problem.holdings.allows(selections)
-        for size in np.unique(sizes[valid]):
-            group = np.flatnonzero(valid & (sizes == size))
-            index = np.nonzero(selections[group])[1].reshape(len(group), -1)
-            low[group], high[group] = problem_return_bounds(problem, index, problem.mu[index])
-        return low, high
+        return self._reach.ranges(selections, pack(selections, self._memo.n_words))
 
     def _within_limit(self, needed: np.ndarray) -> np.ndarray:
         """The first pairs of ``needed`` (row by row) that the budget limit still allows."""
@@ -404,35 +296,10 @@ class SelectionEvaluator:
         self._costs[np.ix_(rows, cols)] = written
         self._note_prices(rows, cols, written)
 
-    def _price_deferred(self, rows: np.ndarray, column: int) -> None:
-        """Price pairs a neighbourhood left to the sequential solver (counted already)."""
-        problem = self.problem
-        params = self.grid.values[[column]]
-        sizes = np.bitwise_count(self._memo.keys[rows]).sum(axis=1)
-        for size in np.unique(sizes):
-            group = rows[sizes == size]
-            index = self._memo.indices(group)
-            table = np.full((len(group), 1), np.nan)
-            price_deferred(table, np.ones_like(table, dtype=bool), problem.cov, problem.mu, index, self.grid.kind,
-                           params, problem.w_min, problem.w_max, None)
-            self._costs[group, column] = table[:, 0]
-            self._note_prices(group, np.array([column]), table)
-
     def reach_gap(self, selections: np.ndarray, column: int) -> np.ndarray:
-        """How far the target lies outside each selection's attainable returns (0: reachable).
-
-        Lets a search that starts from an infeasible selection walk towards feasibility
-        (a costless "phase 1"); selections of a disallowed size are infinitely far.
-        """
-        selections = as_selections(selections, self.problem.n_assets)
-        low, high = self.return_ranges(selections)
-        if self.grid.kind == "max-sharpe":  # how far the best return is from beating the risk-free rate
-            threshold = no_excess_threshold(self.grid.values[column:column + 1])[0]
-            return np.where(np.isnan(low), np.inf, np.where(high > threshold, 0.0, threshold - high + 1e-300))
-        if self.grid.kind != "target-return":
-            return np.where(np.isnan(low), np.inf, 0.0)
-        target = float(self.grid.values[column])
-        return np.where(np.isnan(low), np.inf, np.maximum(np.maximum(low - target, target - high), 0.0))
+        """How far the target lies outside each selection's attainable returns (0: reachable;
+        inf: a disallowed size): :meth:`SelectionReach.gap`."""
+        return self._reach.gap(*self.return_ranges(selections), column)
 
     def solve(self, selection: np.ndarray, column: int) -> SelectionSolution:
         """The optimal portfolio of one selection at one parameter (weights over all N assets)."""
@@ -471,6 +338,22 @@ class SelectionEvaluator:
                                  float(self.problem.mu[index] @ sel_weights), float(sel_weights @ cov_sel @ sel_weights))
 
 
+def grown(table: np.ndarray, n_rows: int, fill: float | bool) -> np.ndarray:
+    """``table`` with rows appended up to ``n_rows``, filled with ``fill``.
+
+    In place where nothing else refers to it (a ``realloc``: the memo's cost table reaches
+    gigabytes on a 477-stock frontier, and copying it at every doubling took a fifth of the
+    run); a copy otherwise.
+    """
+    old = len(table)
+    try:
+        table.resize((n_rows,) + table.shape[1:], refcheck=True)
+    except ValueError:  # referenced elsewhere (a view, a debugger): grow a copy
+        return np.concatenate([table, np.full((n_rows - old,) + table.shape[1:], fill, dtype=table.dtype)])
+    table[old:] = fill
+    return table
+
+
 def general_pricer(problem: Problem, kind: str) -> SharpePricer | TurnoverPricer | None:
     """The exact pricer of an objective the closed forms do not serve, or None."""
     if kind == "max-sharpe":
@@ -479,9 +362,3 @@ def general_pricer(problem: Problem, kind: str) -> SharpePricer | TurnoverPricer
     if problem.penalised:
         return TurnoverPricer(problem, kind)
     return None
-
-
-def no_excess_threshold(risk_free: np.ndarray) -> np.ndarray:
-    """A selection needs a highest return above this to have a positive excess over ``risk_free``
-    (a relative margin, so that round-off never makes a Sharpe ratio of +-0 look positive)."""
-    return risk_free + 1e-12 * (1 + np.abs(risk_free))

@@ -10,6 +10,8 @@ one row whichever path met it first.
 
 from __future__ import annotations
 
+from typing import Sequence
+
 import numpy as np
 from numba import njit
 
@@ -90,6 +92,21 @@ def unpack(keys: np.ndarray, n_assets: int) -> np.ndarray:
     """Keys (M, W) back to boolean selections (M, N)."""
     as_bytes = np.ascontiguousarray(keys, dtype="<u8").view(np.uint8).reshape(len(keys), -1)
     return np.unpackbits(as_bytes, axis=1, count=n_assets, bitorder="little").astype(bool)
+
+
+def as_selections(selections: np.ndarray | Sequence, n_assets: int) -> np.ndarray:
+    """Boolean (M, N) array from one selection or a stack of them."""
+    arr = np.asarray(selections)
+    if arr.ndim == 1:
+        arr = arr[None, :]
+    if arr.ndim != 2 or arr.shape[1] != n_assets:
+        raise ValueError(f"selections must have shape (M, {n_assets}), got {arr.shape}")
+    return arr.astype(bool, copy=False)
+
+
+def selection_keys(selections: np.ndarray) -> list[bytes]:
+    """A hashable key per selection (its bits packed): the one identity every memo and pool uses."""
+    return [row.tobytes() for row in np.packbits(selections, axis=1)]
 
 
 class SelectionMemo:

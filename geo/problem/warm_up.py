@@ -42,6 +42,7 @@ def _compile_evaluator() -> None:
         evaluator = SelectionEvaluator(problem, grid)
         evaluator.costs(selections, cutoff=1.0)
         evaluator.move_costs(current, drops, outside, 1, cutoff=1.0)
+        evaluator.descent_steps(current, float(evaluator.costs(current, [1])[0, 0]), 1, 1e-12, np.inf, 3)
         evaluator.return_ranges(selections)
 
 

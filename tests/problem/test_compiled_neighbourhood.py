@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from pricing_cases import SETTINGS, assert_costs_match, cold_cost, parameter_grid, problems
 
 import geo.problem.evaluator as evaluator_module
+import geo.problem.neighbourhood_pricing as neighbourhood_module
 from geo.classical.neighbourhood import all_neighbours
 from geo.problem import ObjectiveGrid, Problem, SelectionEvaluator
 
@@ -105,7 +106,7 @@ def test_a_budget_limit_is_spent_as_costs_spends_it(port4):
 def test_an_injected_error_of_1e_6_is_caught(port4, monkeypatch):
     problem, target, current = port4_case(port4, w_max=0.2)
     check_neighbourhood(problem, "target-return", current, target, with_cutoff=False)
-    original = evaluator_module.price_neighbourhood
+    original = neighbourhood_module.price_neighbourhood
 
     def off_by_1e_6(*args):
         rows, deferred = original(*args)
@@ -113,6 +114,6 @@ def test_an_injected_error_of_1e_6_is_caught(port4, monkeypatch):
         costs[rows, column] *= 1 + 1e-6  # what the kernel wrote
         return rows, deferred
 
-    monkeypatch.setattr(evaluator_module, "price_neighbourhood", off_by_1e_6)
+    monkeypatch.setattr(neighbourhood_module, "price_neighbourhood", off_by_1e_6)
     with pytest.raises(AssertionError):
         check_neighbourhood(problem, "target-return", current, target, with_cutoff=False)
