@@ -9,14 +9,23 @@ PYTEST_WORKERS ?= 2
 
 .PHONY: install run test docs bench clean
 
-install: $(STAMP)
+KERNELS := $(wildcard geo/problem/compiled_*.py geo/problem/memo.py)
+KERNEL_STAMP := $(VENV)/.kernels-stamp
+
+install: $(STAMP) $(KERNEL_STAMP)
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e ".[dev]"
-	$(PY) -c "from geo.problem.warm_up import warm_up; warm_up()"  # compile the pricing kernels once, here
 	touch $(STAMP)
+
+# Compile the pricing kernels once, here, and again whenever one changes: numba's cache checks
+# only a kernel's own file, not the kernels it calls, so the whole cache is cleared first.
+$(KERNEL_STAMP): $(STAMP) $(KERNELS)
+	rm -f geo/problem/__pycache__/*.nbi geo/problem/__pycache__/*.nbc
+	$(PY) -c "from geo.problem.warm_up import warm_up; warm_up()"
+	touch $(KERNEL_STAMP)
 
 # The first run shows the product: one frontier of the bundled S&P 500 sample (exactly 6 stocks)
 # by GEO, by its uniform control at the same small budget and by exact enumeration (every point

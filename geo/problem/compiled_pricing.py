@@ -29,8 +29,9 @@ import numpy as np
 from numba import njit
 
 from geo.problem.bound_free import LOWER_BOUND_MU_RTOL
-from geo.problem.compiled_qp import (check_point, form_of, gradient_scale, line_parameter, point_cost, settle,
-                                     solve_line, stationary_and_balanced)
+from geo.problem.compiled_qp import (CHANGED, DONE, FREE, MAX_ROUNDS, check_point, form_of, gradient_scale,
+                                     line_parameter, point_cost, settle, settle_rounds, solve_line,
+                                     stationary_and_balanced)
 from geo.problem.compiled_walk import walk_selection
 from geo.problem.sector_caps import CAP_TOL
 
@@ -173,13 +174,29 @@ def price_selection(cov, mu, idx, target_kind, params, needed, cutoff, lo, hi, s
             guess[i, j] = line[0, i] + t * line[1, i] if solved_free else 1.0 / n
     if len(start) and len(caps) == 0:
         status = np.empty(n, dtype=np.int8)
+        settled = np.empty((6, n))
         for j in range(n_par):
             if walk[j]:
+                all_free = solved_free
                 for i in range(n):
                     status[i] = start[idx[i]]
+                    all_free = all_free and status[i] == FREE
                 t = line_parameter(params[j], norm, target_kind)
-                if settle(cov, idx, hf, eq, e0, e1, g, lin_size, lo, hi, t, status, line):
-                    cost_out[j] = point_cost(line, t, hf, idx, mu, params[j], target_kind, lo, hi)
+                if all_free:
+                    # The first round from an all-free guess would solve the all-free set again:
+                    # that is ``line``, already solved; the same round from it, then the rest.
+                    code = check_point(line, free, t, eq, e0, e1, g, lin_size, lo, hi, nxt)
+                    ok = code == DONE
+                    if ok:
+                        settled[:, :] = line
+                    elif code == CHANGED:
+                        status[:] = nxt
+                        ok = settle_rounds(cov, idx, hf, eq, e0, e1, g, lin_size, lo, hi, t, status, settled,
+                                           MAX_ROUNDS - 1)
+                else:
+                    ok = settle(cov, idx, hf, eq, e0, e1, g, lin_size, lo, hi, t, status, settled)
+                if ok:
+                    cost_out[j] = point_cost(settled, t, hf, idx, mu, params[j], target_kind, lo, hi)
                     code_out[j] = PRICED
                     walk[j] = False
     if walk.any():

@@ -337,10 +337,16 @@ def check_point(line, status, t, eq, e0, e1, g, lin_size, lo, hi, next_status):
 def settle(cov, idx, hf, eq, e0, e1, g, lin_size, lo, hi, t, status, line):
     """Primal-dual active-set rounds at ``t`` from the guess ``status`` (updated in place; ``line``
     holds the final working set's solution). True when the point is settled."""
+    return settle_rounds(cov, idx, hf, eq, e0, e1, g, lin_size, lo, hi, t, status, line, MAX_ROUNDS)
+
+
+@njit(cache=True, error_model="numpy")
+def settle_rounds(cov, idx, hf, eq, e0, e1, g, lin_size, lo, hi, t, status, line, rounds):
+    """:func:`settle` with at most ``rounds`` rounds (a caller that made the first one itself)."""
     n = len(idx)
     m = eq.shape[0]
     nxt = np.empty(n, dtype=np.int8)
-    for _ in range(MAX_ROUNDS):
+    for _ in range(rounds):
         n_free = 0
         for i in range(n):
             if status[i] == FREE:

@@ -175,8 +175,8 @@ class SelectionEvaluator(NeighbourhoodPricing):
     def _match_memo(self) -> None:
         """A cost row (NaN: not priced) for every row the memo has room for."""
         if len(self._costs) < len(self._memo.keys):
-            self._costs = grown(self._costs, len(self._memo.keys), np.nan)
-            self._cut = grown(self._cut, len(self._memo.keys), False)
+            grow_rows(self, "_costs", len(self._memo.keys), np.nan)
+            grow_rows(self, "_cut", len(self._memo.keys), False)
 
     # -- pricing ----------------------------------------------------------------------------
     def costs(self, selections: np.ndarray, columns: Sequence[int] | np.ndarray | None = None,
@@ -338,20 +338,23 @@ class SelectionEvaluator(NeighbourhoodPricing):
                                  float(self.problem.mu[index] @ sel_weights), float(sel_weights @ cov_sel @ sel_weights))
 
 
-def grown(table: np.ndarray, n_rows: int, fill: float | bool) -> np.ndarray:
-    """``table`` with rows appended up to ``n_rows``, filled with ``fill``.
+def grow_rows(owner: object, name: str, n_rows: int, fill: float | bool) -> None:
+    """Append rows filled with ``fill`` to the array ``owner.name`` up to ``n_rows``.
 
-    In place where nothing else refers to it (a ``realloc``: the memo's cost table reaches
-    gigabytes on a 477-stock frontier, and copying it at every doubling took a fifth of the
-    run); a copy otherwise.
+    In place where nothing else refers to the array (a ``realloc``: the memo's cost table
+    reaches gigabytes on a 477-stock frontier, and copying it at every doubling took a fifth of
+    the run); a copy otherwise. The array is reached through ``getattr`` and never bound to a
+    name here: a second reference would make numpy refuse to resize it.
     """
-    old = len(table)
+    old = len(getattr(owner, name))
     try:
-        table.resize((n_rows,) + table.shape[1:], refcheck=True)
+        getattr(owner, name).resize((n_rows,) + getattr(owner, name).shape[1:], refcheck=True)
     except ValueError:  # referenced elsewhere (a view, a debugger): grow a copy
-        return np.concatenate([table, np.full((n_rows - old,) + table.shape[1:], fill, dtype=table.dtype)])
-    table[old:] = fill
-    return table
+        table = getattr(owner, name)
+        setattr(owner, name, np.concatenate([table, np.full((n_rows - old,) + table.shape[1:], fill,
+                                                            dtype=table.dtype)]))
+        return
+    getattr(owner, name)[old:] = fill
 
 
 def general_pricer(problem: Problem, kind: str) -> SharpePricer | TurnoverPricer | None:
