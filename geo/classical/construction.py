@@ -3,6 +3,7 @@ greedy start for one target's search."""
 
 from __future__ import annotations
 
+import weakref
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -15,12 +16,27 @@ if TYPE_CHECKING:
     from geo.methods.base import Deadline
 
 
+# Each evaluator's universe optima by column: a search asks for a target's more than once (its
+# first answer, its start, the backward pass), and at N = 477 one costs 65 ms of DAQP.
+_UNIVERSE_WEIGHTS: "weakref.WeakKeyDictionary[SelectionEvaluator, dict[int, np.ndarray | None]]" = \
+    weakref.WeakKeyDictionary()
+
+
 def universe_weights(evaluator: SelectionEvaluator, column: int) -> np.ndarray | None:
-    """Long-only optimum over the whole universe (no cardinality) at one parameter.
+    """Long-only optimum over the whole universe (no cardinality) at one parameter (read-only).
 
     Its largest weights are where a K-asset portfolio is likely to live (the idea behind
     the relaxation seeds of the literature, without a cvxpy call on the hot path).
     """
+    known = _UNIVERSE_WEIGHTS.setdefault(evaluator, {})
+    if column not in known:
+        known[column] = _universe_weights(evaluator, column)
+        if known[column] is not None:
+            known[column].flags.writeable = False
+    return known[column]
+
+
+def _universe_weights(evaluator: SelectionEvaluator, column: int) -> np.ndarray | None:
     problem = evaluator.problem
     w_max = max(problem.w_max, 1.0 / problem.n_assets)
     if evaluator.grid.kind == "max-sharpe":
