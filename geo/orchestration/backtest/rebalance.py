@@ -48,6 +48,8 @@ class RebalanceSettings:
     # Rebalancing that knows the book (geo.orchestration.backtest.holdings_chain): dates then run in sequence.
     max_changes: int | None = None
     turnover_penalty: float | None = None
+    # GEO's transfer across dates (geo.generator_enhanced.transfer): dates then run in sequence.
+    transfer: str = "none"
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -55,6 +57,11 @@ class RebalanceSettings:
     @property
     def follows_holdings(self) -> bool:
         return self.max_changes is not None or bool(self.turnover_penalty)
+
+    @property
+    def in_sequence(self) -> bool:
+        """Whether each date needs what the date before it left: its book, or its GEO state."""
+        return self.follows_holdings or self.transfer != "none"
 
 
 @dataclass(frozen=True)
@@ -67,6 +74,7 @@ class RebalanceTask:
     seed: int
     settings: RebalanceSettings
     holdings: dict[str, float] | None = None  # the book drifted to this date (None: from cash)
+    carried: Any = None  # with transfer: the GEO state the previous date handed on (None: fresh)
 
     def window(self, table: PriceTable) -> pd.DataFrame:
         """The window's prices (a slice of the table, not a copy)."""
@@ -125,6 +133,9 @@ def solve_rebalance(task: RebalanceTask, table: PriceTable) -> dict[str, Any]:
     from geo.methods.registry import make_method
 
     method = make_method(settings.method, **settings.method_settings)
+    transfers = settings.transfer != "none"
+    if transfers:
+        method.carried_in, method.hands_on = task.carried, True
     result = compute_frontier(problem, grid, method, seed=task.seed, budget=settings.budget,
                               time_limit=settings.time_limit)
     if result.details.get("interrupted"):
@@ -148,6 +159,10 @@ def solve_rebalance(task: RebalanceTask, table: PriceTable) -> dict[str, Any]:
         record["mip_gap"] = point.extras["mip_gap"]
     if problem.holdings is not None:
         record.update(rebalance_record(problem.holdings, settings, point))
+    if transfers:
+        record["transfer"] = result.details.get("transfer", {"models": "fresh", "selections_carried": 0})
+        # popped by the sequence (geo.orchestration.backtest.holdings_chain) before the record is kept
+        record["carry"] = method.carry_out.restricted_to(settings.transfer) if method.carry_out else None
     if note:
         record["note"] = note
     if data_warnings:
