@@ -2,8 +2,9 @@
 
 The monthly backtest of K out of the point-in-time S&P 500 (the shared daily data and its
 membership): each date's problem is built as ``geo backtest`` builds it (its estimate, its
-universe, its one target: ``--choose min-variance``), and solved by GEO with the same per-date
-seeds, in a chain of dates:
+universe, its targets: ``--choose min-variance``, one target, or ``--choose max-sharpe-grid
+--points P``, P frontier targets), and solved by GEO with the same per-date seeds, in a chain
+of dates:
 
 - ``none``: every date fresh (the control); ``pool``: the previous date's best selections
   re-priced on the new moments; ``models``: its trained generators mapped to the new universe;
@@ -23,6 +24,7 @@ files present:
 
     .venv/bin/python -m benchmarks.bench_transfer --budget 5000 --arms none,all --seeds 0,1,2
     .venv/bin/python -m benchmarks.bench_transfer --budget 5000 --table
+    .venv/bin/python -m benchmarks.bench_transfer --budget 20000 --choose max-sharpe-grid --points 5
 """
 
 from __future__ import annotations
@@ -42,7 +44,8 @@ from geo.distributed import task_seeds
 from geo.methods.registry import make_method
 from geo.orchestration.backtest.calendar import backtest_calendar, parse_window
 from geo.orchestration.backtest.choose import ChooseRule
-from geo.orchestration.backtest.rebalance import PERIODS_PER_YEAR, RebalanceSettings, RebalanceTask, _grid, build_problem, estimate
+from geo.orchestration.backtest.rebalance import (PERIODS_PER_YEAR, RebalanceSettings, RebalanceTask, build_problem,
+                                                 date_grid, estimate)
 from geo.orchestration.frontier.run import compute_frontier
 from geo.problem.evaluator import SelectionEvaluator
 
@@ -84,14 +87,15 @@ def date_problems(args: argparse.Namespace) -> list[tuple[str, Any, Any]]:
     table = load_price_table(f"csv:{PRICES}", membership=str(MEMBERSHIP))
     n_window = parse_window("1y")
     calendar = backtest_calendar(table.prices.index, args.start, args.end, "monthly", n_window)
-    settings = RebalanceSettings(k=args.k, choose="min-variance", estimation={"estimator": "ledoit-wolf"})
+    settings = RebalanceSettings(k=args.k, choose=args.choose, points=args.points,
+                                 estimation={"estimator": "ledoit-wolf"})
     out = []
     for p in calendar.rebalances:
         task = RebalanceTask(date=table.prices.index[p].date().isoformat(), first_row=p - n_window, last_row=p,
                              seed=0, settings=settings)
         data, _ = estimate(task, table)
         problem = build_problem(data, settings)
-        grid, _ = _grid(problem, ChooseRule.parse("min-variance"), settings, PERIODS_PER_YEAR["daily"])
+        grid, _ = date_grid(problem, ChooseRule.parse(args.choose), settings, PERIODS_PER_YEAR["daily"])
         out.append((task.date, problem, grid))
     return out
 
@@ -137,6 +141,11 @@ def reached_at(trace: list, target: list[float]) -> int | None:
     return None
 
 
+def mean_gap(costs: list[float], reference_costs: list[float]) -> float:
+    """Mean over a date's targets of the gap to the reference, in percent."""
+    return statistics.mean(100 * (c - r) / r for c, r in zip(costs, reference_costs))
+
+
 def table(folder: Path, budget: int) -> str:
     ref_path = folder / "reference.json"
     if not ref_path.exists():
@@ -147,7 +156,10 @@ def table(folder: Path, budget: int) -> str:
     for rows in runs.values():
         for r in rows:
             best[r["date"]] = [min(a, b) for a, b in zip(best[r["date"]], r["costs"])]
-    lines = [f"budget {budget} per date, {len(ref)} dates; reference: local search at the reference budget",
+    seed_share = [r["seed_evaluations"] / r["evaluations"] for rows in runs.values() for r in rows
+                  if r["evaluations"]]
+    lines = [f"budget {budget} per date, {len(ref)} dates; reference: local search at the reference budget; "
+             f"GEO's seed took {100 * min(seed_share):.0f}-{100 * max(seed_share):.0f} % of each date's evaluations",
              "| arm | seeds | mean gap to reference (spread over seeds) | gap to best known | dates within 0.01 % "
              "of reference | evaluations to reach it (median over reached dates) |",
              "|---|---|---|---|---|---|"]
@@ -157,10 +169,8 @@ def table(folder: Path, budget: int) -> str:
     for arm, seeds in arms.items():
         gaps, best_gaps, shares, reach = [], [], [], []
         for rows in seeds:
-            per_date = [100 * (r["costs"][0] - ref[r["date"]][0]) / ref[r["date"]][0] for r in rows]
-            gaps.append(statistics.mean(per_date))
-            best_gaps.append(statistics.mean(100 * (r["costs"][0] - best[r["date"]][0]) / best[r["date"]][0]
-                                             for r in rows))
+            gaps.append(statistics.mean(mean_gap(r["costs"], ref[r["date"]]) for r in rows))
+            best_gaps.append(statistics.mean(mean_gap(r["costs"], best[r["date"]]) for r in rows))
             at = [reached_at(r["trace"], ref[r["date"]]) for r in rows]
             shares.append(sum(a is not None for a in at) / len(rows))
             reach.extend(a for a in at if a is not None)
@@ -179,13 +189,16 @@ def main() -> None:
     parser.add_argument("--seeds", default="0,1,2")
     parser.add_argument("--generator", default="mps")
     parser.add_argument("--k", type=int, default=10)
+    parser.add_argument("--choose", default="min-variance", choices=["min-variance", "max-sharpe-grid"])
+    parser.add_argument("--points", type=int, default=5, help="Targets per date with --choose max-sharpe-grid.")
     parser.add_argument("--start", default="2014-03-01")
     parser.add_argument("--end", default="2015-03-01")
     parser.add_argument("--reference-factor", type=int, default=10)
     parser.add_argument("--output", default="results/bench-transfer")
     parser.add_argument("--table", action="store_true", help="Only print the table of the files present.")
     args = parser.parse_args()
-    folder = Path(args.output) / f"budget{args.budget}"
+    case = "" if args.choose == "min-variance" else f"-grid{args.points}"
+    folder = Path(args.output) / f"budget{args.budget}{case}"
     folder.mkdir(parents=True, exist_ok=True)
     if args.table:
         print(table(folder, args.budget))

@@ -128,7 +128,7 @@ def solve_rebalance(task: RebalanceTask, table: PriceTable) -> dict[str, Any]:
     problem = build_problem(data, settings, holdings=task.holdings)
     periods = PERIODS_PER_YEAR.get(data.metadata.get("frequency"), 252)
     rule = ChooseRule.parse(settings.choose)
-    grid, note = _grid(problem, rule, settings, periods)
+    grid, note = date_grid(problem, rule, settings, periods)
     from geo.orchestration.frontier.run import compute_frontier
     from geo.methods.registry import make_method
 
@@ -173,7 +173,9 @@ def solve_rebalance(task: RebalanceTask, table: PriceTable) -> dict[str, Any]:
     return record
 
 
-def _grid(problem, rule: ChooseRule, settings: RebalanceSettings, periods: int):
+def date_grid(problem, rule: ChooseRule, settings: RebalanceSettings, periods: int):
+    """The objective grid of a date: the one target (or the frontier) its --choose rule needs, and a
+    note when a target return had to be moved into the attainable range."""
     from geo.orchestration.frontier.targets import evenly_spaced_targets
     from geo.problem import ObjectiveGrid
 

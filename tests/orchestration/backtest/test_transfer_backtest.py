@@ -3,6 +3,8 @@ the universe changes between dates; budget per date, seed and resume as without 
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -29,9 +31,8 @@ def changing_market(market, tmp_path):
     """The synthetic market with a name that cannot be traded on the third rebalance date (a leaver
     there); D2 enters the universe once its late listing leaves the window's missing-data limit."""
     path, prices = market
-    third = run_backtest(load_price_table(f"csv:{path}"), settings("none"), **KW).rebalances[2]["date"]
-    leaver = sorted(run_backtest(load_price_table(f"csv:{path}"), settings("none"), **KW)
-                    .rebalances[1]["weights"])[0]
+    fresh = run_backtest(load_price_table(f"csv:{path}"), settings("none"), **KW).rebalances
+    third, leaver = fresh[2]["date"], sorted(fresh[1]["weights"])[0]
     planted = prices.copy()
     planted.loc[pd.Timestamp(third), leaver] = np.nan
     planted_path = tmp_path / "planted.csv"
@@ -115,8 +116,6 @@ def test_transfer_on_the_command_line(market, run_cli, tmp_path):
     result = run_cli("backtest", f"csv:{path}", *ARGS, "--method", "geo", "--iterations", "2", "--transfer", "all",
                      "--output", out)
     assert result.exit_code == 0, result.output
-    import json
-
     data = json.loads(out.read_text())
     assert data["settings"]["transfer"] == "all"
     assert data["rebalances"][1]["transfer"]["models"] == "carried"
