@@ -179,7 +179,22 @@ def table(folder: Path, budget: int) -> str:
                      f"{100 * statistics.mean(shares):.0f} % ({100 * min(shares):.0f}..{100 * max(shares):.0f}) | "
                      f"{statistics.median(reach) if reach else '—'} ({len(reach)} of "
                      f"{sum(len(rows) for rows in seeds)}) |")
-    return "\n".join(lines)
+    return "\n".join(lines + hard_dates(arms, ref))
+
+
+def hard_dates(arms: dict[str, list[list[dict]]], ref: dict[str, list[float]]) -> list[str]:
+    """The dates some run did not reach: per arm, how many seeds reached it, and at what count."""
+    dates = sorted({r["date"] for seeds in arms.values() for rows in seeds for r in rows
+                    if reached_at(r["trace"], ref[r["date"]]) is None})
+    lines = []
+    for date in dates:
+        parts = []
+        for arm, seeds in arms.items():
+            at = [reached_at(r["trace"], ref[date]) for rows in seeds for r in rows if r["date"] == date]
+            found = sorted(a for a in at if a is not None)
+            parts.append(f"{arm} {len(found)} of {len(at)}" + (f" (at {', '.join(map(str, found))})" if found else ""))
+        lines.append(f"- {date}: reached by " + "; ".join(parts))
+    return ["", "Dates some run did not reach:"] + lines if lines else []
 
 
 def main() -> None:
