@@ -179,7 +179,25 @@ def table(folder: Path, budget: int) -> str:
                      f"{100 * statistics.mean(shares):.0f} % ({100 * min(shares):.0f}..{100 * max(shares):.0f}) | "
                      f"{statistics.median(reach) if reach else '—'} ({len(reach)} of "
                      f"{sum(len(rows) for rows in seeds)}) |")
-    return "\n".join(lines + hard_dates(arms, ref))
+    return "\n".join(lines + carried_pool_use(arms) + hard_dates(arms, ref))
+
+
+def carried_pool_use(arms: dict[str, list[list[dict]]]) -> list[str]:
+    """Per arm carrying a pool: on how many dates pricing it (right after the seed) lowered some
+    target's best cost, and the evaluations it cost."""
+    lines = []
+    for arm, seeds in arms.items():
+        rows = [r for runs in seeds for r in runs if r.get("transfer") and "evaluations" in r["transfer"]]
+        if arm not in ("pool", "all") or not rows:
+            continue
+        improved = 0
+        for r in rows:
+            start, spent = r["seed_evaluations"], r["transfer"]["evaluations"]
+            improved += any(start < at <= start + spent for at, _ in r["trace"])  # the trace holds improvements only
+        cost = [r["transfer"]["evaluations"] for r in rows]
+        lines.append(f"- {arm}: the carried pool lowered a target's best on {improved} of {len(rows)} dates; "
+                     f"it cost {min(cost)}-{max(cost)} evaluations a date")
+    return ["", "The carried pool, priced right after the seed:", ""] + lines if lines else []
 
 
 def hard_dates(arms: dict[str, list[list[dict]]], ref: dict[str, list[float]]) -> list[str]:
@@ -194,7 +212,7 @@ def hard_dates(arms: dict[str, list[list[dict]]], ref: dict[str, list[float]]) -
             found = sorted(a for a in at if a is not None)
             parts.append(f"{arm} {len(found)} of {len(at)}" + (f" (at {', '.join(map(str, found))})" if found else ""))
         lines.append(f"- {date}: reached by " + "; ".join(parts))
-    return ["", "Dates some run did not reach:"] + lines if lines else []
+    return ["", "Dates some run did not reach:", ""] + lines if lines else []
 
 
 def main() -> None:
