@@ -62,7 +62,6 @@ def backtest(data: "str | pd.DataFrame", k: int, *, start: str, end: str, rebala
     from geo.orchestration.backtest.run import run_backtest
     from geo.data.prices import load_price_table
     from geo.distributed import TaskRunner
-    from geo.generator_enhanced.transfer import check_transfer
     from geo.orchestration.backtest.choose import ChooseRule
     from geo.problem.holdings import check_controls
     from geo.problem.sharpe_qp import check_unpenalised
@@ -75,7 +74,6 @@ def backtest(data: "str | pd.DataFrame", k: int, *, start: str, end: str, rebala
     geo_settings = {"generator": generator, "seed_method": seed_method, "refine": refine, "segments": segments,
                     "conditioning": conditioning, "starts": starts, "iterations": iterations, "samples": samples}
     build_method(method, **geo_settings)  # unknown methods and misplaced GEO settings fail before any work
-    check_transfer(transfer, method, generator, conditioning)
     if transfer != "none" and (workers is not None or scheduler is not None):
         raise GeoError(f"--transfer {transfer} hands each date's GEO state to the next date, so the dates cannot "
                        "be spread over workers", "drop --workers/--scheduler, or use --transfer none")

@@ -51,6 +51,12 @@ class RebalanceSettings:
     # GEO's transfer across dates (geo.generator_enhanced.transfer): dates then run in sequence.
     transfer: str = "none"
 
+    def __post_init__(self) -> None:
+        from geo.generator_enhanced.transfer import check_transfer
+
+        check_transfer(self.transfer, self.method, self.method_settings.get("generator"),
+                       self.method_settings.get("conditioning"))
+
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
 
