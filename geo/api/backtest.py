@@ -21,7 +21,7 @@ def backtest(data: "str | pd.DataFrame", k: int, *, start: str, end: str, rebala
              membership: "str | Path | pd.DataFrame | None" = None, cost_bps: float = 0.0,
              method: str = "local-search", seed: int = 0, budget: int | None = None, time_limit: float | None = None,
              points: int = 20, risk_free_rate: float = 0.0, max_changes: int | None = None,
-             turnover_penalty: float | None = None, generator: str | None = None,
+             turnover_penalty: float | None = None, transfer: str = "none", generator: str | None = None,
              seed_method: str | None = None, refine: str | None = None, segments: int | None = None,
              conditioning: str | None = None, starts: str | None = None, iterations: int | None = None, samples: int | None = None, frequency: str | None = None,
              return_kind: str = "simple", estimator: str = "sample", max_missing: float = 0.05,
@@ -46,6 +46,12 @@ def backtest(data: "str | pd.DataFrame", k: int, *, start: str, end: str, rebala
     from the book the previous date left, drifted to it: the dates then run one after another,
     also with ``workers``.
 
+    ``transfer`` (``--method geo`` only): what each date's GEO run starts from besides its own
+    seed: ``none`` (fresh, the default), ``pool`` (the previous date's best selections, re-priced
+    on the new moments against this date's budget), ``models`` (its trained generators, mapped
+    to the new universe) or ``all`` (:mod:`geo.generator_enhanced.transfer`). The dates then run
+    one after another, so it cannot be combined with ``workers`` or ``scheduler``.
+
     Each finished date is saved to ``checkpoint`` (default ``OUTPUT.checkpoint``); ``resume``
     solves only the missing dates. Ctrl-C raises :class:`geo.orchestration.backtest.run.BacktestInterrupted`
     (a KeyboardInterrupt) after keeping the finished dates (without a checkpoint folder, in
@@ -68,6 +74,9 @@ def backtest(data: "str | pd.DataFrame", k: int, *, start: str, end: str, rebala
     geo_settings = {"generator": generator, "seed_method": seed_method, "refine": refine, "segments": segments,
                     "conditioning": conditioning, "starts": starts, "iterations": iterations, "samples": samples}
     build_method(method, **geo_settings)  # unknown methods and misplaced GEO settings fail before any work
+    if transfer != "none" and (workers is not None or scheduler is not None):
+        raise GeoError(f"--transfer {transfer} hands each date's GEO state to the next date, so the dates cannot "
+                       "be spread over workers", "drop --workers/--scheduler, or use --transfer none")
     if points < 2:
         raise GeoError(f"--points must be at least 2 (got {points})", "use for example --points 20")
     cost_rate(cost_bps)  # a negative cost fails before any data is read
@@ -76,7 +85,7 @@ def backtest(data: "str | pd.DataFrame", k: int, *, start: str, end: str, rebala
         k=k, choose=choose, cardinality=cardinality, w_min=w_min, w_max=w_max, sector_cap=sector_cap,
         sector_caps=caps, method=method, budget=budget, time_limit=time_limit, points=points,
         method_settings={GEO_SETTINGS[name]: value for name, value in geo_settings.items() if value is not None},
-        risk_free_rate=risk_free_rate, max_changes=max_changes, turnover_penalty=turnover_penalty,
+        risk_free_rate=risk_free_rate, max_changes=max_changes, turnover_penalty=turnover_penalty, transfer=transfer,
         estimation={"frequency": frequency, "return_kind": return_kind, "estimator": estimator,
                     "max_missing": max_missing})
     table = load_price_table(data, sectors_file=sectors, cache_dir=cache_dir, tickers_file=tickers_file,

@@ -46,6 +46,10 @@ def per_date_time_limit(command: click.Command) -> click.Command:
 @click.option("--turnover-penalty", type=float, default=None,
               help="Minimise variance + KAPPA * sum|w - w_drifted| (the cost of moving from the held book). "
                    "The dates then run one after another.")
+@click.option("--transfer", type=click.Choice(["none", "pool", "models", "all"]), default="none", show_default=True,
+              help="GEO: start each date from the previous date's best selections re-priced on the new moments "
+                   "(pool), its trained generators mapped to the new universe (models), or both (all); none: "
+                   "every date fresh. The dates then run one after another (no --workers).")
 @click.option("--frequency", type=click.Choice(["daily", "weekly", "monthly"]), default=None,
               help="Returns the moments are estimated from (default: the data's own).")
 @click.option("--return-kind", type=click.Choice(["simple", "log"]), default="simple", show_default=True)
@@ -72,7 +76,7 @@ def backtest(dataset: str, **opts: Any) -> None:
 
     names = ("k", "start", "end", "rebalance", "window", "choose", "cardinality", "w_min", "w_max", "sector_cap",
              "method", "seed", "budget", "time_limit", "points", "risk_free_rate", "max_changes", "turnover_penalty",
-             *GEO_SETTINGS, "frequency",
+             "transfer", *GEO_SETTINGS, "frequency",
              "return_kind", "estimator", "max_missing", "cache_dir", "tickers_file", "workers", "scheduler",
              "output", "resume", "membership", "cost_bps")
     settings = {name: opts[name] for name in names if name in opts}

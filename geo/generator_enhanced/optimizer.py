@@ -46,6 +46,7 @@ from geo.generator_enhanced.pool import Pool, first_unseen, sampling_sizes, top_
 from geo.generator_enhanced.proposals import START_MODES, propose_starts, within_changes
 from geo.generator_enhanced.refinement import REFINE_MODES, TargetSchedule, descent_for, refine
 from geo.generator_enhanced.segments import CONDITIONINGS, SegmentedGenerators
+from geo.generator_enhanced.transfer import CARRIED_SELECTIONS, Carry, carry_in
 from geo.generators.quality import GeneratorQuality
 from geo.methods.base import Deadline, MethodRun, ProgressCallback, best_known_points
 from geo.problem.evaluator import SelectionEvaluator, selection_keys
@@ -112,6 +113,11 @@ class GEOMethod:
         if self.conditioning == "segment-site" and self.generator != "mps":
             raise GeoError(f"--conditioning segment-site needs --generator mps (got {self.generator})",
                            "use --generator mps, or --conditioning segments")
+        # Transfer across rebalance dates (:mod:`.transfer`): set by the backtest, not settings of
+        # a run, so they stay out of the dataclass fields (and out of the results' settings).
+        self.carried_in: Carry | None = None  # what the previous date handed on
+        self.hands_on = False  # build ``carry_out`` for the next date
+        self.carry_out: Carry | None = None
         for label, value in (("segments", self.segments), ("samples per iteration", self.samples_per_iteration),
                              ("iterations", self.iterations), ("kick moves", self.kick_moves)):
             if value is not None and value < 1:
@@ -181,6 +187,8 @@ class GEOMethod:
             if checkpoint:
                 checkpoint.save(snapshot(evaluator, rng, loop=state))
         points = best_known_points(evaluator, unsolved_status="time_limit" if deadline.expired() else "not_found")
+        if self.hands_on:
+            self.carry_out = carry_from(state, evaluator)
         return MethodRun(points, self._details(state, evaluator, stopped_by))
 
     # -- set-up -------------------------------------------------------------------------------
@@ -199,6 +207,8 @@ class GEOMethod:
         state.pool.add(answers)
         state.pool.add_known(extras)
         state.seed_costs = evaluator.best_known()[1]
+        if self.carried_in is not None:
+            state.transfer = take_carry(self.carried_in, state, evaluator)
         return state
 
     def _resume(self, saved: dict[str, Any], evaluator: SelectionEvaluator, rng: np.random.Generator) -> "LoopState":
@@ -324,6 +334,7 @@ class GEOMethod:
                 "refine": self.refine, "starts": self.starts, "kick_moves": self.kick_moves, "segments": len(state.models.models),
                 "conditioning": self.conditioning,
                 "seed_evaluations": state.seed_evaluations, "seed_stopped_by": state.seed_stopped_by,
+                **({"transfer": state.transfer} if state.transfer is not None else {}),
                 "pool_size": state.pool.size,
                 "iterations": state.history, "stopped_by": stopped_by,
                 "sampling_sizes": list(map(int, sampling_sizes(evaluator.problem))),
@@ -344,6 +355,7 @@ class LoopState:
     seed_stopped_by: str | None = None
     seed_costs: np.ndarray | None = None
     last_fit_seconds: float = 0.0
+    transfer: dict[str, Any] | None = None  # what the previous rebalance date handed on
 
     def started_mask(self, selections: np.ndarray) -> np.ndarray:
         return np.array([key in self.started for key in selection_keys(selections)], dtype=bool)
@@ -360,6 +372,42 @@ class LoopState:
         self.pool = Pool(evaluator)
         self.pool.extend(selections, costs)
         return self
+
+
+def take_carry(carry: Carry, state: LoopState, evaluator: SelectionEvaluator) -> dict[str, Any]:
+    """Start from the previous date's work (:mod:`.transfer`), after the seed: its generators in
+    place of fresh ones, its selections priced here (on this date's budget) into the pool."""
+    problem = evaluator.problem
+    carried = carry_in(carry, problem.tickers, problem.k, len(state.models.models))
+    if carried.models is not None:
+        for model, (generator, independent) in zip(state.models.models, carried.models):
+            model.generator, model.independent = generator, independent
+            model.modelled = np.arange(problem.n_assets)
+    selections = carried.selections[problem.valid_size(carried.selections.sum(axis=1))]
+    if problem.limits_changes:
+        selections = selections[problem.holdings.allows(selections)]
+    before = evaluator.n_evaluations
+    state.pool.add(selections)
+    return {**carried.report, "selections_priced": len(selections), "evaluations": evaluator.n_evaluations - before}
+
+
+def carry_from(state: LoopState, evaluator: SelectionEvaluator) -> Carry:
+    """What this date hands on: every target's answer, then the pool best first (by its score),
+    :data:`~.transfer.CARRIED_SELECTIONS` distinct selections in all; and the trained generators
+    when every segment has one (not the segment-site views of one MPS)."""
+    rows, costs = evaluator.best_known()
+    answers = [evaluator.selection_at(int(r)) for r, c in zip(rows, costs) if np.isfinite(c)]
+    scores = state.pool.scores()
+    order = np.argsort(scores, kind="stable")
+    ranked = state.pool.selections[order[np.isfinite(scores[order])]]
+    candidates = np.array(answers + list(ranked), dtype=bool).reshape(-1, evaluator.problem.n_assets)
+    seen: set[bytes] = set()
+    keep = [i for i, key in enumerate(selection_keys(candidates)) if not (key in seen or seen.add(key))]
+    models = state.models.models
+    carried_models = None
+    if state.models.shared is None and all(m.modelled is not None for m in models):
+        carried_models = [(m.generator, m.independent) for m in models]
+    return Carry(tuple(evaluator.problem.tickers), candidates[keep[:CARRIED_SELECTIONS]], carried_models)
 
 
 def frontier_progress(before: np.ndarray, after: np.ndarray) -> dict[str, Any]:

@@ -16,6 +16,10 @@ holds the K names it was counted with.
 Dates then depend on each other, so they run one after another, in-process or on Dask (one task
 at a time); each finished date is checkpointed as usual, and a resumed run continues from the
 first date not done, with the book of the dates before it.
+
+GEO's ``--transfer`` (:mod:`geo.generator_enhanced.transfer`) chains the dates the same way: each
+date's task carries what the date before it handed on (its record's ``carry``, taken off the
+record here, so that results files hold plain data), with or without a book.
 """
 
 from __future__ import annotations
@@ -75,15 +79,22 @@ def drifted_book(table, rebalances: list[int], records: list[dict[str, Any]], da
 
 
 def solve_in_sequence(runner, solve: Callable, tasks: list, done: dict[int, dict[str, Any]], table,
-                      rebalances: list[int], record_date: Callable[[int, dict[str, Any]], None]) -> None:
+                      rebalances: list[int], record_date: Callable[[int, dict[str, Any], Any], None],
+                      carried: Any = None) -> None:
     """Solve the dates not in ``done`` one after another, each with the book the dates before it
-    leave; ``record_date(date, record)`` after each (it checkpoints)."""
+    leave (when the settings follow the holdings) and what the date before it handed on
+    (``carried``: the last done date's carry, on a resumed run); ``record_date(date, record,
+    carry)`` after each (it checkpoints)."""
     returns = realised_returns(table.prices).returns
     for date in range(len(tasks)):
         if date in done:
             continue
-        records = [done[i] for i in range(date)]
-        book = drifted_book(table, rebalances, records, date, returns)
-        task = dataclasses.replace(tasks[date], holdings=book or None)
-        runner.map(solve, [task], on_result=lambda _, record, date=date: record_date(date, record), shared=table)
+        book = None
+        if tasks[date].settings.follows_holdings:
+            book = drifted_book(table, rebalances, [done[i] for i in range(date)], date, returns) or None
+        task = dataclasses.replace(tasks[date], holdings=book, carried=carried)
+        results: list[dict[str, Any]] = []
+        runner.map(solve, [task], on_result=lambda _, record: results.append(record), shared=table)
+        carried = results[0].pop("carry", None)
+        record_date(date, results[0], carried)
 

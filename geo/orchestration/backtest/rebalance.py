@@ -48,6 +48,14 @@ class RebalanceSettings:
     # Rebalancing that knows the book (geo.orchestration.backtest.holdings_chain): dates then run in sequence.
     max_changes: int | None = None
     turnover_penalty: float | None = None
+    # GEO's transfer across dates (geo.generator_enhanced.transfer): dates then run in sequence.
+    transfer: str = "none"
+
+    def __post_init__(self) -> None:
+        from geo.generator_enhanced.transfer import check_transfer
+
+        check_transfer(self.transfer, self.method, self.method_settings.get("generator"),
+                       self.method_settings.get("conditioning"))
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -55,6 +63,11 @@ class RebalanceSettings:
     @property
     def follows_holdings(self) -> bool:
         return self.max_changes is not None or bool(self.turnover_penalty)
+
+    @property
+    def in_sequence(self) -> bool:
+        """Whether each date needs what the date before it left: its book, or its GEO state."""
+        return self.follows_holdings or self.transfer != "none"
 
 
 @dataclass(frozen=True)
@@ -67,6 +80,7 @@ class RebalanceTask:
     seed: int
     settings: RebalanceSettings
     holdings: dict[str, float] | None = None  # the book drifted to this date (None: from cash)
+    carried: Any = None  # with transfer: the GEO state the previous date handed on (None: fresh)
 
     def window(self, table: PriceTable) -> pd.DataFrame:
         """The window's prices (a slice of the table, not a copy)."""
@@ -120,11 +134,14 @@ def solve_rebalance(task: RebalanceTask, table: PriceTable) -> dict[str, Any]:
     problem = build_problem(data, settings, holdings=task.holdings)
     periods = PERIODS_PER_YEAR.get(data.metadata.get("frequency"), 252)
     rule = ChooseRule.parse(settings.choose)
-    grid, note = _grid(problem, rule, settings, periods)
+    grid, note = date_grid(problem, rule, settings, periods)
     from geo.orchestration.frontier.run import compute_frontier
     from geo.methods.registry import make_method
 
     method = make_method(settings.method, **settings.method_settings)
+    transfers = settings.transfer != "none"
+    if transfers:
+        method.carried_in, method.hands_on = task.carried, True
     result = compute_frontier(problem, grid, method, seed=task.seed, budget=settings.budget,
                               time_limit=settings.time_limit)
     if result.details.get("interrupted"):
@@ -148,6 +165,10 @@ def solve_rebalance(task: RebalanceTask, table: PriceTable) -> dict[str, Any]:
         record["mip_gap"] = point.extras["mip_gap"]
     if problem.holdings is not None:
         record.update(rebalance_record(problem.holdings, settings, point))
+    if transfers:
+        record["transfer"] = result.details.get("transfer", {"models": "fresh", "selections_carried": 0})
+        # popped by the sequence (geo.orchestration.backtest.holdings_chain) before the record is kept
+        record["carry"] = method.carry_out.restricted_to(settings.transfer) if method.carry_out else None
     if note:
         record["note"] = note
     if data_warnings:
@@ -158,7 +179,9 @@ def solve_rebalance(task: RebalanceTask, table: PriceTable) -> dict[str, Any]:
     return record
 
 
-def _grid(problem, rule: ChooseRule, settings: RebalanceSettings, periods: int):
+def date_grid(problem, rule: ChooseRule, settings: RebalanceSettings, periods: int):
+    """The objective grid of a date: the one target (or the frontier) its --choose rule needs, and a
+    note when a target return had to be moved into the attainable range."""
     from geo.orchestration.frontier.targets import evenly_spaced_targets
     from geo.problem import ObjectiveGrid
 

@@ -5,7 +5,9 @@ The tasks are the rebalance dates, whatever the number of workers, and each has 
 :func:`geo.distributed.task_seeds`, so the answer is the same in-process, on one worker or on
 many. A checkpoint keeps every finished date; ``resume`` solves only the others. With
 ``max_changes`` or ``turnover_penalty`` each date starts from the book the previous one left,
-so the dates run one after another (:mod:`geo.orchestration.backtest.holdings_chain`).
+and with GEO's ``transfer`` from the state its GEO run handed on, so the dates run one after
+another (:mod:`geo.orchestration.backtest.holdings_chain`); the last date's carry is
+checkpointed with the dates.
 
 Ctrl-C keeps the finished dates and raises :class:`BacktestInterrupted` (a KeyboardInterrupt)
 with no result: a backtest with missing dates would be a different backtest. Without a
@@ -77,25 +79,28 @@ def run_backtest(table: PriceTable, settings: RebalanceSettings, *, start: str, 
     checkpoint = Checkpoint(checkpoint_dir or default_checkpoint_dir(run_id), run_id, resume=resume, interval_s=0.0)
     saved = checkpoint.load()
     done: dict[int, dict[str, Any]] = dict(saved["done"]) if saved else {}
+    carry = {"last": saved.get("carry") if saved else None}  # what the last date handed on (transfer)
     todo = [j for j in range(len(tasks)) if j not in done]
 
-    def record_date(j: int, record: dict[str, Any]) -> None:
+    def record_date(j: int, record: dict[str, Any], carried: Any = None) -> None:
         done[j] = record
+        carry["last"] = carried
         if save_each_date:
-            checkpoint.save({"done": done}, force=True)
+            checkpoint.save({"done": done, "carry": carried}, force=True)
         if progress is not None:
             progress(len(done), len(tasks))
 
     runner = runner or TaskRunner()
     solve_started = time.perf_counter()
     try:
-        if settings.follows_holdings:  # each date needs the book the one before it leaves
-            solve_in_sequence(runner, solve_rebalance, tasks, done, table, calendar.rebalances, record_date)
+        if settings.in_sequence:  # each date needs the book or the GEO state the one before it leaves
+            solve_in_sequence(runner, solve_rebalance, tasks, done, table, calendar.rebalances, record_date,
+                              carry["last"])
         else:
             runner.map(solve_rebalance, [tasks[j] for j in todo], on_result=lambda i, r: record_date(todo[i], r),
                        shared=table)
     except KeyboardInterrupt:
-        raise interrupted(checkpoint, done, len(tasks)) from None
+        raise interrupted(checkpoint, done, len(tasks), carry["last"]) from None
     solve_wall = time.perf_counter() - solve_started
     records = [done[j] for j in range(len(tasks))]
     result = assemble(table, settings, calendar, records, seed=seed, start=start, end=end, rebalance=rebalance,
@@ -107,11 +112,12 @@ def run_backtest(table: PriceTable, settings: RebalanceSettings, *, start: str, 
     return result
 
 
-def interrupted(checkpoint: Checkpoint, done: dict[int, dict[str, Any]], total: int) -> BacktestInterrupted:
-    """Keep the finished dates for ``resume`` and say how far the run got."""
+def interrupted(checkpoint: Checkpoint, done: dict[int, dict[str, Any]], total: int,
+                carried: Any = None) -> BacktestInterrupted:
+    """Keep the finished dates (and the last one's carry) for ``resume`` and say how far the run got."""
     if not done:
         return BacktestInterrupted(0, total, None)
-    checkpoint.save({"done": done}, force=True)
+    checkpoint.save({"done": done, "carry": carried}, force=True)
     return BacktestInterrupted(len(done), total, checkpoint.directory)
 
 
