@@ -71,7 +71,7 @@ RUNS: dict[str, tuple[str, dict[str, Any]]] = {
 }
 SP500_DAILY = SHARED_DATA / "sp500_daily_2013_2018" / "sp500_close_wide_2013_2018.csv.gz"
 # Sets beyond the OR-Library names: how each is loaded and posed. ``k``, ``cardinality``,
-# ``w_min`` and ``points`` override the command line's.
+# ``w_min`` override the command line's; ``points`` is the default when ``--points`` is not given.
 SETS: dict[str, dict[str, Any]] = {
     "sp500": {"options": {}},  # 477 stocks after cleaning, daily 2013-2018
     "sp500w200": {"options": {"frequency": "weekly"}, "first": 200},  # the first 200 tickers, weekly
@@ -82,16 +82,17 @@ SETS: dict[str, dict[str, Any]] = {
 }
 
 
-def problem_and_reference(name: str, k: int, points: int) -> tuple[Problem, np.ndarray, np.ndarray]:
+def problem_and_reference(name: str, k: int, points: int | None) -> tuple[Problem, np.ndarray, np.ndarray]:
     """The problem, its targets, and the reference variance per target (NaN: none known)."""
     spec = SETS.get(name)
+    points = points or (spec or {}).get("points", 50)
     if spec is not None and "orlib" not in spec:
         dataset = load_dataset(f"csv:{SP500_DAILY}", **spec["options"])
         if "first" in spec:
             dataset = dataset.subset(list(dataset.tickers[: spec["first"]]))
         problem = Problem.from_dataset(dataset, spec.get("k", k), cardinality=spec.get("cardinality", "at-most"),
                                        w_min=spec.get("w_min", 0.0))
-        targets = evenly_spaced_targets(problem, spec.get("points", points))
+        targets = evenly_spaced_targets(problem, points)
         return problem, targets, np.full(len(targets), np.nan)
     if spec is not None:
         name, k = spec["orlib"], spec.get("k", k)
@@ -229,7 +230,7 @@ def main() -> None:
     parser.add_argument("--budget", type=int, default=None)
     parser.add_argument("--time-limit", type=float, default=None)
     parser.add_argument("--seeds", default="0,1,2")
-    parser.add_argument("--points", type=int, default=50)
+    parser.add_argument("--points", type=int, default=None, help="Targets per frontier (default 50; 10 on sp500k50).")
     parser.add_argument("--k", type=int, default=10)
     parser.add_argument("--json", default=None, help="Also write every run's per-target variances here.")
     parser.add_argument("--nll", action="store_true",
