@@ -19,6 +19,7 @@ recently used go first). ``GEO_MOMENTS_CACHE=off`` turns the cache off; the fold
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import json
@@ -38,9 +39,10 @@ from geo.data.dataset import Dataset
 from geo.data.estimation import DataWarning
 from geo.data.options import EstimationOptions
 
-# "off" (or 0, false, no) turns the cache off; a folder moves it.
+# "off" (or 0, false, no) turns the cache off, "on" (or unset) keeps the default folder; a path moves it.
 MOMENTS_CACHE_VARIABLE = "GEO_MOMENTS_CACHE"
 OFF_VALUES = ("off", "0", "false", "no")
+ON_VALUES = ("", "on", "1", "true", "yes")
 # Entries kept; an S&P 500 daily set of four years takes about 5 MB.
 MAX_ENTRIES = 32
 _FORMAT_VERSION = 1
@@ -54,7 +56,7 @@ def moments_cache_dir() -> Path | None:
     value = os.environ.get(MOMENTS_CACHE_VARIABLE, "").strip()
     if value.lower() in OFF_VALUES:
         return None
-    return Path(value).expanduser() if value else default_moments_dir()
+    return default_moments_dir() if value.lower() in ON_VALUES else Path(value).expanduser()
 
 
 def file_identity(path: str | Path) -> dict[str, Any]:
@@ -118,12 +120,13 @@ def _read(path: Path, full_key: str) -> Dataset | None:
                 returns.columns.name = header["columns_name"]
             dataset = Dataset(name=header["name"], tickers=tickers, mu=entry["mu"], cov=entry["cov"],
                               returns=returns, sectors=header["sectors"], metadata=header["metadata"])
-        os.utime(path)  # recently used: pruned last
-        return dataset
     except (OSError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile) as exc:
         # A damaged entry is only a lost estimate: ignore it, the load rewrites it.
         logger.warning("ignoring unreadable moments cache entry %s (%s)", path, exc)
         return None
+    with contextlib.suppress(OSError):  # recently used: pruned last (a read-only cache still serves)
+        os.utime(path)
+    return dataset
 
 
 def _write(path: Path, full_key: str, dataset: Dataset) -> None:
@@ -144,9 +147,14 @@ def _write(path: Path, full_key: str, dataset: Dataset) -> None:
 
 
 def _prune(folder: Path) -> None:
-    entries = sorted(folder.glob(f"*{_SUFFIX}"), key=lambda p: p.stat().st_mtime_ns, reverse=True)
-    for stale in entries[MAX_ENTRIES:]:
-        stale.unlink(missing_ok=True)
+    """Keep the :data:`MAX_ENTRIES` most recently used entries (another process may prune too)."""
+    used = []
+    for entry in folder.glob(f"*{_SUFFIX}"):
+        with contextlib.suppress(OSError):
+            used.append((entry.stat().st_mtime_ns, entry))
+    for _, stale in sorted(used, reverse=True)[MAX_ENTRIES:]:
+        with contextlib.suppress(OSError):
+            stale.unlink()
 
 
 _FINGERPRINT: list[str] = []

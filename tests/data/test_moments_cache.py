@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import geo.data.moments_cache
 import geo.data.spec
 from geo.data import DataWarning, load_dataset
 from geo.data.cache import default_moments_dir
@@ -146,3 +147,26 @@ def test_an_unwritable_folder_only_loses_the_entry(prices_csv, monkeypatch, tmp_
     blocker.write_text("")
     monkeypatch.setenv(MOMENTS_CACHE_VARIABLE, str(blocker / "moments"))  # a folder inside a file
     assert np.isfinite(load_dataset(f"csv:{prices_csv}").cov).all()
+
+
+def test_on_keeps_the_default_folder(prices_csv, monkeypatch):
+    monkeypatch.setenv(MOMENTS_CACHE_VARIABLE, "on")
+    load_dataset(f"csv:{prices_csv}")
+    assert len(cache_entries()) == 1
+
+
+def test_the_least_recently_used_entries_go_first(prices_csv, table_reads, monkeypatch):
+    monkeypatch.setattr(geo.data.moments_cache, "MAX_ENTRIES", 2)
+    spec = f"csv:{prices_csv}"
+    for start in ("2020-02-01", "2020-03-01"):
+        load_dataset(spec, start=start)
+    (first, second) = sorted(cache_entries(), key=lambda p: p.stat().st_mtime_ns)
+    os.utime(second, ns=(0, 10**18))  # the second entry was used last
+    os.utime(first, ns=(0, 10**18 - 10**9))
+    load_dataset(spec, start="2020-02-01")  # a hit: now the most recent
+    load_dataset(spec, start="2020-04-01")  # a third entry: the least recently used goes
+    assert len(table_reads) == 3 and len(cache_entries()) == 2
+    load_dataset(spec, start="2020-02-01")
+    assert len(table_reads) == 3
+    load_dataset(spec, start="2020-03-01")
+    assert len(table_reads) == 4
