@@ -252,7 +252,12 @@ class GEOMethod:
         improved_by_generator: set[int] = set()
         n_better = 0
         for column, proposal in zip(columns, proposals.starts):
-            if proposal is None or evaluator.remaining <= 0 or deadline.expired():
+            if proposal is None:
+                # Counted as served: a target with nothing new to start from must not keep its
+                # place at the head of the schedule and crowd out the targets that have.
+                state.schedule.record(int(column))
+                continue
+            if evaluator.remaining <= 0 or deadline.expired():
                 continue
             start, spent = proposal.start, evaluator.n_evaluations
             state.started.add(selection_keys(start[None, :])[0])

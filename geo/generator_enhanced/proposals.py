@@ -129,7 +129,12 @@ def ratio_kick(problem: Problem, incumbent: np.ndarray, scores: MoveScores | Non
     current = incumbent.copy()
     for _ in range(moves):
         neighbours = all_neighbours(problem, current)
-        neighbours = neighbours[np.isin(neighbours.sum(axis=1), sizes)]
+        counts = neighbours.sum(axis=1)
+        sampled = np.isin(counts, sizes)
+        # An incumbent below the sampled sizes (fewer than K assets at the high-return end, in
+        # at-most mode) has no neighbour of those sizes: it moves among every feasible size
+        # instead, or it would never be kicked and its target would starve the schedule.
+        neighbours = neighbours[sampled if sampled.any() else np.isin(counts, problem.feasible_sizes)]
         if len(neighbours) == 0:
             break
         current = neighbours[_draw(None if scores is None else scores(current, neighbours), len(neighbours), rng)]
