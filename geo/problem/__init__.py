@@ -4,7 +4,14 @@ Names load on first use (:mod:`geo.core.lazy`): ``geo.problem.problem`` alone mu
 compiled kernels the evaluator brings.
 """
 
+from typing import TYPE_CHECKING
+
 from geo.core.lazy import lazy_exports
+
+if TYPE_CHECKING:  # for type checkers and the API reference (griffe); at run time names load lazily
+    from geo.problem.evaluator import SelectionEvaluator, SelectionSolution, as_selections
+    from geo.problem.objective import ObjectiveGrid
+    from geo.problem.problem import CARDINALITIES, Problem
 
 _EXPORTS = {"SelectionEvaluator": "geo.problem.evaluator", "SelectionSolution": "geo.problem.evaluator",
             "as_selections": "geo.problem.evaluator", "ObjectiveGrid": "geo.problem.objective",
