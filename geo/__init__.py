@@ -13,8 +13,7 @@ does not pay for the whole API. ``geo.backtest(...)`` runs an out-of-sample back
 
 from __future__ import annotations
 
-from typing import Any
-
+from geo.core.lazy import lazy_exports
 from geo.core.versions import GEO_VERSION as __version__
 
 # name -> the module of geo.api that defines it. The orchestration packages live under
@@ -24,15 +23,4 @@ _API = {"load": "geo.api.run", "frontier": "geo.api.run", "optimize": "geo.api.r
         "read": "geo.api"}
 
 __all__ = ["__version__", *_API]
-
-
-def __getattr__(name: str) -> Any:
-    if name in _API:
-        from importlib import import_module
-
-        return getattr(import_module(_API[name]), name)
-    raise AttributeError(f"module 'geo' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__, __dir__ = lazy_exports(__name__, _API)

@@ -8,7 +8,6 @@ from typing import Any
 
 import click
 
-from geo.api.settings import GEO_SETTINGS
 from geo.cli.options import (EXIT_INTERRUPTED, dask_options, problem_options, progress_bar, reports_errors,
                              sector_options)
 
@@ -72,6 +71,7 @@ def per_date_time_limit(command: click.Command) -> click.Command:
 def backtest(dataset: str, **opts: Any) -> None:
     """Rebalance a K-asset portfolio of DATASET over time and compare it with benchmarks."""
     from geo.api.backtest import backtest as backtest_api
+    from geo.api.settings import GEO_SETTINGS
     from geo.orchestration.backtest.run import BacktestInterrupted
 
     names = ("k", "start", "end", "rebalance", "window", "choose", "cardinality", "w_min", "w_max", "sector_cap",

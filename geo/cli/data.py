@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import click
-import numpy as np
 
 from geo.cli.options import data_options, load_data, progress_bar, reports_errors
 from geo.core.errors import GeoError
@@ -70,6 +69,8 @@ def data_list(cache_dir: str | None) -> None:
 
 
 def format_dataset_info(dataset) -> str:
+    import numpy as np
+
     meta = dataset.metadata
     vols = np.sqrt(np.diag(dataset.cov))
     lines = [f"data set     {dataset.name}", f"assets       {dataset.n_assets}",

@@ -5,17 +5,16 @@ from __future__ import annotations
 
 import logging
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from geo.api.result import Frontier
-from geo.api.run import frontier as compute_frontier_api
-from geo.api.run import DatasetSpec, optimize as optimize_api
-from geo.api.text import frontier_table, portfolio_text
 from geo.cli.options import (EXIT_INTERRUPTED, certify_options, dask_options, data_options, holdings_options,
                              problem_options, progress_bar, reports_errors, sector_options, split_options)
 from geo.cli.quantum_options import qcbm_options, qcbm_settings
+
+if TYPE_CHECKING:  # the API is imported when a command runs: 'geo --help' and 'geo report' need none of it
+    from geo.api.result import Frontier
 
 log = logging.getLogger("geo")
 
@@ -40,6 +39,9 @@ log = logging.getLogger("geo")
 @reports_errors
 def frontier(dataset: str, **kwargs: Any) -> None:
     """The cardinality-constrained efficient frontier of DATASET."""
+    from geo.api.run import DatasetSpec, frontier as compute_frontier_api
+    from geo.api.text import frontier_table
+
     data_opts, opts, quiet = _api_settings(kwargs)
     report_file = opts.pop("report_file")
     opts["targets"] = opts.pop("targets_file")
@@ -71,6 +73,9 @@ def frontier(dataset: str, **kwargs: Any) -> None:
 @reports_errors
 def optimize(dataset: str, **kwargs: Any) -> None:
     """One optimal K-asset portfolio of DATASET."""
+    from geo.api.run import DatasetSpec, optimize as optimize_api
+    from geo.api.text import portfolio_text
+
     data_opts, opts, quiet = _api_settings(kwargs)
     with progress_bar(1, opts["method"], quiet) as progress:
         front = optimize_api(DatasetSpec(dataset, data_opts), **opts, progress=progress, command=_command_line())

@@ -43,6 +43,16 @@ def default_cache_dir() -> Path:
     return platformdirs.user_cache_path("geo", appauthor=False) / "prices"
 
 
+def default_moments_dir() -> Path:
+    """Where estimated moments are cached (:mod:`geo.data.moments_cache`): beside the prices,
+    ``~/.cache/geo/moments`` on Linux (the same user cache folder as above), or
+    ``$GEO_CACHE_DIR/moments`` when ``$GEO_CACHE_DIR`` moves the cache."""
+    override = os.environ.get(CACHE_DIR_VARIABLE)
+    if override:
+        return Path(override).expanduser() / "moments"
+    return platformdirs.user_cache_path("geo", appauthor=False) / "moments"
+
+
 @dataclass(frozen=True)
 class CachedPrices:
     ticker: str

@@ -18,6 +18,7 @@ import pandas as pd
 
 from geo.data.dataset import Dataset
 from geo.data.moments import load_moments
+from geo.data.moments_cache import cached_dataset, csv_key
 from geo.data.options import ESTIMATION_OPTION_NAMES, EstimationOptions, reject_unknown
 from geo.data.orlib import load_orlib
 from geo.data.repair import checked_covariance, parse_repair
@@ -50,8 +51,8 @@ def load_dataset(spec: str, **options: Any) -> Dataset:
     """
     repair = parse_repair(options.pop("repair_covariance", None))
     dataset = _load(spec, options, repair)
-    if dataset.metadata.get("source") == "moments":
-        return dataset  # checked (and repaired when asked) while reading cov.csv
+    if dataset.metadata.get("source") in ("moments", "csv"):
+        return dataset  # checked (and repaired when asked) while reading cov.csv, or before caching
     return _check_covariance(dataset, repair)
 
 
@@ -79,22 +80,28 @@ def _load(spec: str, options: dict[str, Any], repair: str) -> Dataset:
         reject_unknown(options, "moments:", COMMON_OPTIONS)
         return load_moments(body, spec, repair_covariance=repair)
     if prefix == "csv":
-        return _load_csv(body, spec, options)
+        return _load_csv(body, spec, options, repair)
     return load_yahoo(body, spec, EstimationOptions.pop_from(options), options)
 
 
-def _load_csv(path: str, spec: str, options: dict[str, Any]) -> Dataset:
+def _load_csv(path: str, spec: str, options: dict[str, Any], repair: str) -> Dataset:
+    """A ``csv:`` data set, through the moments cache (:mod:`geo.data.moments_cache`)."""
     estimation = EstimationOptions.pop_from(options)
     kind = options.pop("kind", "prices")
     sep = options.pop("sep", ",")
     sectors_file = options.pop("sectors_file", None) or sectors_beside(Path(path).expanduser())
     reject_unknown(options, "csv:", CSV_OPTIONS + ESTIMATION_OPTION_NAMES + COMMON_OPTIONS)
-    table, report = read_wide_table(path, kind=kind, sep=sep)
-    sectors = read_sectors_file(sectors_file) if sectors_file is not None else None
-    return dataset_from_table(
-        table, kind=kind, name=Path(path).name.split(".")[0], spec=spec, source="csv", options=estimation,
-        sectors=sectors, sorted_dates=report["sorted_dates"], extra_metadata={"path": str(Path(path).expanduser())},
-    )
+
+    def load() -> Dataset:
+        table, report = read_wide_table(path, kind=kind, sep=sep)
+        sectors = read_sectors_file(sectors_file) if sectors_file is not None else None
+        dataset = dataset_from_table(
+            table, kind=kind, name=Path(path).name.split(".")[0], spec=spec, source="csv", options=estimation,
+            sectors=sectors, sorted_dates=report["sorted_dates"], extra_metadata={"path": str(Path(path).expanduser())},
+        )
+        return _check_covariance(dataset, repair)
+
+    return cached_dataset(csv_key(spec, path, sectors_file, kind, sep, estimation, repair), load)
 
 
 def _load_frame(frame: pd.DataFrame, options: dict[str, Any]) -> Dataset:

@@ -6,10 +6,12 @@ another method is used.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from geo.methods.base import FrontierMethod
 from geo.core.registry import build, lookup
+
+if TYPE_CHECKING:  # the base loads the evaluator: naming a method must not
+    from geo.methods.base import FrontierMethod
 
 # name -> (module, class); every class follows the FrontierMethod protocol.
 METHODS: dict[str, tuple[str, str]] = {

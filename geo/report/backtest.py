@@ -8,8 +8,6 @@ from typing import Any
 
 import numpy as np
 
-from geo.report import backtest_figures as figures
-
 TEMPLATE = "backtest.html.j2"
 UNKNOWN_SECTOR = "unknown"
 MEASURES = ("annual_return", "annual_volatility", "sharpe", "sortino", "calmar", "max_drawdown", "cvar_95",
@@ -18,6 +16,7 @@ MEASURES = ("annual_return", "annual_volatility", "sharpe", "sortino", "calmar",
 
 def build_backtest_context(result) -> dict[str, Any]:
     from geo.core.versions import GEO_VERSION
+    from geo.report import backtest_figures as figures  # matplotlib: only when a figure is drawn
 
     tickers = sorted({t for r in result.rebalances for t in r["weights"]})
     dates = [r["date"] for r in result.rebalances]

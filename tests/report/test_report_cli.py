@@ -80,3 +80,35 @@ def test_report_renders_in_chromium(sp500_runs, sp500_sample, chromium, tmp_path
     # The methods' colours of the plot and the swatches are on screen (tab10 blue and orange).
     for colour in ((0x1F, 0x77, 0xB4), (0xFF, 0x7F, 0x0E)):
         assert (np.abs(pixels - colour).max(axis=2) < 12).any(), colour
+
+
+def test_the_report_is_the_same_with_and_without_the_moments_cache(tmp_path, monkeypatch):
+    """``geo frontier`` caches the moments of a csv: file; ``geo report`` reads them back (the price
+    file is not read again) and writes the same report as from a cold load."""
+    import re
+
+    import numpy as np
+    import pandas as pd
+
+    import geo.data.spec
+
+    rng = np.random.default_rng(3)
+    dates = pd.date_range("2021-01-01", periods=260, freq="B", name="date")
+    closes = 50.0 * np.exp(np.cumsum(rng.normal(0.0004, 0.012, size=(len(dates), 6)), axis=0))
+    prices, results = tmp_path / "prices.csv", tmp_path / "frontier.json"
+    pd.DataFrame(closes, index=dates, columns=[f"S{i}" for i in range(6)]).to_csv(prices)
+    assert invoke("frontier", f"csv:{prices}", "-k", 2, "--points", 3, "--quiet", "--output", results).exit_code == 0
+    reads: list[str] = []
+    read = geo.data.spec.read_wide_table
+    monkeypatch.setattr(geo.data.spec, "read_wide_table", lambda *a, **k: reads.append(a[0]) or read(*a, **k))
+    assert invoke("report", results, "--output", tmp_path / "cached.html").exit_code == 0
+    assert reads == []
+    monkeypatch.setenv("GEO_MOMENTS_CACHE", "off")
+    assert invoke("report", results, "--output", tmp_path / "cold.html").exit_code == 0
+    assert len(reads) == 1
+
+    def content(name: str) -> str:
+        return re.sub(r"\d{4}-\d\d-\d\d \d\d:\d\d UTC", "", (tmp_path / name).read_text())
+
+    assert "recomputed from the data set prices" in content("cold.html")
+    assert content("cached.html") == content("cold.html")
