@@ -137,6 +137,7 @@ def run_once(problem: Problem, targets: np.ndarray, run: str, seed: int, budget:
     variances = np.array([p.variance if p.feasible else np.nan for p in result.points])
     return {"run": run, "seed": seed, "variances": variances, "evaluations": result.details["evaluations"],
             "screened": result.details.get("screened", 0), "wall_s": time.perf_counter() - started,
+            "seed_evaluations": result.details.get("seed_evaluations"),
             **loop_heldout_nll(result.details.get("iterations", []))}
 
 
@@ -267,7 +268,8 @@ def main() -> None:
                 rows.setdefault(run, []).append(row)
                 # A long invocation cut off still leaves every finished run behind: the dump so far
                 # (for --rescore) and one progress line per run and seed.
-                print(f"# {name} {run} seed {seed}: {row['evaluations']:,} evaluations, {row['wall_s']:.1f} s",
+                seeded = f" ({row['seed_evaluations']:,} by GEO's seed)" if row["seed_evaluations"] else ""
+                print(f"# {name} {run} seed {seed}: {row['evaluations']:,} evaluations{seeded}, {row['wall_s']:.1f} s",
                       flush=True)
                 if args.json:
                     write_dump(args.json, {**dump, name: set_dump(targets, best_known(reference, rows), rows)})
