@@ -46,7 +46,7 @@ from geo.generator_enhanced.pool import Pool, first_unseen, sampling_sizes, top_
 from geo.generator_enhanced.proposals import START_MODES, propose_starts, within_changes
 from geo.generator_enhanced.refinement import REFINE_MODES, TargetSchedule, descent_for, refine
 from geo.generator_enhanced.segments import CONDITIONINGS, SegmentedGenerators
-from geo.generator_enhanced.transfer import CARRIED_SELECTIONS, Carry, carry_in
+from geo.generator_enhanced.transfer import Carry, carry_from, take_carry
 from geo.generators.quality import GeneratorQuality
 from geo.methods.base import Deadline, MethodRun, ProgressCallback, best_known_points
 from geo.problem.evaluator import SelectionEvaluator, selection_keys
@@ -372,42 +372,6 @@ class LoopState:
         self.pool = Pool(evaluator)
         self.pool.extend(selections, costs)
         return self
-
-
-def take_carry(carry: Carry, state: LoopState, evaluator: SelectionEvaluator) -> dict[str, Any]:
-    """Start from the previous date's work (:mod:`.transfer`), after the seed: its generators in
-    place of fresh ones, its selections priced here (on this date's budget) into the pool."""
-    problem = evaluator.problem
-    carried = carry_in(carry, problem.tickers, problem.k, len(state.models.models))
-    if carried.models is not None:
-        for model, (generator, independent) in zip(state.models.models, carried.models):
-            model.generator, model.independent = generator, independent
-            model.modelled = np.arange(problem.n_assets)
-    selections = carried.selections[problem.valid_size(carried.selections.sum(axis=1))]
-    if problem.limits_changes:
-        selections = selections[problem.holdings.allows(selections)]
-    before = evaluator.n_evaluations
-    state.pool.add(selections)
-    return {**carried.report, "selections_priced": len(selections), "evaluations": evaluator.n_evaluations - before}
-
-
-def carry_from(state: LoopState, evaluator: SelectionEvaluator) -> Carry:
-    """What this date hands on: every target's answer, then the pool best first (by its score),
-    :data:`~.transfer.CARRIED_SELECTIONS` distinct selections in all; and the trained generators
-    when every segment has one (not the segment-site views of one MPS)."""
-    rows, costs = evaluator.best_known()
-    answers = [evaluator.selection_at(int(r)) for r, c in zip(rows, costs) if np.isfinite(c)]
-    scores = state.pool.scores()
-    order = np.argsort(scores, kind="stable")
-    ranked = state.pool.selections[order[np.isfinite(scores[order])]]
-    candidates = np.array(answers + list(ranked), dtype=bool).reshape(-1, evaluator.problem.n_assets)
-    seen: set[bytes] = set()
-    keep = [i for i, key in enumerate(selection_keys(candidates)) if not (key in seen or seen.add(key))]
-    models = state.models.models
-    carried_models = None
-    if state.models.shared is None and all(m.modelled is not None for m in models):
-        carried_models = [(m.generator, m.independent) for m in models]
-    return Carry(tuple(evaluator.problem.tickers), candidates[keep[:CARRIED_SELECTIONS]], carried_models)
 
 
 def frontier_progress(before: np.ndarray, after: np.ndarray) -> dict[str, Any]:

@@ -29,7 +29,7 @@ number of segments differs, the models are not carried and the date says so
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Sequence
 
 import numpy as np
 
@@ -37,6 +37,10 @@ from geo.core.errors import GeoError
 from geo.generators.independent import IndependentGenerator
 from geo.generators.mps import MPSGenerator
 from geo.generators.uniform import UniformGenerator
+from geo.problem.evaluator import SelectionEvaluator, selection_keys
+
+if TYPE_CHECKING:  # the loop's state; the loop imports this module
+    from geo.generator_enhanced.optimizer import LoopState
 
 TRANSFER_MODES = ("none", "pool", "models", "all")
 # How many of date t's best selections go to date t+1 (each costs one evaluation per target).
@@ -194,3 +198,39 @@ def carry_in(carry: Carry, tickers: Sequence[str], k: int, n_segments: int) -> C
             else:
                 report["models"] = "fresh: a generator that cannot be mapped"
     return CarriedIn(selections, models, report)
+
+
+def take_carry(carry: Carry, state: "LoopState", evaluator: SelectionEvaluator) -> dict[str, Any]:
+    """Start from the previous date's work, after the seed: its generators in
+    place of fresh ones, its selections priced here (on this date's budget) into the pool."""
+    problem = evaluator.problem
+    carried = carry_in(carry, problem.tickers, problem.k, len(state.models.models))
+    if carried.models is not None:
+        for model, (generator, independent) in zip(state.models.models, carried.models):
+            model.generator, model.independent = generator, independent
+            model.modelled = np.arange(problem.n_assets)
+    selections = carried.selections[problem.valid_size(carried.selections.sum(axis=1))]
+    if problem.limits_changes:
+        selections = selections[problem.holdings.allows(selections)]
+    before = evaluator.n_evaluations
+    state.pool.add(selections)
+    return {**carried.report, "selections_priced": len(selections), "evaluations": evaluator.n_evaluations - before}
+
+
+def carry_from(state: "LoopState", evaluator: SelectionEvaluator) -> Carry:
+    """What this date hands on: every target's answer, then the pool best first (by its score),
+    :data:`CARRIED_SELECTIONS` distinct selections in all; and the trained generators
+    when every segment has one (not the segment-site views of one MPS)."""
+    rows, costs = evaluator.best_known()
+    answers = [evaluator.selection_at(int(r)) for r, c in zip(rows, costs) if np.isfinite(c)]
+    scores = state.pool.scores()
+    order = np.argsort(scores, kind="stable")
+    ranked = state.pool.selections[order[np.isfinite(scores[order])]]
+    candidates = np.array(answers + list(ranked), dtype=bool).reshape(-1, evaluator.problem.n_assets)
+    seen: set[bytes] = set()
+    keep = [i for i, key in enumerate(selection_keys(candidates)) if not (key in seen or seen.add(key))]
+    models = state.models.models
+    carried_models = None
+    if state.models.shared is None and all(m.modelled is not None for m in models):
+        carried_models = [(m.generator, m.independent) for m in models]
+    return Carry(tuple(evaluator.problem.tickers), candidates[keep[:CARRIED_SELECTIONS]], carried_models)
