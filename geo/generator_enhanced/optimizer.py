@@ -174,7 +174,7 @@ class GEOMethod:
                 stopped_by = "time"  # too little time left to fit the generators again
                 break
             spent = evaluator.n_evaluations
-            if self.refine in ("descent", "guided"):
+            if self.refine != "none":  # every refinement mode descends; "none" is the paper's raw loop
                 record = self._iterate_descent(state, evaluator, rng, deadline)
             else:
                 record = self._iterate_raw(state, evaluator, rng, deadline)

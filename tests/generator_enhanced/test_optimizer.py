@@ -172,3 +172,14 @@ def test_a_segment_fit_is_skipped_when_the_time_left_is_shorter_than_one_fit(sma
     second = models.fit(pool, 100, None, 1.0, rng, Deadline(60.0))
     assert second["fits_skipped_for_time"] == 2
     assert models.fit(pool, 100, None, 1.0, rng, Deadline(None))["fits_skipped_for_time"] == 0
+
+
+@pytest.mark.parametrize("refine", ["descent", "guided", "reduced-cost", "random"])
+def test_every_refinement_mode_runs_the_descent_loop(small_case, refine):
+    # The controls of the guided descent (random and reduced-cost order) must refine starts by
+    # descent like it, not fall back to the raw loop that prices samples as they are.
+    problem, grid, _ = small_case
+    run, _ = run_geo(problem, grid, generator="mps", refine=refine, seed_method="random", initial_pool=20,
+                     iterations=4)
+    assert run.details["refine"] == refine
+    assert all("descents" in record and record["starts"] > 0 for record in run.details["iterations"])
