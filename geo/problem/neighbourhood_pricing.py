@@ -80,11 +80,7 @@ class NeighbourhoodPricing:
         drops = np.ascontiguousarray(drops, dtype=np.int64)
         adds = np.ascontiguousarray(adds, dtype=np.int64)
         if not self.compiled_moves:
-            neighbours = np.repeat(current[None, :], len(drops), axis=0)
-            moves = np.arange(len(drops))
-            neighbours[moves[drops >= 0], drops[drops >= 0]] = False
-            neighbours[moves[adds >= 0], adds[adds >= 0]] = True
-            return self.costs(neighbours, [column], cutoff)[:, 0]
+            return self.costs(moved(current, drops, adds), [column], cutoff)[:, 0]
         column = int(column)
         self._memo.reserve(len(drops))
         self._match_memo()
@@ -127,12 +123,8 @@ class NeighbourhoodPricing:
             return DescentSteps(int(why), selection, float(cost), int(moves))
         if len(deferred):
             self._price_deferred(np.sort(deferred), column)
-        neighbours = np.repeat(selection[None, :], len(drops), axis=0)
-        where = np.arange(len(drops))
-        neighbours[where[drops >= 0], drops[drops >= 0]] = False
-        neighbours[where[adds >= 0], adds[adds >= 0]] = True
         found = self._costs[rows, column]
-        return DescentSteps(int(why), selection, float(cost), int(moves), neighbours,
+        return DescentSteps(int(why), selection, float(cost), int(moves), moved(selection, drops, adds),
                             np.where(np.isnan(found), INFEASIBLE, found))
 
     def _price_deferred(self, rows: np.ndarray, column: int) -> None:
@@ -148,3 +140,12 @@ class NeighbourhoodPricing:
                            params, problem.w_min, problem.w_max, None)
             self._costs[group, column] = table[:, 0]
             self._note_prices(group, np.array([column]), table)
+
+
+def moved(current: np.ndarray, drops: np.ndarray, adds: np.ndarray) -> np.ndarray:
+    """The neighbours of ``current`` that drop ``drops[p]`` and add ``adds[p]`` (-1: none), as rows."""
+    neighbours = np.repeat(current[None, :], len(drops), axis=0)
+    rows = np.arange(len(drops))
+    neighbours[rows[drops >= 0], drops[drops >= 0]] = False
+    neighbours[rows[adds >= 0], adds[adds >= 0]] = True
+    return neighbours
