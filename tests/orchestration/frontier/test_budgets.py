@@ -18,6 +18,8 @@ BUDGETED = [
     ("geo", {"generator": "independent", "seed_method": "annealing"}),
     ("geo", {"generator": "uniform", "seed_method": "random"}),
     ("geo", {"generator": "mps", "refine": "none", "seed_method": "random"}),
+    ("geo", {"generator": "mps", "refine": "random"}),
+    ("geo", {"generator": "uniform", "refine": "reduced-cost", "seed_method": "random"}),
 ]
 
 
