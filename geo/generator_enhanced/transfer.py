@@ -48,7 +48,7 @@ CARRIED_SELECTIONS = 200
 # Generators whose trained state can be mapped to another universe.
 TRANSFERABLE_GENERATORS = ("mps", "independent", "uniform")
 _MPS_PARAMS = ("max_bond", "n_sweeps", "learning_rate", "cutoff", "init_bond", "n_descent_steps", "init_noise",
-               "max_halvings", "name")
+               "max_halvings", "name", "floor_weight")
 
 
 @dataclass

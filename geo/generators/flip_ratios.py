@@ -33,6 +33,12 @@ def flip_log_ratios(tensors: Sequence[np.ndarray], selection: np.ndarray) -> tup
     ``singles[k] = log p(x with bit k flipped) - log p(x)``; ``pairs[i, m]`` (i < m; the rest
     NaN) the same with bits i and m both flipped. -inf where the flipped string has amplitude 0;
     all +inf (or NaN) if ``x`` itself has amplitude 0."""
+    singles, pairs, _ = flip_log_ratios_at(tensors, selection)
+    return singles, pairs
+
+
+def flip_log_ratios_at(tensors: Sequence[np.ndarray], selection: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+    """:func:`flip_log_ratios` and ``log |psi(x)|`` (unnormalised), a by-product of the sweep."""
     tensors = check_tensors(tensors)
     bits = np.asarray(selection, dtype=bool).reshape(-1)
     n = len(tensors)
@@ -42,7 +48,7 @@ def flip_log_ratios(tensors: Sequence[np.ndarray], selection: np.ndarray) -> tup
         return _flip_log_ratios(tensors, bits.astype(np.intp))
 
 
-def _flip_log_ratios(tensors: list[np.ndarray], x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _flip_log_ratios(tensors: list[np.ndarray], x: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
     n = len(tensors)
     right = [np.ones(1)] * (n + 1)  # right[k] = r_k, normalised
     for k in range(n - 1, -1, -1):
@@ -51,6 +57,7 @@ def _flip_log_ratios(tensors: list[np.ndarray], x: np.ndarray) -> tuple[np.ndarr
     singles = np.full(n, np.nan)
     pairs = np.full((n, n), np.nan)
     left = np.ones(1)
+    log_scale = 0.0  # psi(x) = exp(log_scale) * left at the end
     open_rows = np.zeros((0, 1))  # row i: v_i at the current site, on the scale of ``left``
     for m in range(n):
         keep, flip = tensors[m][:, x[m], :], tensors[m][:, 1 - x[m], :]
@@ -63,7 +70,8 @@ def _flip_log_ratios(tensors: list[np.ndarray], x: np.ndarray) -> tuple[np.ndarr
         scale = _norm(stepped)
         open_rows = np.vstack([open_rows @ keep, (left @ flip)[None, :]]) / scale
         left = stepped / scale
-    return singles, pairs
+        log_scale += np.log(scale)
+    return singles, pairs, float(log_scale + np.log(np.abs(left[0])))
 
 
 def _norm(vector: np.ndarray) -> float:

@@ -18,8 +18,8 @@ from typing import Sequence
 
 import numpy as np
 
-from geo.generators.mps import check_training_set, weighted_marginals
 from geo.generators.mps_sampling import sample_mps
+from geo.generators.training_set import check_training_set, weighted_marginals
 
 
 class IndependentGenerator:

@@ -64,7 +64,9 @@ class LabelledMPSGenerator:
             raise ValueError(f"one label in 0..{self.n_labels - 1} per bitstring")
         if self.mps_ is None:
             self.label_site_ = {"middle": bits.shape[1] // 2, "start": 0, "end": bits.shape[1]}[self.label_position]
-            self.mps_ = MPSGenerator(**self.mps_options, physical_dims={self.label_site_: self.n_labels})
+            # no independent floor: it has no label site (the labelled model is the MPS alone)
+            self.mps_ = MPSGenerator(**{**self.mps_options, "floor_weight": 0.0},
+                                     physical_dims={self.label_site_: self.n_labels})
         rows = np.insert(bits.astype(np.intp), self.label_site_, labels, axis=1)
         self.mps_.fit(rows, weights, rng)
         self._conditioned = {}

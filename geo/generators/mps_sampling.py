@@ -28,6 +28,7 @@ and left vectors are renormalised every site. Cost: ``O(N K D^3)`` for the envir
 
 from __future__ import annotations
 
+import functools
 from contextlib import AbstractContextManager, nullcontext
 from typing import Sequence
 
@@ -38,11 +39,20 @@ import tensornetwork as tn
 def single_threaded_blas() -> AbstractContextManager:
     """Run BLAS on one thread: every product here is small (at most ~1000 x 64), and threaded
     OpenBLAS on such shapes is slower by 10-40x on a busy machine (measured)."""
+    controller = _blas_controller()
+    return nullcontext() if controller is None else controller.limit(limits=1, user_api="blas")
+
+
+@functools.cache
+def _blas_controller():
+    """One threadpoolctl controller for the process: building one scans the loaded libraries
+    (about 2 ms), which a ``threadpool_limits`` per call did thousands of times a GEO run
+    (a quarter of its time on port2, measured)."""
     try:
-        from threadpoolctl import threadpool_limits  # a dependency of scikit-learn
+        from threadpoolctl import ThreadpoolController  # a dependency of scikit-learn
     except ImportError:  # pragma: no cover
-        return nullcontext()
-    return threadpool_limits(1, user_api="blas")
+        return None
+    return ThreadpoolController()
 
 
 def check_tensors(tensors: Sequence[np.ndarray], binary: bool = True) -> list[np.ndarray]:

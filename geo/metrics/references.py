@@ -26,6 +26,7 @@ import pandas as pd
 
 from geo.core.errors import GeoError
 from geo.core.results import FrontierResult
+from geo.metrics.gaps import match_targets
 from geo.metrics.frontier_arrays import targets_and_variances
 
 # Universe sizes with a published frontier: port1..port5 (31, 85, 89, 98, 225 assets) and
@@ -91,6 +92,24 @@ def read_published_ccef_portfolios(path: str | Path,
             raise _malformed(path, number, f"{len(indices)} asset indices but {len(weights)} weights")
         rows.append((target, dict(zip(indices, weights))))
     return rows
+
+
+def published_selections_at(ccef_path: str | Path, k: int, targets: np.ndarray, n_assets: int) -> np.ndarray | None:
+    """The published optimal selection at each of ``targets`` (targets of the RetRisk file
+    ``ccef_path``) as bool rows (T, ``n_assets``), all False where the file publishes none or no
+    published target matches (:func:`~geo.metrics.gaps.match_targets`); None when no
+    ``Xi<n>K<k>_SolVal.txt`` lies beside it (published for K = 5 and 10 only)."""
+    ccef_path = Path(ccef_path)
+    path = ccef_path.with_name(ccef_path.name.replace("RetRisk", "Xi").replace("_SolVal", f"K{int(k)}_SolVal"))
+    if not path.is_file():
+        return None
+    portfolios = read_published_ccef_portfolios(path, k)
+    matches = match_targets(np.asarray(targets, dtype=float), np.array([target for target, _ in portfolios]))
+    selections = np.zeros((len(matches), int(n_assets)), dtype=bool)
+    for row, match in enumerate(matches):
+        if match >= 0:
+            selections[row, [index - 1 for index in portfolios[match][1]]] = True
+    return selections
 
 
 def reference_from_results(result: FrontierResult) -> pd.DataFrame:

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from geo.classical.neighbourhood import all_neighbours
-from geo.generators.flip_ratios import flip_log_ratios, swap_log_ratios
+from geo.generators.flip_ratios import flip_log_ratios, flip_log_ratios_at, swap_log_ratios
 from geo.generators.independent import IndependentGenerator
 from geo.generators.mps import MPSGenerator
 from geo.generators.mps_sampling import log_abs_amplitudes
@@ -103,3 +103,12 @@ def test_a_selection_the_model_gives_zero_amplitude_gets_infinite_ratios_not_an_
     singles, pairs = flip_log_ratios(tensors, selection)
     assert singles[2] == np.inf  # dropping asset 2 leaves the zero
     assert not np.isfinite(singles[[0, 1, 3]]).any()
+
+
+def test_the_sweep_also_gives_the_amplitude_of_the_selection_itself():
+    rng = np.random.default_rng(5)
+    tensors = [10.0 * t for t in random_mps(60, 3, rng)]  # large amplitudes: the sweep rescales
+    selection = rng.random(60) < 0.3
+    singles, pairs, log_amplitude = flip_log_ratios_at(tensors, selection)
+    assert log_amplitude == pytest.approx(log_abs_amplitudes(tensors, selection[None, :])[0], abs=1e-9)
+    np.testing.assert_array_equal(singles, flip_log_ratios(tensors, selection)[0])

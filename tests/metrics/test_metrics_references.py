@@ -9,8 +9,8 @@ import pytest
 
 from geo.core.errors import GeoError
 from geo.metrics import (gap_to_reference, match_targets, published_ccef_path, read_published_ccef,
-                         read_published_ccef_portfolios, read_published_uef_from_retrisk,
-                         reference_from_results)
+                         published_selections_at, read_published_ccef_portfolios,
+                         read_published_uef_from_retrisk, reference_from_results)
 
 
 def test_retrisk31_k10_first_row(shared_data):
@@ -68,6 +68,18 @@ def test_xi_targets_match_retrisk_targets(shared_data):
     matches = match_targets(np.array([t for t, _ in rows]), ccef.target_return.to_numpy())
     assert (matches == np.arange(500)).all()
     assert max(len(w) for _, w in rows) == 5
+
+
+def test_published_selections_at_the_retrisk_targets(shared_data):
+    path = published_ccef_path(31, shared_data)
+    targets = read_published_ccef(path, 10).target_return.to_numpy()[[0, 1, 499]]
+    selections = published_selections_at(path, 10, np.append(targets, 1.0), 31)
+    rows = read_published_ccef_portfolios(shared_data / "orlib/ccef/Xi31K10_SolVal.txt")
+    assert np.flatnonzero(selections[0]).tolist() == [4]  # asset 5, 1-based in the file
+    assert not selections[1].any()  # no portfolio published for the 2nd target
+    assert sorted(np.flatnonzero(selections[2]) + 1) == sorted(rows[499][1])
+    assert not selections[3].any()  # a target the file does not list
+    assert published_selections_at(path, 7, targets, 31) is None  # published for K = 5 and 10 only
 
 
 def test_empty_cells_are_infeasible_and_trailing_tabs_are_fine(tmp_path):

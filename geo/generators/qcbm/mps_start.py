@@ -25,7 +25,7 @@ class MPSStart:
 
         self.bond = int(bond)
         self.layers = int(layers)
-        self.mps = MPSGenerator(max_bond=self.bond)
+        self.mps = MPSGenerator(max_bond=self.bond, floor_weight=0.0)  # the circuit images the MPS alone
 
     def image(self, sub: np.ndarray, w: np.ndarray, rng: np.random.Generator, ansatz,
               objective) -> tuple[np.ndarray, dict[str, Any]]:
