@@ -43,7 +43,7 @@ from geo.core.checkpoint import Checkpoint, restore_snapshot, snapshot
 from geo.core.errors import GeoError
 from geo.generator_enhanced.exploration import Exploration
 from geo.generator_enhanced.pool import Pool, first_unseen, sampling_sizes, top_selections_per_target
-from geo.generator_enhanced.proposals import START_MODES, propose_starts, within_changes
+from geo.generator_enhanced.proposals import START_MODES, Proposal, propose_starts, relay_starts, within_changes
 from geo.generator_enhanced.refinement import REFINE_MODES, TargetSchedule, descent_for, refine
 from geo.generator_enhanced.segments import CONDITIONINGS, SegmentedGenerators
 from geo.generator_enhanced.transfer import Carry, carry_from, take_carry
@@ -94,6 +94,7 @@ class GEOMethod:
     temperature: float | None = None
     iterations: int | None = None
     continuation: bool = True
+    relay: bool = True
     generator_options: dict[str, Any] = field(default_factory=dict)
     name: str = "geo"
 
@@ -247,21 +248,28 @@ class GEOMethod:
     # -- one iteration ------------------------------------------------------------------------
     def _iterate_descent(self, state: "LoopState", evaluator: SelectionEvaluator, rng: np.random.Generator,
                          deadline: Deadline) -> dict[str, Any]:
-        """Fit, then refine one learned start at each of the next targets of the schedule."""
+        """Fit, then refine one start at each of the next targets of the schedule: a relay start
+        (a nearby target's answer, :func:`~.proposals.relay_starts`) where one is pending, else a
+        learned one."""
         problem, pool = evaluator.problem, state.pool
         training = self._fit(state, rng, deadline)
-        n_starts = max(1, self.n_samples // CANDIDATES_PER_START)
+        n_starts = self._starts_per_iteration(state, deadline)
         best_before = pool.best_costs()
         columns = state.schedule.next_columns(n_starts, best_before)
-        proposals = propose_starts(self.starts, state.models, pool, state.started, columns, problem, rng,
+        relays = relay_starts(pool, columns, state.relayed) if self.relay else [None] * len(columns)
+        learned = np.array([relay is None for relay in relays], dtype=bool)
+        proposals = propose_starts(self.starts, state.models, pool, state.started, columns[learned], problem, rng,
                                    state.exploration.prior_share, CANDIDATES_PER_START, self.kick_moves)
+        generated = iter(proposals.starts)
+        starts = [next(generated) if relay is None else Proposal(relay, from_generator=False) for relay in relays]
         descent = descent_for(self.refine, evaluator, rng, deadline,
                               lambda column: state.models.model_of(column).neighbour_scores)
         work = {"starts": 0, "descents": 0, "moves": 0, "already_optimal": 0, "starts_improving": 0,
-                "generator_starts": 0, "generator_evaluations": 0}
+                "generator_starts": 0, "generator_evaluations": 0, "relay_starts": 0}
         improved_by_generator: set[int] = set()
         n_better = 0
-        for column, proposal in zip(columns, proposals.starts):
+        searching = time.perf_counter()
+        for column, proposal, relay in zip(columns, starts, relays):
             if proposal is None:
                 # Counted as served: a target with nothing new to start from must not keep its
                 # place at the head of the schedule and crowd out the targets that have.
@@ -274,10 +282,11 @@ class GEOMethod:
             result = refine(evaluator, start, int(column), pool.best_costs(), deadline, descent, state.schedule,
                             self.continuation)
             start_cost = evaluator.costs(start, [int(column)])[0, 0]  # a memo hit: the descent priced it
-            n_better += int(start_cost < best_before[column])
+            n_better += int(relay is None and start_cost < best_before[column])  # the proposals' quality
             if not deadline.expired():  # past it no iteration will train on them; the memo keeps them
                 pool.add(np.array(result.optima))
             work["starts"] += 1
+            work["relay_starts"] += int(relay is not None)
             work["descents"] += result.descents
             work["moves"] += result.moves
             work["already_optimal"] += int(result.already_optimal)
@@ -286,6 +295,7 @@ class GEOMethod:
                 work["generator_starts"] += 1
                 work["generator_evaluations"] += evaluator.n_evaluations - spent
                 improved_by_generator.update(result.improved_columns)
+        state.last_search = (time.perf_counter() - searching, work["starts"])
         quality = GeneratorQuality(proposals.n_samples, proposals.n_new, proposals.n_valid_new, n_better)
         return {**quality.to_dict(), **training, **self._refinement_record(work),
                 "targets_improved_by_generator": len(improved_by_generator),
@@ -310,6 +320,18 @@ class GEOMethod:
         quality = GeneratorQuality(len(samples), int(new.sum()), int((new & valid).sum()), n_better)
         return {**quality.to_dict(), **training, "evaluations": evaluator.n_evaluations,
                 **frontier_progress(best_before, pool.best_costs())}
+
+    def _starts_per_iteration(self, state: "LoopState", deadline: Deadline) -> int:
+        """``samples / CANDIDATES_PER_START`` starts an iteration; under a time limit at least as
+        many as take the time of the last fit to refine. Why: at 5 s a frontier on port3 the MPS's
+        fits took most of each iteration, and its 70 starts barely served the 50 targets once,
+        where uniform moves (no fit) served them many times. Budget runs keep the fixed count, so
+        that they stay reproducible."""
+        base = max(1, self.n_samples // CANDIDATES_PER_START)
+        seconds, starts = state.last_search
+        if deadline.seconds is None or starts == 0 or seconds <= 0:
+            return base
+        return max(base, int(np.ceil(state.last_fit_seconds * starts / seconds)))
 
     def _fit(self, state: "LoopState", rng: np.random.Generator, deadline: Deadline) -> dict[str, Any]:
         started = time.perf_counter()
@@ -351,10 +373,12 @@ class LoopState:
     exploration: Exploration
     history: list[dict[str, Any]] = field(default_factory=list)
     started: set[bytes] = field(default_factory=set)
+    relayed: set[tuple[bytes, int]] = field(default_factory=set)  # (selection, target) relay starts
     seed_evaluations: int = 0
     seed_stopped_by: str | None = None
     seed_costs: np.ndarray | None = None
     last_fit_seconds: float = 0.0
+    last_search: tuple[float, int] = (0.0, 0)  # the last iteration's refinement: seconds, starts
     transfer: dict[str, Any] | None = None  # what the previous rebalance date handed on
 
     def started_mask(self, selections: np.ndarray) -> np.ndarray:
@@ -365,6 +389,10 @@ class LoopState:
         state = dict(self.__dict__)
         state["pool"] = (self.pool.selections, self.pool.costs)
         return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        # checkpoints written before relay starts and time-balanced iterations
+        self.__dict__.update({"relayed": set(), "last_search": (0.0, 0), **state})
 
     def reattach(self, evaluator: SelectionEvaluator) -> "LoopState":
         """After unpickling: rebuild the pool on ``evaluator``."""

@@ -64,6 +64,12 @@ class Pool:
             return np.full(len(self.evaluator.grid), np.inf)
         return self.costs.min(axis=0)
 
+    def best_rows(self) -> np.ndarray:
+        """Per target, the row of its cheapest selection (-1 where none has a finite cost)."""
+        if not self.size:
+            return np.full(len(self.evaluator.grid), -1)
+        return np.where(np.isfinite(self.costs.min(axis=0)), self.costs.argmin(axis=0), -1)
+
     def scores(self, columns: np.ndarray | None = None) -> np.ndarray:
         """Per selection: relative excess over the best known cost at its best target among
         ``columns`` (all targets by default), 0 for a selection that is best somewhere."""

@@ -6,7 +6,7 @@ import pytest
 from geo.methods.base import Deadline
 from geo.classical.enumeration import all_selections
 from geo.orchestration.frontier.targets import evenly_spaced_targets
-from geo.generator_enhanced.optimizer import SEED_OPTIONS, GEOMethod
+from geo.generator_enhanced.optimizer import CANDIDATES_PER_START, SEED_OPTIONS, GEOMethod, LoopState
 from geo.generator_enhanced.pool import Pool, sampling_sizes, sub_universe
 from geo.problem import ObjectiveGrid, Problem, SelectionEvaluator
 
@@ -75,7 +75,9 @@ def test_descent_log_says_how_much_the_refinement_did(small_case):
     problem, grid, _ = small_case
     run, _ = run_geo(problem, grid, generator="mps", seed_method="random", initial_pool=20, iterations=4)
     for record in run.details["iterations"]:
-        assert record["starts"] <= record["n_samples"] <= 40  # up to 4 candidate kicks per start
+        # up to 4 candidate kicks per start that is not a relay start (a nearby target's answer)
+        assert 0 <= record["relay_starts"] <= record["starts"]
+        assert record["starts"] - record["relay_starts"] <= record["n_samples"] <= 40
         assert 0 < record["starts"] <= 10 and record["descents"] >= record["starts"]
         # what the generator's own proposals (not the exploration prior's) did
         assert 0 <= record["generator_starts"] <= record["starts"]
@@ -185,3 +187,14 @@ def test_every_refinement_mode_runs_the_descent_loop(small_case, refine):
                      iterations=4)
     assert run.details["refine"] == refine
     assert all("descents" in record and record["starts"] > 0 for record in run.details["iterations"])
+
+
+def test_under_a_time_limit_an_iteration_refines_at_least_as_long_as_it_trains():
+    method = GEOMethod()
+    base = method.n_samples // CANDIDATES_PER_START
+    state = LoopState.__new__(LoopState)
+    state.last_fit_seconds, state.last_search = 2.0, (1.0, 10)  # 0.1 s a start, 2 s a fit
+    assert method._starts_per_iteration(state, Deadline(60)) == max(base, 20)
+    assert method._starts_per_iteration(state, Deadline(None)) == base  # budget runs: fixed
+    state.last_search = (0.0, 0)  # no refinement measured yet
+    assert method._starts_per_iteration(state, Deadline(60)) == base

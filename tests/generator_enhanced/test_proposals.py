@@ -3,8 +3,8 @@
 import numpy as np
 
 from geo.generator_enhanced.optimizer import GEOMethod
-from geo.generator_enhanced.pool import sampling_sizes
-from geo.generator_enhanced.proposals import ratio_kick
+from geo.generator_enhanced.pool import Pool, sampling_sizes
+from geo.generator_enhanced.proposals import RELAY_REACH, ratio_kick, relay_starts
 from geo.methods.base import Deadline
 from geo.orchestration.frontier.targets import evenly_spaced_targets
 from geo.problem import ObjectiveGrid, Problem, SelectionEvaluator
@@ -33,3 +33,43 @@ def test_the_uniform_control_spends_its_budget_where_incumbents_hold_fewer_than_
     run = GEOMethod(generator="uniform").solve(evaluator, np.random.default_rng(0), 30_000, Deadline(None))
     assert run.details["stopped_by"] == "budget"
     assert evaluator.n_evaluations == 30_000
+
+
+def test_relay_starts_hand_each_target_the_answers_of_nearby_targets_once(sp500_sample):
+    problem = Problem.from_dataset(sp500_sample, 3)
+    grid = ObjectiveGrid.target_returns(evenly_spaced_targets(problem, 6)[:5])
+    pool = Pool(SelectionEvaluator(problem, grid))
+    candidates = np.zeros((40, problem.n_assets), dtype=bool)
+    rng = np.random.default_rng(0)
+    for row in candidates:
+        row[rng.choice(problem.n_assets, 3, replace=False)] = True
+    pool.add(candidates)
+    best = pool.best_rows()
+    assert (best >= 0).all() and len(set(best.tolist())) > 2
+    relayed: set = set()
+    handed = []
+    for _ in range(2 * RELAY_REACH + 1):
+        (start,) = relay_starts(pool, np.array([2]), relayed)
+        if start is None:
+            break
+        handed.append(start)
+    # the answers of targets 3, 1, 4, 0 (nearest first, the next one first), each once, and
+    # never target 2's own: distinct answers only
+    expected = [pool.selections[best[c]] for c in (3, 1, 4, 0) if best[c] != best[2]]
+    distinct = {row.tobytes(): row for row in expected}
+    assert len(handed) == len(distinct)
+    assert [row.tobytes() for row in handed] == list(dict.fromkeys(row.tobytes() for row in expected))
+    assert relay_starts(pool, np.array([2]), relayed) == [None]
+
+
+def test_the_loop_starts_from_relays_unless_told_not_to(sp500_sample):
+    problem = Problem.from_dataset(sp500_sample, 3)
+    grid = ObjectiveGrid.target_returns(evenly_spaced_targets(problem, 10))
+
+    def relay_starts_made(relay):
+        run = GEOMethod(generator="uniform", relay=relay, iterations=3).solve(
+            SelectionEvaluator(problem, grid), np.random.default_rng(0), None, Deadline(None))
+        return sum(record["relay_starts"] for record in run.details["iterations"])
+
+    assert relay_starts_made(True) > 0
+    assert relay_starts_made(False) == 0
