@@ -30,7 +30,7 @@ SEED = 7
 # About 1 % of what enumeration spends (38,760 selections x 20 targets): the seed's sweep takes a
 # few hundred evaluations, the loops share the rest.
 GEO_BUDGET = 3_000
-ITERATION_COLUMNS = ["starts", "targets_improved", "targets_improved_by_generator", "generator_evaluations",
+ITERATION_COLUMNS = ["starts", "relay_starts", "targets_improved", "targets_improved_by_generator", "generator_evaluations",
                      "exploration", "quality_coverage", "evaluations"]
 # The per-iteration table shows the first iterations, every tenth, and the last.
 FIRST_ITERATIONS = 3

@@ -256,10 +256,11 @@ class GEOMethod:
         n_starts = self._starts_per_iteration(state, deadline)
         best_before = pool.best_costs()
         columns = state.schedule.next_columns(n_starts, best_before)
+        searching = time.perf_counter()  # proposing and refining: what a start costs
         relays = relay_starts(pool, columns, state.relayed) if self.relay else [None] * len(columns)
         learned = np.array([relay is None for relay in relays], dtype=bool)
         proposals = propose_starts(self.starts, state.models, pool, state.started, columns[learned], problem, rng,
-                                   state.exploration.prior_share, CANDIDATES_PER_START, self.kick_moves)
+                                   state.exploration.prior_share, CANDIDATES_PER_START, self.kick_moves, deadline)
         generated = iter(proposals.starts)
         starts = [next(generated) if relay is None else Proposal(relay, from_generator=False) for relay in relays]
         descent = descent_for(self.refine, evaluator, rng, deadline,
@@ -268,14 +269,13 @@ class GEOMethod:
                 "generator_starts": 0, "generator_evaluations": 0, "relay_starts": 0}
         improved_by_generator: set[int] = set()
         n_better = 0
-        searching = time.perf_counter()
         for column, proposal, relay in zip(columns, starts, relays):
+            if evaluator.remaining <= 0 or deadline.expired():
+                continue
             if proposal is None:
                 # Counted as served: a target with nothing new to start from must not keep its
                 # place at the head of the schedule and crowd out the targets that have.
                 state.schedule.record(int(column))
-                continue
-            if evaluator.remaining <= 0 or deadline.expired():
                 continue
             start, spent = proposal.start, evaluator.n_evaluations
             state.started.add(selection_keys(start[None, :])[0])

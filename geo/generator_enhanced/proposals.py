@@ -31,6 +31,7 @@ import numpy as np
 from geo.classical.neighbourhood import all_neighbours
 from geo.generator_enhanced.pool import Pool, first_unseen, sampling_sizes
 from geo.generator_enhanced.segments import SegmentedGenerators
+from geo.methods.base import Deadline
 from geo.problem.evaluator import selection_keys
 from geo.problem.problem import Problem
 
@@ -62,11 +63,14 @@ class Proposals:
 
 def propose_starts(mode: str, models: SegmentedGenerators, pool: Pool, started: set[bytes], columns: np.ndarray,
                    problem: Problem, rng: np.random.Generator, prior_share: float, candidates: int,
-                   kick_moves: int) -> Proposals:
+                   kick_moves: int, deadline: Deadline | None = None) -> Proposals:
     """A start for each target of ``columns``: the first of up to ``candidates`` candidates that
-    neither the pool nor an earlier start holds (failing that, for samples, the first valid one)."""
+    neither the pool nor an earlier start holds (failing that, for samples, the first valid one).
+    Swap kicks stop at ``deadline`` (the targets left get None): on 225 assets a kick's ratios
+    take milliseconds, and an iteration's kicks past the time limit took seconds."""
     if mode == "swaps":
-        return _swap_kicks(models, pool, started, columns, problem, rng, prior_share, candidates, kick_moves)
+        return _swap_kicks(models, pool, started, columns, problem, rng, prior_share, candidates, kick_moves,
+                           deadline)
     blocks = models.sample_for(columns, candidates, rng, problem, sampling_sizes(problem), prior_share)
     generated = np.arange(candidates) < candidates - int(round(prior_share * candidates))
     flat = blocks.reshape(-1, problem.n_assets)
@@ -94,11 +98,15 @@ def propose_starts(mode: str, models: SegmentedGenerators, pool: Pool, started: 
 
 
 def _swap_kicks(models: SegmentedGenerators, pool: Pool, started: set[bytes], columns: np.ndarray, problem: Problem,
-                rng: np.random.Generator, prior_share: float, candidates: int, kick_moves: int) -> Proposals:
+                rng: np.random.Generator, prior_share: float, candidates: int, kick_moves: int,
+                deadline: Deadline | None) -> Proposals:
     sizes = np.array(sampling_sizes(problem))
     starts: list[Proposal | None] = []
     drawn = new = 0
     for column in columns:
+        if deadline is not None and deadline.expired():
+            starts.append(None)
+            continue
         incumbent = pool.selections[int(np.argmin(pool.costs[:, column]))]
         model = models.model_of(int(column))
         chosen = None
@@ -116,12 +124,11 @@ def _swap_kicks(models: SegmentedGenerators, pool: Pool, started: set[bytes], co
     return Proposals(starts, drawn, new, new)
 
 
-def relay_starts(pool: Pool, columns: np.ndarray, relayed: set[tuple[bytes, int]],
-                 limit: int | None = None) -> list[np.ndarray | None]:
+def relay_starts(pool: Pool, columns: np.ndarray, relayed: set[tuple[bytes, int]]) -> list[np.ndarray | None]:
     """For each target of ``columns``, the best selection of a nearby target (at most
     ``RELAY_REACH`` targets away, nearest first, the next one before the previous one) that
     differs from the target's own and that no relay start at this target has used yet, or None;
-    at most ``limit`` of them (the first targets' first), each recorded in ``relayed``.
+    each one returned is recorded in ``relayed``.
 
     Why: GEO's seed sweeps the frontier one way, handing each target's answer to the next only,
     and the loop's continuation hands an answer on only where it improves a target. An answer
@@ -135,8 +142,7 @@ def relay_starts(pool: Pool, columns: np.ndarray, relayed: set[tuple[bytes, int]
     starts: list[np.ndarray | None] = []
     for column in (int(c) for c in columns):
         chosen = None
-        nearby = (column + step * sign for step in range(1, RELAY_REACH + 1) for sign in (1, -1))
-        for neighbour in nearby if limit is None or sum(s is not None for s in starts) < limit else ():
+        for neighbour in (column + step * sign for step in range(1, RELAY_REACH + 1) for sign in (1, -1)):
             if not 0 <= neighbour < n_columns or best[neighbour] < 0 or best[neighbour] == best[column]:
                 continue
             candidate = pool.selections[best[neighbour]]
