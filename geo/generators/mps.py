@@ -32,7 +32,7 @@ Wang & Zhang, "Unsupervised generative modeling using matrix product states", PR
   (:mod:`~geo.generators.mixture`): an MPS alone gives assets that no training selection held
   almost no probability, and the selections GEO finds next often hold one. ``tensors_``,
   ``mps_log_prob`` and the QCBM started from this MPS see the MPS alone. 0.05 on evidence
-  (port3, 100,000 evaluations, 3 seeds; RESULTS §8f): the held-out NLL fell below the
+  (port3, 100,000 evaluations, 3 seeds, the loop before relay starts; RESULTS §8f): the held-out NLL fell below the
   independent model's at 0.02, 0.05 and 0.2, but at 0.2 the MPS's moves lost their lead over
   uniform moves (mean gap 0.0101 % against 0.0022 % without a floor), at 0.05 they kept it.
 

@@ -19,7 +19,8 @@ from geo.metrics.summary import summarise_frontier
 __all__ = [
     "PUBLISHED_CCEF_SIZES", "ChangErrors", "GapSummary", "ReferencePoint", "chang_errors",
     "default_reference_point", "efficient_return_at_variance", "gap_to_reference", "hypervolume",
-    "match_targets", "pick_reference_targets", "published_ccef_path", "published_selections_at", "read_published_ccef", "read_published_ccef_portfolios",
+    "match_targets", "pick_reference_targets", "published_ccef_path", "published_selections_at",
+    "read_published_ccef", "read_published_ccef_portfolios",
     "read_published_uef_from_retrisk", "reference_from_results", "summarise_frontier",
     "variance_at_return",
 ]
