@@ -65,10 +65,12 @@ class Pool:
         return self.costs.min(axis=0)
 
     def best_rows(self) -> np.ndarray:
-        """Per target, the row of its cheapest selection (-1 where none has a finite cost)."""
+        """Per target, the row of its cheapest selection, the first on a tie (-1 where none has a
+        finite cost): one pass over the cost table."""
         if not self.size:
             return np.full(len(self.evaluator.grid), -1)
-        return np.where(np.isfinite(self.costs.min(axis=0)), self.costs.argmin(axis=0), -1)
+        rows = self.costs.argmin(axis=0)
+        return np.where(np.isfinite(self.costs[rows, np.arange(len(rows))]), rows, -1)
 
     def scores(self, columns: np.ndarray | None = None) -> np.ndarray:
         """Per selection: relative excess over the best known cost at its best target among

@@ -101,13 +101,14 @@ def _swap_kicks(models: SegmentedGenerators, pool: Pool, started: set[bytes], co
                 rng: np.random.Generator, prior_share: float, candidates: int, kick_moves: int,
                 deadline: Deadline | None) -> Proposals:
     sizes = np.array(sampling_sizes(problem))
+    best = pool.best_rows()  # row 0 where a target has no finite cost, as argmin gives
     starts: list[Proposal | None] = []
     drawn = new = 0
     for column in columns:
         if deadline is not None and deadline.expired():
             starts.append(None)
             continue
-        incumbent = pool.selections[int(np.argmin(pool.costs[:, column]))]
+        incumbent = pool.selections[max(int(best[column]), 0)]
         model = models.model_of(int(column))
         chosen = None
         for _ in range(candidates):
@@ -201,8 +202,9 @@ def _sample_kicks(pool: Pool, columns: np.ndarray, samples: np.ndarray, rng: np.
     """Per target and sample, the target's incumbent kicked towards the sample (the incumbent
     itself where the sample adds nothing: then it is no fresh start)."""
     kicks = samples.copy()
+    best = pool.best_rows()
     for row, column in enumerate(columns):
-        incumbent = pool.selections[int(np.argmin(pool.costs[:, column]))]
+        incumbent = pool.selections[max(int(best[column]), 0)]
         for index, sample in enumerate(samples[row]):
             kick = learned_kick(incumbent, sample, SAMPLE_KICK_MOVES, rng)
             kicks[row, index] = incumbent if kick is None else kick
